@@ -1,0 +1,32 @@
+"""Composition root: configuration + database + command core, ready for an adapter."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from bot.config import AppConfig, load_config
+from handlers.runner import Clock, Runner, utc_now
+from storage.db import make_engine, transaction, upgrade
+from storage.seed import sync_roster
+
+
+@dataclass
+class App:
+    config: AppConfig
+    engine: Engine
+    runner: Runner
+
+
+def open_app(
+    config_path: Path | None = None,
+    database_url: str | None = None,
+    clock: Clock = utc_now,
+) -> App:
+    """Validate app.yaml, upgrade the schema and sync the roster into it."""
+    config = load_config(config_path)
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with transaction(engine) as session:
+        sync_roster(session, config)
+    return App(config=config, engine=engine, runner=Runner(engine, config, clock))

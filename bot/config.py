@@ -1,0 +1,200 @@
+"""app.yaml: the network's roster and settings, validated before anything else starts.
+
+Any problem stops the program with one line naming the key path, e.g.
+``app.yaml: people[3].agency: unknown agency 'UNFPA' (known: RCO, IOM, ...)``.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.durations import format_duration, parse_duration
+
+CONFIG_ENV = "NETWORK_BOT_CONFIG"
+DEFAULT_CONFIG_PATH = "app.yaml"
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(lambda v: v if isinstance(v, timedelta) else parse_duration(v)),
+    PlainSerializer(format_duration, return_type=str),
+]
+AgencyCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9-]{1,19}$")]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+
+
+class ConfigError(Exception):
+    """A problem in app.yaml, already phrased for the person who edits it."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Network(_Strict):
+    name: str = Field(min_length=1)
+    timezone: str = "Asia/Vientiane"
+    chair: AgencyCode
+    secretariat: AgencyCode
+    date_order: Literal["DMY", "MDY", "YMD"] = "DMY"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{value}' (e.g. Asia/Vientiane)") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Agency(_Strict):
+    code: AgencyCode
+    name: str = Field(min_length=1)
+
+
+class Person(_Strict):
+    name: str = Field(min_length=1)
+    agency: AgencyCode
+    slack: str | None = None
+    teams: str | None = None
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
+
+
+class WorkingGroup(_Strict):
+    slug: Slug
+    name: str = Field(min_length=1)
+    chairs: list[AgencyCode] = Field(default_factory=list)
+    members: list[AgencyCode] = Field(default_factory=list)
+
+
+class Channels(_Strict):
+    slack: str | None = None
+    teams: str | None = None
+
+
+class Meetings(_Strict):
+    per_year: int = Field(default=2, ge=1, le=52)
+    reminders: list[Duration] = Field(
+        default_factory=lambda: [timedelta(days=7), timedelta(days=1), timedelta(hours=1)]
+    )
+    agenda_deadline: Duration = timedelta(days=3)
+    minutes_due: Duration = timedelta(days=14)
+
+
+class Polls(_Strict):
+    duration: Duration = timedelta(days=7)
+    quorum: float = Field(default=0.5, gt=0, le=1)
+    min_open: Duration = timedelta(hours=24)
+
+
+class AppConfig(_Strict):
+    network: Network
+    agencies: list[Agency] = Field(min_length=1)
+    people: list[Person] = Field(default_factory=list)
+    working_groups: list[WorkingGroup] = Field(default_factory=list)
+    channels: Channels = Channels()
+    meetings: Meetings = Meetings()
+    polls: Polls = Polls()
+    objectives: dict[int, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "AppConfig":
+        codes = [agency.code for agency in self.agencies]
+        _refuse_duplicates("agencies", "code", codes)
+        known = set(codes)
+
+        def check(path: str, code: str) -> None:
+            if code not in known:
+                raise ValueError(f"{path}: unknown agency '{code}' (known: {', '.join(codes)})")
+
+        check("network.chair", self.network.chair)
+        check("network.secretariat", self.network.secretariat)
+        for i, person in enumerate(self.people):
+            check(f"people[{i}].agency", person.agency)
+        for platform in ("slack", "teams", "email"):
+            ids = [getattr(p, platform) for p in self.people if getattr(p, platform)]
+            _refuse_duplicates("people", platform, [i.lower() if platform == "email" else i
+                                                    for i in ids])
+        _refuse_duplicates("working_groups", "slug", [wg.slug for wg in self.working_groups])
+        for i, wg in enumerate(self.working_groups):
+            for field in ("chairs", "members"):
+                for j, code in enumerate(getattr(wg, field)):
+                    check(f"working_groups[{i}].{field}[{j}]", code)
+        for number, text in self.objectives.items():
+            if not 1 <= number <= 99 or not text.strip():
+                raise ValueError(f"objectives.{number}: objectives are numbered from 1, with text")
+        return self
+
+    @property
+    def agency_codes(self) -> list[str]:
+        return [agency.code for agency in self.agencies]
+
+
+def _refuse_duplicates(section: str, key: str, values: list[str]) -> None:
+    seen: set[str] = set()
+    for index, value in enumerate(values):
+        if value in seen:
+            raise ValueError(f"{section}[{index}].{key}: duplicate {key} '{value}'")
+        seen.add(value)
+
+
+def _describe(error: dict[str, Any], source: str) -> str:
+    location = ""
+    for part in error["loc"]:
+        location += f"[{part}]" if isinstance(part, int) else f".{part}" if location else str(part)
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key (check the spelling against the README)"
+    if ": " in message and not location:
+        return f"{source}: {message}"
+    return f"{source}: {location}: {message}" if location else f"{source}: {message}"
+
+
+def parse_config(data: Any, source: str = DEFAULT_CONFIG_PATH) -> AppConfig:
+    """Validate already-loaded YAML data, raising ConfigError with one readable line."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a mapping of sections (network, agencies, ...)")
+    try:
+        return AppConfig.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ConfigError(_describe(errors[0], source) + more) from None
+
+
+def config_path() -> Path:
+    return Path(os.environ.get(CONFIG_ENV, DEFAULT_CONFIG_PATH))
+
+
+def load_config(path: Path | None = None) -> AppConfig:
+    """Read and validate app.yaml (from NETWORK_BOT_CONFIG by default)."""
+    path = path or config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{where}") from None
+    return parse_config(data, str(path))

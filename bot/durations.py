@@ -1,0 +1,32 @@
+"""Durations as written in app.yaml and in commands: ``7d``, ``24h``, ``1h30m``, ``2w``."""
+
+import re
+from datetime import timedelta
+
+_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+_PATTERN = re.compile(r"^(?:\d+[wdhms])+$")
+_PART = re.compile(r"(\d+)([wdhms])")
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse ``7d`` or ``1d12h``; raise ValueError with an example on anything else."""
+    compact = str(text).strip().lower().replace(" ", "")
+    if not _PATTERN.match(compact):
+        raise ValueError(f"'{text}' is not a duration; write it like 7d, 24h, 90m or 1d12h")
+    total = timedelta()
+    for amount, unit in _PART.findall(compact):
+        total += timedelta(**{_UNITS[unit]: int(amount)})
+    if total <= timedelta(0):
+        raise ValueError(f"'{text}' must be longer than zero")
+    return total
+
+
+def format_duration(value: timedelta) -> str:
+    """The inverse of parse_duration, in the largest whole units: ``1d12h``."""
+    seconds = int(value.total_seconds())
+    parts = []
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        amount, seconds = divmod(seconds, size)
+        if amount:
+            parts.append(f"{amount}{unit}")
+    return "".join(parts) or "0s"

@@ -1,0 +1,151 @@
+"""The embedded shell: talk to the bot in a terminal, as anyone on the roster.
+
+Typed lines are commands (the ``/network`` prefix is optional). Lines starting with ``:`` talk
+to the shell itself: ``:as IOM`` or ``:as "ILO Focal Point"`` switches who is speaking. When
+stdin is not a terminal every input line is echoed as ``> line`` so a piped session reads as
+a transcript.
+"""
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TextIO
+
+from sqlmodel import Session
+
+from bot.app import App
+from bot.render_text import render_text
+from handlers.core import Choice, Form, Reply, Speaker, Where
+from handlers.people import SHELL, shell_speaker
+
+FILES_ENV = "NETWORK_BOT_FILES"
+META_HELP = (
+    "Shell commands: :as <agency code or person name> (speak as someone else), "
+    ":who (who is speaking), :quit. Everything else is a bot command; type help."
+)
+
+
+class Shell:
+    def __init__(self, app: App, stdin: TextIO, stdout: TextIO, interactive: bool) -> None:
+        self.app = app
+        self.stdin = stdin
+        self.stdout = stdout
+        self.interactive = interactive
+        self.speaker = self._default_speaker()
+        self.choices: list[Choice] = []
+        self.where = Where(platform=SHELL, channel="shell")
+        self.files = Path(os.environ.get(FILES_ENV, "network-bot-files"))
+
+    def run(self) -> int:
+        if self.interactive:
+            self._say(f"{self.app.config.network.name}. You are {self.speaker.display_name}. "
+                      "Type help for commands, :as to speak as someone else, :quit to leave.")
+        for line in self._lines(self._prompt):
+            if line.strip() in (":quit", ":q", ":exit"):
+                break
+            self._handle(line)
+        return 0
+
+    def _handle(self, line: str) -> None:
+        text = line.strip()
+        if not text:
+            return
+        if text.startswith(":"):
+            self._meta(text)
+            return
+        if text.isdigit() and self.choices:
+            number = int(text)
+            if not 1 <= number <= len(self.choices):
+                self._say(f"Choose a number from 1 to {len(self.choices)}.")
+                return
+            text = self.choices[number - 1].command
+            self._say(f"({text})")
+        self._show(self.app.runner.run(self.speaker, self.where, text))
+
+    def _show(self, reply: Reply) -> None:
+        self.choices = reply.choices
+        self._say(render_text(reply))
+        for attachment in [*reply.files, *(f for p in reply.posts for f in p.reply.files)]:
+            self.files.mkdir(parents=True, exist_ok=True)
+            path = self.files / attachment.filename
+            path.write_bytes(attachment.content)
+            self._say(f"  saved {path}")
+        if reply.form:
+            self._fill(reply.form)
+
+    def _fill(self, form: Form) -> None:
+        """Ask for each field of a form in turn, then submit it as its command."""
+        self._say(f"-- {form.title} (a line with only . cancels) --")
+        values: dict[str, str] = {}
+        lines = self._lines(lambda: "")
+        for field in form.fields:
+            options = "".join(f"\n  [{n}] {label}" for n, (_, label) in
+                              enumerate(field.options, start=1))
+            hint = " (end with a line holding only END)" if field.multiline else ""
+            self._say(f"{field.label}{hint}:{options}")
+            value = self._read_field(lines, field.multiline)
+            if value is None:
+                self._say("Cancelled; nothing was sent.")
+                return
+            if field.options and value.isdigit() and 1 <= int(value) <= len(field.options):
+                value = field.options[int(value) - 1][0]
+            values[field.name] = value
+        self._show(self.app.runner.submit(self.speaker, self.where, form, values))
+
+    def _read_field(self, lines: Iterator[str], multiline: bool) -> str | None:
+        collected: list[str] = []
+        for line in lines:
+            if line.strip() == "." and not collected:
+                return None
+            if not multiline:
+                return line
+            if line.strip() == "END":
+                return "\n".join(collected)
+            collected.append(line)
+        return None if not collected else "\n".join(collected)
+
+    def _meta(self, text: str) -> None:
+        word, _, rest = text.partition(" ")
+        if word == ":as" and rest.strip():
+            self.speaker = self._find_speaker(rest.strip().strip('"“”'))
+            self._say(self._who())
+        elif word == ":who":
+            self._say(self._who())
+        else:
+            self._say(META_HELP)
+
+    def _who(self) -> str:
+        if self.speaker.external_id.isdigit():
+            return f"You are now {self.speaker.display_name}."
+        return (f"You are now '{self.speaker.display_name}', who is not on the roster "
+                "(try :as IOM or :as a focal point's name).")
+
+    def _find_speaker(self, wanted: str) -> Speaker:
+        with Session(self.app.engine) as session:
+            return shell_speaker(session, wanted)
+
+    def _default_speaker(self) -> Speaker:
+        return self._find_speaker(self.app.config.network.secretariat)
+
+    def _prompt(self) -> str:
+        return f"network [{self.speaker.display_name}]> "
+
+    def _lines(self, prompt: Callable[[], str]) -> Iterator[str]:
+        """Input lines; echoed as ``> line`` when stdin is not a terminal."""
+        while True:
+            if self.interactive:
+                try:
+                    line = input(prompt())
+                except EOFError:
+                    self._say("")
+                    return
+            else:
+                raw = self.stdin.readline()
+                if not raw:
+                    return
+                line = raw.rstrip("\n")
+                self._say(f"> {line}")
+            yield line
+
+    def _say(self, text: str) -> None:
+        print(text, file=self.stdout, flush=True)

@@ -1,0 +1,1 @@
+"""The command grammar and one module per domain. No chat platform is imported here."""

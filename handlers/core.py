@@ -1,0 +1,192 @@
+"""The platform-neutral types adapters and handlers speak: Actor, Command, Reply.
+
+Adapters turn a platform event into a Command and render the Reply they get back; handlers
+never see a platform object. Reply text is plain text in which ``*bold*`` is the only markup;
+renderers escape everything else for their platform.
+"""
+
+import base64
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.config import AppConfig
+
+
+class Role(StrEnum):
+    CHAIR = "chair"
+    SECRETARIAT = "secretariat"
+    MEMBER = "member"
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """Who sent a command, as the platform knows them (before roster resolution)."""
+
+    platform: str
+    external_id: str
+    display_name: str = ""
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind a command, resolved from the roster."""
+
+    speaker: Speaker
+    person_id: int | None = None
+    name: str = ""
+    agency: str | None = None
+    roles: frozenset[Role] = frozenset()
+    wg_chairs: frozenset[str] = frozenset()
+
+    @property
+    def on_roster(self) -> bool:
+        return self.person_id is not None
+
+    def has(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def chairs_wg(self, slug: str) -> bool:
+        return slug in self.wg_chairs
+
+
+@dataclass(frozen=True)
+class Where:
+    """The conversation a command came from."""
+
+    platform: str
+    channel: str = ""
+
+
+@dataclass(frozen=True)
+class Command:
+    actor: Actor
+    where: Where
+    text: str
+    verb: str
+    args: str
+    idempotency_key: str | None = None
+
+
+@dataclass
+class Choice:
+    """A button; pressing it runs ``command`` as if its speaker had typed it."""
+
+    label: str
+    command: str
+    style: str | None = None  # "primary" or "danger"
+
+
+@dataclass
+class FormField:
+    name: str
+    label: str
+    multiline: bool = False
+    options: list[tuple[str, str]] = field(default_factory=list)  # (value, label)
+    initial: str = ""
+    placeholder: str = ""
+    required: bool = True
+
+
+@dataclass
+class Form:
+    """Inputs to ask for; the submitted values fill ``submit``, e.g. ``vote #3 object {reason}``."""
+
+    title: str
+    submit: str
+    fields: list[FormField]
+    submit_label: str = "Submit"
+
+    def command_for(self, values: dict[str, str]) -> str:
+        return self.submit.format(**{f.name: values.get(f.name, "").strip() for f in self.fields})
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content: bytes
+    mime: str = "application/octet-stream"
+    title: str = ""
+
+
+@dataclass
+class Post:
+    """A message to send elsewhere right away (``network`` = the network's channels)."""
+
+    reply: "Reply"
+    audience: str = "network"
+
+
+@dataclass
+class Reply:
+    text: str = ""
+    title: str | None = None
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    choices: list[Choice] = field(default_factory=list)
+    form: Form | None = None
+    private: bool = True
+    ok: bool = True
+    posts: list[Post] = field(default_factory=list)
+    files: list[Attachment] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["files"] = [
+            {**f, "content": base64.b64encode(f["content"]).decode()} for f in data["files"]
+        ]
+        data["posts"] = [{"audience": p.audience, "reply": p.reply.to_dict()} for p in self.posts]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Reply":
+        form = data.get("form")
+        return cls(
+            text=data.get("text", ""),
+            title=data.get("title"),
+            fields=[tuple(f) for f in data.get("fields", [])],  # type: ignore[misc]
+            choices=[Choice(**c) for c in data.get("choices", [])],
+            form=Form(
+                title=form["title"], submit=form["submit"], submit_label=form["submit_label"],
+                fields=[FormField(**{**f, "options": [tuple(o) for o in f["options"]]})
+                        for f in form["fields"]],
+            ) if form else None,
+            private=data.get("private", True),
+            ok=data.get("ok", True),
+            posts=[Post(reply=cls.from_dict(p["reply"]), audience=p["audience"])
+                   for p in data.get("posts", [])],
+            files=[Attachment(**{**f, "content": base64.b64decode(f["content"])})
+                   for f in data.get("files", [])],
+        )
+
+
+class UserError(Exception):
+    """A refusal to show the member: what was wrong, and a correct example."""
+
+    def __init__(self, problem: str, example: str | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.example = example
+
+    def reply(self) -> Reply:
+        text = self.problem
+        if self.example:
+            text += f"\nExample: {self.example}"
+        return Reply(text=text, ok=False)
+
+
+@dataclass
+class Context:
+    """What a handler works with: one transaction, the settings, the clock, the command."""
+
+    session: Session
+    config: AppConfig
+    now: datetime
+    command: Command
+
+    @property
+    def actor(self) -> Actor:
+        return self.command.actor

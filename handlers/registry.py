@@ -1,0 +1,88 @@
+"""The verb registry: every command a member can type, with its help text.
+
+Domain modules register their commands with ``@command``; ``find`` picks the longest name
+that starts the typed line ("agenda add" before "agenda").
+"""
+
+import importlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from handlers.core import Context, Reply
+
+Handler = Callable[[Context, str], Reply]
+
+# Every domain module; importing one registers its commands.
+DOMAINS = ("handlers.help", "handlers.members", "handlers.agenda")
+
+DEFAULT_MAX_LENGTH = 1000
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    summary: str
+    usage: str
+    example: str
+    handler: Handler
+    detail: str = ""
+    public: bool = False  # usable by people who are not on the roster
+    max_length: int = DEFAULT_MAX_LENGTH
+
+    @property
+    def verb(self) -> str:
+        return self.name.split()[0]
+
+
+REGISTRY: dict[str, CommandSpec] = {}
+
+
+def command(
+    name: str,
+    *,
+    summary: str,
+    usage: str,
+    example: str,
+    detail: str = "",
+    public: bool = False,
+    max_length: int = DEFAULT_MAX_LENGTH,
+) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        if name in REGISTRY:
+            raise RuntimeError(f"command '{name}' is registered twice")
+        REGISTRY[name] = CommandSpec(
+            name, summary, usage, example, handler, detail, public, max_length
+        )
+        return handler
+
+    return register
+
+
+def load_all() -> dict[str, CommandSpec]:
+    for module in DOMAINS:
+        importlib.import_module(module)
+    return REGISTRY
+
+
+_LEADING_WORDS = re.compile(r"\s*(\S+)(?:\s+(\S+))?")
+
+
+def find(line: str) -> tuple[CommandSpec, str] | None:
+    """The command a line invokes and the rest of the line after its name."""
+    match = _LEADING_WORDS.match(line)
+    if not match:
+        return None
+    first, second = match.group(1).lower(), (match.group(2) or "").lower()
+    for name, end in ((f"{first} {second}", match.end(2)), (first, match.end(1))):
+        if name in REGISTRY and end >= 0:
+            return REGISTRY[name], line[end:].strip()
+    return None
+
+
+def verbs() -> list[str]:
+    return sorted({spec.verb for spec in REGISTRY.values()})
+
+
+def commands_of(verb: str) -> list[CommandSpec]:
+    return sorted((s for s in REGISTRY.values() if s.verb == verb), key=lambda s: s.name)

@@ -1,0 +1,115 @@
+"""Run one typed line (or button, or form) as one transaction and return a Reply.
+
+This is the single entry point every adapter calls. It resolves the speaker, finds the
+command, enforces roster membership, replays the stored reply for a platform delivery key it
+has already handled, and turns refusals and outages into friendly replies that change nothing.
+"""
+
+import difflib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import Session
+
+from bot.config import AppConfig
+from handlers import registry
+from handlers.core import Command, Context, Form, Reply, Speaker, UserError, Where
+from handlers.grammar import check_text, strip_prefix
+from handlers.people import resolve_actor
+from storage.db import transaction
+from storage.models import ProcessedCommand
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+NOT_ON_ROSTER = (
+    "You are not on the roster of {network}, so only `help` is open to you. "
+    "To be added, ask the Secretariat ({secretariat}) to put you on the roster as a focal "
+    "point of your agency."
+)
+DATABASE_DOWN = (
+    "The database is not answering right now, so nothing was changed. "
+    "Please try again shortly."
+)
+INTERNAL_ERROR = "Something went wrong on our side, so nothing was changed. Please try again."
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Runner:
+    def __init__(self, engine: Engine, config: AppConfig, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self.config = config
+        self.clock = clock
+        registry.load_all()
+
+    def run(
+        self, speaker: Speaker, where: Where, line: str, key: str | None = None
+    ) -> Reply:
+        """Handle one command line; never raises for anything a member could type."""
+        try:
+            return self._run(speaker, where, line, key)
+        except UserError as refusal:
+            return refusal.reply()
+        except IntegrityError:
+            if key and (stored := self._stored_reply(key)) is not None:
+                return stored
+            log.exception("integrity error running %r", line[:80])
+            return Reply(text=INTERNAL_ERROR, ok=False)
+        except DBAPIError:
+            log.warning("database unavailable", exc_info=True)
+            return Reply(text=DATABASE_DOWN, ok=False)
+        except Exception:
+            log.exception("command failed: %r", line[:80])
+            return Reply(text=INTERNAL_ERROR, ok=False)
+
+    def submit(
+        self, speaker: Speaker, where: Where, form: Form, values: dict[str, str],
+        key: str | None = None,
+    ) -> Reply:
+        return self.run(speaker, where, form.command_for(values), key)
+
+    def _run(self, speaker: Speaker, where: Where, line: str, key: str | None) -> Reply:
+        text = strip_prefix(line) or "help"
+        found = registry.find(text)
+        if found is None:
+            raise UserError(*_unknown_verb(text))
+        spec, args = found
+        check_text(text, what="command", example=spec.example, max_length=spec.max_length)
+        with transaction(self.engine) as session:
+            if key and (stored := _replay(session, key)) is not None:
+                return stored
+            actor = resolve_actor(session, self.config, speaker)
+            if not actor.on_roster and not spec.public:
+                return Reply(text=NOT_ON_ROSTER.format(
+                    network=self.config.network.name, secretariat=self.config.network.secretariat
+                ), ok=False)
+            command = Command(actor, where, text, spec.name, args, key)
+            reply = spec.handler(Context(session, self.config, self.clock(), command), args)
+            if key:
+                session.add(ProcessedCommand(key=key, reply=reply.to_dict()))
+            return reply
+
+    def _stored_reply(self, key: str) -> Reply | None:
+        with Session(self.engine) as session:
+            return _replay(session, key)
+
+
+def _replay(session: Session, key: str) -> Reply | None:
+    done = session.get(ProcessedCommand, key)
+    return Reply.from_dict(done.reply) if done else None
+
+
+def _unknown_verb(text: str) -> tuple[str, str]:
+    word = text.split()[0].lower()
+    names = registry.verbs() + list(registry.REGISTRY)
+    close = list(dict.fromkeys(difflib.get_close_matches(word, names, n=4, cutoff=0.6)))[:3]
+    if close:
+        return f"I don't know '{word}'. Did you mean {' or '.join(close)}?", "help"
+    return f"I don't know '{word}'. Type help to see every command.", "help"

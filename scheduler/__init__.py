@@ -1,0 +1,1 @@
+"""Delivery of the outbox: claiming due rows, sending them, retrying failures."""

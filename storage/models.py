@@ -1,0 +1,305 @@
+"""The whole domain's tables, so feature work adds behaviour rather than churning the schema.
+
+Every record a member sees is numbered by its id and shown as ``#N``.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+
+def _when(**kwargs: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Platform(StrEnum):
+    SLACK = "slack"
+    TEAMS = "teams"
+    SHELL = "shell"
+
+
+class Agency(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=20)
+    name: str = Field(max_length=200)
+    active: bool = True
+    joined_at: datetime = _created()
+    left_at: datetime | None = _when(default=None)
+
+
+class Person(SQLModel, table=True):
+    """A focal point of an agency, or a partner organisation's representative."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
+    partner_org: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320, index=True)
+    active: bool = True
+    created_at: datetime = _created()
+
+
+class Identity(SQLModel, table=True):
+    """A person's id on one chat platform (Slack user id, Teams AAD object id, shell name)."""
+
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    platform: str = Field(max_length=20)
+    external_id: str = Field(max_length=200)
+
+
+class WorkingGroup(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, max_length=40)
+    name: str = Field(max_length=200)
+    mandate: str | None = Field(default=None, sa_type=Text)
+    active: bool = True
+    created_at: datetime = _created()
+    dissolved_at: datetime | None = _when(default=None)
+
+
+class WGRole(StrEnum):
+    CHAIR = "chair"
+    MEMBER = "member"
+
+
+class WGAgency(SQLModel, table=True):
+    """An agency's seat in a working group: as a member, and possibly also as a chair."""
+
+    wg_id: int = Field(foreign_key="workinggroup.id", primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True)
+    role: str = Field(primary_key=True, max_length=10)
+
+
+class WGPartner(SQLModel, table=True):
+    """A partner organisation (civil society, government counterpart) in a working group."""
+
+    wg_id: int = Field(foreign_key="workinggroup.id", primary_key=True)
+    organisation: str = Field(primary_key=True, max_length=200)
+
+
+class Objective(SQLModel, table=True):
+    """One of the GCM's 23 objectives (reference data from the ToR's Annex 1)."""
+
+    number: int = Field(primary_key=True)
+    text: str = Field(max_length=500)
+
+
+class MeetingKind(StrEnum):
+    REGULAR = "regular"
+    ADHOC = "adhoc"
+    WG = "wg"
+
+
+class MeetingStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class Meeting(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=10)
+    wg_id: int | None = Field(default=None, foreign_key="workinggroup.id")
+    title: str = Field(max_length=300)
+    starts_at: datetime = _when(index=True)
+    location: str | None = Field(default=None, max_length=500)
+    status: str = Field(default=MeetingStatus.SCHEDULED, max_length=12)
+    cancel_reason: str | None = Field(default=None, max_length=1000)
+    uid: str = Field(max_length=100, unique=True)
+    sequence: int = 0
+    agenda_published_at: datetime | None = _when(default=None)
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class AgendaStatus(StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    DEFERRED = "deferred"
+    WITHDRAWN = "withdrawn"
+
+
+class AgendaItem(SQLModel, table=True):
+    """An item proposed for a meeting; ``meeting_id`` is empty while it waits in the backlog."""
+
+    __table_args__ = (Index("ix_agendaitem_meeting_position", "meeting_id", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
+    text: str = Field(sa_type=Text)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    proposer_id: int | None = Field(default=None, foreign_key="person.id")
+    status: str = Field(default=AgendaStatus.PROPOSED, max_length=12)
+    position: int = 0
+    created_at: datetime = _created()
+
+
+class AgendaItemObjective(SQLModel, table=True):
+    item_id: int = Field(foreign_key="agendaitem.id", primary_key=True)
+    objective_number: int = Field(foreign_key="objective.number", primary_key=True)
+
+
+class PollStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Position(StrEnum):
+    AGREE = "agree"
+    ABSTAIN = "abstain"
+    OBJECT = "object"
+
+
+class Poll(SQLModel, table=True):
+    """A consensus poll: one voice per agency of the electorate fixed when it opened."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)
+    question: str = Field(sa_type=Text)
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    electorate: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    opened_by_id: int | None = Field(default=None, foreign_key="person.id")
+    opened_at: datetime = _created()
+    closes_at: datetime = _when()
+    status: str = Field(default=PollStatus.OPEN, max_length=10, index=True)
+    outcome: str | None = Field(default=None, max_length=20)
+    closed_at: datetime | None = _when(default=None)
+
+
+class Vote(SQLModel, table=True):
+    """Every vote cast is kept; an agency's position is its latest vote."""
+
+    __table_args__ = (Index("ix_vote_poll_agency", "poll_id", "agency_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(foreign_key="poll.id")
+    agency_id: int = Field(foreign_key="agency.id")
+    person_id: int = Field(foreign_key="person.id")
+    position: str = Field(max_length=10)
+    reason: str | None = Field(default=None, sa_type=Text)
+    cast_at: datetime = _created()
+
+
+class Minutes(SQLModel, table=True):
+    """One version of a meeting's minutes; a correction adds a version."""
+
+    __table_args__ = (UniqueConstraint("meeting_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id")
+    version: int = 1
+    body: str = Field(sa_type=Text)
+    posted_by_id: int | None = Field(default=None, foreign_key="person.id")
+    posted_at: datetime = _created()
+
+
+class Decision(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    text: str = Field(sa_type=Text)
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
+    minutes_id: int | None = Field(default=None, foreign_key="minutes.id")
+    poll_id: int | None = Field(default=None, foreign_key="poll.id", index=True)
+    decided_at: datetime = _when(index=True)
+    superseded: bool = False
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
+class ActionItem(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    task: str = Field(sa_type=Text)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
+    minutes_id: int | None = Field(default=None, foreign_key="minutes.id")
+    due_at: datetime | None = _when(default=None)
+    status: str = Field(default=ActionStatus.OPEN, max_length=10, index=True)
+    done_at: datetime | None = _when(default=None)
+    created_at: datetime = _created()
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    DROPPED = "dropped"
+
+
+class Outbox(SQLModel, table=True):
+    """A notification to send at ``due_at``, written in the transaction that caused it.
+
+    ``payload`` is a serialised neutral Reply; ``audience`` is ``network`` (the network's
+    channels) or ``people:<id>,<id>`` (those people directly). The foreign keys let moves and
+    cancellations find the rows that belong to a meeting, poll or action item.
+    """
+
+    __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)
+    due_at: datetime = _when()
+    audience: str = Field(default="network", max_length=500)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=OutboxStatus.PENDING, max_length=12)
+    attempts: int = 0
+    lease_owner: str | None = Field(default=None, max_length=100)
+    lease_until: datetime | None = _when(default=None)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    late: bool = False
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
+    poll_id: int | None = Field(default=None, foreign_key="poll.id", index=True)
+    action_item_id: int | None = Field(default=None, foreign_key="actionitem.id", index=True)
+    created_at: datetime = _created()
+    sent_at: datetime | None = _when(default=None)
+
+
+class ConversationRef(SQLModel, table=True):
+    """Where the bot can post proactively (a Teams conversation reference, a Slack channel)."""
+
+    __table_args__ = (UniqueConstraint("platform", "conversation_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    conversation_id: str = Field(max_length=300)
+    reference: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = _created()
+
+
+class PostedMessage(SQLModel, table=True):
+    """A message the bot posted that it later updates in place (a poll's live tally)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int | None = Field(default=None, foreign_key="poll.id", index=True)
+    platform: str = Field(max_length=20)
+    channel: str = Field(max_length=300)
+    message_ref: str = Field(max_length=300)
+    posted_at: datetime = _created()
+
+
+class ProcessedCommand(SQLModel, table=True):
+    """Platform delivery keys already handled, so a retry or double click applies once."""
+
+    key: str = Field(primary_key=True, max_length=300)
+    reply: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _created()
+
+
+class RosterChange(SQLModel, table=True):
+    """The history of membership changes (``members history``), for the annual report."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    action: str = Field(max_length=40)
+    subject: str = Field(max_length=300)
+    details: str | None = Field(default=None, sa_type=Text)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    at: datetime = _created()

@@ -1,0 +1,1 @@
+"""jinja2 templates for agendas, minutes, reminders, poll results and reports."""

@@ -1,0 +1,124 @@
+"""Shared fixtures: real SQLite and real PostgreSQL, the repository's app.yaml, a test clock.
+
+Every test that takes ``engine`` (directly or through ``bot``) runs on both databases.
+PostgreSQL comes from TEST_DATABASE_URL; without it those cases skip, except under CI=true,
+where a missing PostgreSQL is an error.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlmodel import Session, SQLModel
+
+from bot.config import AppConfig, load_config
+from handlers.core import Reply, Where
+from handlers.people import shell_speaker
+from handlers.runner import Runner
+from storage.db import make_engine, transaction, upgrade
+from storage.seed import sync_roster
+
+REPO = Path(__file__).resolve().parent.parent
+APP_YAML = REPO / "app.yaml"
+# A fixed "now" so that date understanding and deadlines are reproducible.
+START = datetime(2031, 3, 3, 2, 0, tzinfo=UTC)  # Mon 3 Mar 2031, 09:00 in Vientiane
+
+
+class Clock:
+    """A clock tests move by hand."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture(scope="session")
+def config() -> AppConfig:
+    return load_config(APP_YAML)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (faster than migrating every time)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but TEST_DATABASE_URL is not set: PostgreSQL tests must run")
+        pytest.skip("TEST_DATABASE_URL not set")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _empty_postgres(engine: Engine) -> None:
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path, config: AppConfig) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        path = tmp_path / "network.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        engine = make_engine(f"sqlite:///{path}")
+    else:
+        engine = request.getfixturevalue("postgres_engine")
+        _empty_postgres(engine)
+    with transaction(engine) as session:
+        sync_roster(session, config)
+    yield engine
+    if request.param == "sqlite":
+        engine.dispose()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+class BotHarness:
+    """Talk to the command core as anyone on the roster, like the shell does."""
+
+    def __init__(self, engine: Engine, config: AppConfig, clock: Clock) -> None:
+        self.engine = engine
+        self.config = config
+        self.clock = clock
+        self.runner = Runner(engine, config, clock)
+
+    def say(self, line: str, as_: str = "IOM", key: str | None = None) -> Reply:
+        with Session(self.engine) as session:
+            speaker = shell_speaker(session, as_)
+        return self.runner.run(speaker, Where(platform="shell", channel="test"), line, key)
+
+    def session(self) -> Session:
+        return Session(self.engine)
+
+
+@pytest.fixture
+def bot(engine: Engine, config: AppConfig, clock: Clock) -> BotHarness:
+    return BotHarness(engine, config, clock)

@@ -1,0 +1,147 @@
+"""The command core through the same entry point every adapter uses."""
+
+import pytest
+from sqlmodel import func, select
+
+from handlers.core import Choice, Form, FormField, Post, Reply
+from storage.models import AgendaItem, ProcessedCommand
+from tests.conftest import BotHarness
+
+
+def _items(bot: BotHarness) -> list[AgendaItem]:
+    with bot.session() as session:
+        return list(session.exec(select(AgendaItem).order_by(AgendaItem.id)).all())
+
+
+@pytest.mark.parametrize(("who", "agency", "roles"), [
+    ("RCO", "RCO — Resident Coordinator Office", "Chair, member"),
+    ("IOM", "IOM — International Organization for Migration", "Secretariat, member"),
+    ("UNHCR", "UNHCR — Office of the United Nations High Commissioner for Refugees", "member"),
+])
+def test_whoami_names_person_agency_and_roles(
+    bot: BotHarness, who: str, agency: str, roles: str
+) -> None:
+    reply = bot.say("whoami", as_=who)
+    assert reply.ok
+    assert dict(reply.fields)["Agency"] == agency
+    assert dict(reply.fields)["Roles"] == roles
+
+
+def test_whoami_lists_the_working_groups_a_person_chairs(bot: BotHarness) -> None:
+    assert dict(bot.say("whoami", as_="ILO").fields)["Chairs working groups"] == \
+        "labour-migration"
+    assert "Chairs working groups" not in dict(bot.say("whoami", as_="WHO").fields)
+
+
+def test_members_lists_all_ten_agencies_with_chair_and_secretariat(bot: BotHarness) -> None:
+    reply = bot.say("/network members", as_="WHO")
+    assert "*RCO* (Chair) — Resident Coordinator Office: RCO Focal Point" in reply.text
+    assert "*IOM* (Secretariat) — International Organization for Migration" in reply.text
+    assert "*WORLD-BANK* — World Bank: World Bank Focal Point" in reply.text
+    assert "10 member agencies. Chair: RCO. Secretariat and Coordinator: IOM." in reply.text
+
+
+def test_wg_shows_chairs_and_members(bot: BotHarness) -> None:
+    reply = bot.say("wg")
+    assert "*Labour Migration and Decent Work* (labour-migration)" in reply.text
+    assert "chairs: ILO; members: IOM, ILO, UNDP, WORLD-BANK" in reply.text
+    one = bot.say("wg protection")
+    assert "chairs: IOM, UNICEF" in one.text and "labour-migration" not in one.text
+    missing = bot.say("wg fisheries")
+    assert not missing.ok and "no working group 'fisheries'" in missing.text
+
+
+def test_objectives_are_the_23_of_the_gcm(bot: BotHarness) -> None:
+    reply = bot.say("objectives")
+    assert reply.text.count("\n") == 22
+    assert reply.text.startswith("1. Collect and utilize accurate and disaggregated data")
+    assert bot.say("objectives 23").text.startswith("23. Strengthen international cooperation")
+    refused = bot.say("objectives 24")
+    assert not refused.ok and "numbered 1 to 23" in refused.text
+
+
+def test_agenda_add_goes_to_the_backlog_and_is_listed(bot: BotHarness) -> None:
+    added = bot.say("agenda add Update on the labour migration assessment", as_="ILO")
+    assert added.ok and "#1" in added.text and "backlog" in added.text
+    bot.say("/network agenda add Returnee reintegration pilot", as_="UNICEF")
+    listing = bot.say("agenda", as_="WHO").text
+    assert "1. #1 Update on the labour migration assessment — ILO (proposed)" in listing
+    assert "2. #2 Returnee reintegration pilot — UNICEF (proposed)" in listing
+
+
+def test_lao_script_and_long_text_survive_a_round_trip(bot: BotHarness) -> None:
+    lao = "ທົບທວນແຜນວຽກປະຈຳປີຂອງເຄືອຂ່າຍ ກ່ຽວກັບການເຄື່ອນຍ້າຍແຮງງານ"
+    long_text = "Joint statement on safe migration. " * 27  # ~950 characters
+    bot.say(f"agenda add {lao}")
+    bot.say(f"agenda add {long_text}")
+    assert [i.text for i in _items(bot)] == [lao, long_text.strip()]
+    assert lao in bot.say("agenda").text
+
+
+@pytest.mark.parametrize(("line", "problem"), [
+    ("agenda add", "The agenda item is empty."),
+    ("agenda add    ", "The agenda item is empty."),
+    ("agenda add " + "x" * 1001, "is 1,012 characters long; the limit is 1,000"),
+    ("agenda add budget\x1b[31m", "control character (U+001B)"),
+])
+def test_bad_input_is_refused_with_an_example_and_changes_nothing(
+    bot: BotHarness, line: str, problem: str
+) -> None:
+    reply = bot.say(line)
+    assert not reply.ok
+    assert problem in reply.text
+    assert "Example: agenda add" in reply.text
+    assert _items(bot) == []
+
+
+def test_someone_not_on_the_roster_may_use_help_only(bot: BotHarness) -> None:
+    refused = bot.say("agenda add Something", as_="Stranger")
+    assert not refused.ok
+    assert "not on the roster" in refused.text and "Secretariat (IOM)" in refused.text
+    assert _items(bot) == []
+    assert bot.say("members", as_="Stranger").ok is False
+    assert bot.say("help", as_="Stranger").ok
+    assert "not on the roster" in bot.say("whoami", as_="Stranger").text
+
+
+def test_an_unknown_verb_gets_did_you_mean(bot: BotHarness) -> None:
+    reply = bot.say("agnda")
+    assert not reply.ok
+    assert reply.text.startswith("I don't know 'agnda'. Did you mean agenda")
+    assert bot.say("memebrs").text.startswith("I don't know 'memebrs'. Did you mean members")
+    assert "Type help" in bot.say("xyzzy").text
+
+
+def test_help_lists_every_verb_with_an_example_and_explains_one(bot: BotHarness) -> None:
+    overview = bot.say("help").text
+    for verb in ("help", "whoami", "members", "wg", "objectives", "agenda add", "agenda"):
+        assert f"*{verb}" in overview
+    assert overview.count("e.g. ") >= 7
+    detail = bot.say("help agenda").text
+    assert "*agenda add <text>*" in detail and "Example: agenda add" in detail
+    unknown = bot.say("help agnda")
+    assert not unknown.ok and "Did you mean agenda" in unknown.text
+
+
+def test_an_empty_command_shows_help(bot: BotHarness) -> None:
+    assert bot.say("/network").title == "help"
+
+
+def test_a_repeated_delivery_applies_once(bot: BotHarness) -> None:
+    first = bot.say("agenda add Budget of the work plan", key="slack:trigger-1")
+    again = bot.say("agenda add Budget of the work plan", key="slack:trigger-1")
+    assert again.text == first.text
+    assert len(_items(bot)) == 1
+    with bot.session() as session:
+        assert session.exec(select(func.count()).select_from(ProcessedCommand)).one() == 1
+
+
+def test_replies_survive_serialisation_for_the_outbox() -> None:
+    reply = Reply(
+        text="Poll #3", title="Consensus poll", fields=[("Deadline", "Fri 14 Mar 2031")],
+        choices=[Choice("Agree", "vote #3 agree", "primary")],
+        form=Form("Objection", "vote #3 object {reason}",
+                  [FormField("reason", "Why?", multiline=True, options=[("a", "A")])]),
+        private=False, posts=[Post(Reply(text="inner"))],
+    )
+    assert Reply.from_dict(reply.to_dict()) == reply

@@ -1,0 +1,96 @@
+"""Storage: UTC-only timestamps, migrations that match the models, an idempotent roster sync."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, func
+from sqlalchemy.exc import StatementError
+from sqlmodel import Session, SQLModel, select
+
+from bot.config import AppConfig
+from storage.db import normalise_url, transaction
+from storage.models import (
+    Agency,
+    Identity,
+    Meeting,
+    Objective,
+    Person,
+    WGAgency,
+    WGRole,
+    WorkingGroup,
+)
+from storage.seed import sync_roster
+from storage.types import NaiveDatetimeError
+
+
+def _meeting(starts_at: datetime) -> Meeting:
+    return Meeting(kind="regular", title="Regular meeting", starts_at=starts_at,
+                   uid=f"test-{starts_at.timestamp()}@network-bot")
+
+
+def test_naive_datetimes_are_refused(engine: Engine) -> None:
+    with pytest.raises(StatementError) as raised, transaction(engine) as session:
+        session.add(_meeting(datetime(2031, 3, 14, 10, 0)))
+        session.flush()
+    assert isinstance(raised.value.orig, NaiveDatetimeError)
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Meeting)).one() == 0
+
+
+def test_aware_datetimes_come_back_as_the_same_instant_in_utc(engine: Engine) -> None:
+    vientiane = timezone(timedelta(hours=7))
+    moment = datetime(2031, 3, 14, 10, 0, tzinfo=vientiane)
+    with transaction(engine) as session:
+        session.add(_meeting(moment))
+    with Session(engine) as session:
+        stored = session.exec(select(Meeting)).one().starts_at
+    assert stored == moment
+    assert stored.tzinfo is not None and stored.utcoffset() == timedelta(0)
+    assert stored == datetime(2031, 3, 14, 3, 0, tzinfo=UTC)
+
+
+def test_the_migrations_build_exactly_the_models(engine: Engine) -> None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def _counts(engine: Engine) -> dict[str, int]:
+    with Session(engine) as session:
+        return {model.__name__: session.exec(select(func.count()).select_from(model)).one()
+                for model in (Agency, Person, Identity, WorkingGroup, WGAgency, Objective)}
+
+
+def test_roster_sync_is_idempotent(engine: Engine, config: AppConfig) -> None:
+    before = _counts(engine)
+    assert before == {"Agency": 10, "Person": 10, "Identity": 20, "WorkingGroup": 2,
+                      "WGAgency": 12, "Objective": 23}
+    with transaction(engine) as session:
+        sync_roster(session, config)
+    with transaction(engine) as session:
+        sync_roster(session, config)
+    assert _counts(engine) == before
+
+
+def test_working_groups_changed_in_the_database_win_over_app_yaml(
+    engine: Engine, config: AppConfig
+) -> None:
+    with transaction(engine) as session:
+        wg = session.exec(select(WorkingGroup).where(WorkingGroup.slug == "protection")).one()
+        wg.name = "Protection (renamed by consensus)"
+    with transaction(engine) as session:
+        sync_roster(session, config)
+    with Session(engine) as session:
+        wg = session.exec(select(WorkingGroup).where(WorkingGroup.slug == "protection")).one()
+        chairs = session.exec(select(WGAgency).where(
+            WGAgency.wg_id == wg.id, WGAgency.role == WGRole.CHAIR)).all()
+    assert wg.name == "Protection (renamed by consensus)"
+    assert len(chairs) == 2
+
+
+def test_postgres_urls_use_psycopg_3() -> None:
+    assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_url("sqlite:///network.db") == "sqlite:///network.db"
