@@ -241,8 +241,10 @@ class Outbox(SQLModel, table=True):
     """A notification to send at ``due_at``, written in the transaction that caused it.
 
     ``payload`` is a serialised neutral Reply; ``audience`` is ``network`` (the network's
-    channels) or ``people:<id>,<id>`` (those people directly). The foreign keys let moves and
-    cancellations find the rows that belong to a meeting, poll or action item.
+    channels) or ``people:<id>,<id>`` (those people directly). ``delivered`` lists the
+    platforms that already have it, so a retry after a partial failure sends only to the rest.
+    The foreign keys let moves and cancellations find the rows that belong to a meeting, poll
+    or action item.
     """
 
     __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)
@@ -251,6 +253,7 @@ class Outbox(SQLModel, table=True):
     due_at: datetime = _when()
     audience: str = Field(default="network", max_length=500)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    delivered: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     status: str = Field(default=OutboxStatus.PENDING, max_length=12)
     attempts: int = 0
     lease_owner: str | None = Field(default=None, max_length=100)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 18:50:50.295628
+Create Date: 2026-11-27 18:59:32.798842
 """
 from collections.abc import Sequence
 
@@ -262,6 +262,7 @@ def upgrade() -> None:
     sa.Column('due_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('audience', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('delivered', sa.JSON(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('lease_owner', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),

@@ -1,0 +1,26 @@
+"""Queueing notifications from handlers: a neutral Reply becomes an outbox row."""
+
+from datetime import datetime
+
+from handlers.core import Context, Reply
+from storage.models import Outbox
+from storage.outbox import NETWORK, enqueue
+
+
+def queue(
+    ctx: Context,
+    kind: str,
+    reply: Reply,
+    *,
+    due_at: datetime | None = None,
+    audience: str = NETWORK,
+    meeting_id: int | None = None,
+    poll_id: int | None = None,
+    action_item_id: int | None = None,
+) -> Outbox:
+    """Queue ``reply`` for ``audience`` at ``due_at`` (default: now, i.e. send at once)."""
+    return enqueue(
+        ctx.session, kind=kind, due_at=due_at or ctx.now, payload=reply.to_dict(),
+        audience=audience, meeting_id=meeting_id, poll_id=poll_id,
+        action_item_id=action_item_id,
+    )

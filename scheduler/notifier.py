@@ -1,0 +1,55 @@
+"""The contract between the outbox dispatcher and each platform's notifier.
+
+The dispatcher claims a due outbox row, resolves its audience for each enabled platform and
+hands the notifier a Delivery. The notifier renders the neutral Reply for its platform and
+sends it. It returns references to what it posted (so poll messages can be updated in place
+later), raises RetryLater when the platform asks to slow down (HTTP 429 Retry-After), and
+raises DeliveryFailed for anything else; the dispatcher decides on backoff and final failure.
+"""
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from handlers.core import Reply
+
+
+@dataclass(frozen=True)
+class PostedRef:
+    """A message the platform accepted: its channel and id (Slack ``ts``, Teams activity id)."""
+
+    channel: str
+    message_ref: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    outbox_id: int
+    kind: str
+    reply: Reply
+    to_network: bool  # post to the platform's network channel(s) from app.yaml
+    people: tuple[str, ...] = ()  # this platform's user ids to message directly
+    # Messages to update in place instead of posting anew (a poll's live tally).
+    update_refs: tuple[PostedRef, ...] = field(default_factory=tuple)
+    late: bool = False  # sent after its due time because the bot was down
+
+
+class RetryLater(Exception):
+    """The platform asked us to wait (HTTP 429); ``seconds`` from Retry-After."""
+
+    def __init__(self, seconds: float, detail: str = "") -> None:
+        super().__init__(detail or f"retry after {seconds:.0f}s")
+        self.seconds = seconds
+
+
+class DeliveryFailed(Exception):
+    """Sending failed; ``transient`` failures (5xx, network) are retried with backoff."""
+
+    def __init__(self, detail: str, transient: bool = True) -> None:
+        super().__init__(detail)
+        self.transient = transient
+
+
+class Notifier(Protocol):
+    platform: str
+
+    async def send(self, delivery: Delivery) -> list[PostedRef]: ...

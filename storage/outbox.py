@@ -1,0 +1,65 @@
+"""Writing and cancelling outbox rows (delivery itself lives in ``scheduler/``).
+
+Callers write rows in the same session as the change that causes them, so a notification
+exists if and only if its cause was committed.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from storage.models import Outbox, OutboxStatus
+
+NETWORK = "network"
+
+
+def people_audience(person_ids: list[int]) -> str:
+    """The audience value for messages sent to these people directly."""
+    return "people:" + ",".join(str(i) for i in sorted(set(person_ids)))
+
+
+def audience_people(audience: str) -> list[int]:
+    """The person ids of a ``people:`` audience (empty for ``network``)."""
+    if not audience.startswith("people:"):
+        return []
+    return [int(i) for i in audience.removeprefix("people:").split(",") if i]
+
+
+def enqueue(
+    session: Session,
+    *,
+    kind: str,
+    due_at: datetime,
+    payload: dict[str, Any],
+    audience: str = NETWORK,
+    meeting_id: int | None = None,
+    poll_id: int | None = None,
+    action_item_id: int | None = None,
+) -> Outbox:
+    row = Outbox(kind=kind, due_at=due_at, payload=payload, audience=audience,
+                 meeting_id=meeting_id, poll_id=poll_id, action_item_id=action_item_id)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def cancel_pending(
+    session: Session,
+    *,
+    meeting_id: int | None = None,
+    poll_id: int | None = None,
+    action_item_id: int | None = None,
+    kinds: tuple[str, ...] | None = None,
+) -> int:
+    """Cancel the not-yet-sent rows belonging to a record; returns how many."""
+    query = update(Outbox).where(Outbox.status == OutboxStatus.PENDING)
+    for column, value in ((Outbox.meeting_id, meeting_id), (Outbox.poll_id, poll_id),
+                          (Outbox.action_item_id, action_item_id)):
+        if value is not None:
+            query = query.where(column == value)
+    if kinds:
+        query = query.where(Outbox.kind.in_(kinds))  # type: ignore[attr-defined]
+    result = session.exec(query.values(status=OutboxStatus.CANCELLED))  # type: ignore[call-overload]
+    return result.rowcount or 0
