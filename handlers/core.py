@@ -179,12 +179,18 @@ class UserError(Exception):
 
 
 @dataclass
-class Context:
-    """What a handler works with: one transaction, the settings, the clock, the command."""
+class Scope:
+    """One transaction, the settings and the clock: what any unit of work needs."""
 
     session: Session
     config: AppConfig
     now: datetime
+
+
+@dataclass
+class Context(Scope):
+    """What a command handler works with: a Scope plus the command being handled."""
+
     command: Command
 
     @property

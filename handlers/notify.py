@@ -2,13 +2,13 @@
 
 from datetime import datetime
 
-from handlers.core import Context, Reply
+from handlers.core import Reply, Scope
 from storage.models import Outbox
 from storage.outbox import NETWORK, enqueue
 
 
 def queue(
-    ctx: Context,
+    ctx: Scope,
     kind: str,
     reply: Reply,
     *,

@@ -1,0 +1,36 @@
+"""Outbox rows that are work for the core rather than messages to send.
+
+Some things due later depend on the state at that moment: the compiled agenda at its
+deadline, closing a poll at its deadline, the non-voters a day before it. Their outbox rows
+carry a job kind registered here; when such a row falls due the dispatcher runs the job in one
+transaction (instead of handing the row to a notifier), and the job typically queues the
+messages to send, due at once.
+"""
+
+import importlib
+from collections.abc import Callable
+
+from handlers.core import Scope
+from handlers.registry import DOMAINS
+from storage.models import Outbox
+
+Job = Callable[[Scope, Outbox], None]
+
+JOBS: dict[str, Job] = {}
+
+
+def job(kind: str) -> Callable[[Job], Job]:
+    def register(handler: Job) -> Job:
+        if kind in JOBS:
+            raise RuntimeError(f"job '{kind}' is registered twice")
+        JOBS[kind] = handler
+        return handler
+
+    return register
+
+
+def load_jobs() -> dict[str, Job]:
+    """Import every domain module so their jobs are registered."""
+    for module in DOMAINS:
+        importlib.import_module(module)
+    return JOBS
