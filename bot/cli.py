@@ -24,8 +24,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("shell", help="talk to the bot in this terminal")
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply migrations")
-    check = commands.add_parser("check", help="validate app.yaml and exit")
-    check.set_defaults(command="check")
+    commands.add_parser("check", help="validate app.yaml and exit")
+    roster = commands.add_parser("roster", help="the roster as the database holds it")
+    roster.add_argument("action", choices=["export"], help="export: print it as app.yaml YAML")
+    roster.add_argument("--out", type=Path, help="write to this file instead of stdout")
     return parser
 
 
@@ -55,6 +57,16 @@ def _dispatch(args: argparse.Namespace) -> int:
     app = open_app(args.config, args.database_url)
     if args.command == "db":
         print("database is up to date")
+        return 0
+    if args.command == "roster":
+        from bot.roster_export import export_roster
+
+        text = export_roster(app.engine, app.config)
+        if args.out:
+            args.out.write_text(text, encoding="utf-8")
+            print(f"wrote {args.out}")
+        else:
+            print(text, end="")
         return 0
     from bot.shell import Shell
 

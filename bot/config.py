@@ -71,8 +71,11 @@ class Agency(_Strict):
 
 
 class Person(_Strict):
+    """A focal point of an agency, or (with ``partner``) a partner organisation's person."""
+
     name: str = Field(min_length=1)
-    agency: AgencyCode
+    agency: AgencyCode | None = None
+    partner: str | None = Field(default=None, min_length=1, max_length=200)
     slack: str | None = None
     teams: str | None = None
     email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
@@ -81,8 +84,10 @@ class Person(_Strict):
 class WorkingGroup(_Strict):
     slug: Slug
     name: str = Field(min_length=1)
+    mandate: str | None = None
     chairs: list[AgencyCode] = Field(default_factory=list)
     members: list[AgencyCode] = Field(default_factory=list)
+    partners: list[str] = Field(default_factory=list)
 
 
 class Channels(_Strict):
@@ -109,6 +114,7 @@ class AppConfig(_Strict):
     network: Network
     agencies: list[Agency] = Field(min_length=1)
     people: list[Person] = Field(default_factory=list)
+    partners: list[str] = Field(default_factory=list)
     working_groups: list[WorkingGroup] = Field(default_factory=list)
     channels: Channels = Channels()
     meetings: Meetings = Meetings()
@@ -127,8 +133,15 @@ class AppConfig(_Strict):
 
         check("network.chair", self.network.chair)
         check("network.secretariat", self.network.secretariat)
+        organisations = set(self.partners) | {o for wg in self.working_groups for o in wg.partners}
         for i, person in enumerate(self.people):
-            check(f"people[{i}].agency", person.agency)
+            if (person.agency is None) == (person.partner is None):
+                raise ValueError(f"people[{i}]: give either agency or partner")
+            if person.agency is not None:
+                check(f"people[{i}].agency", person.agency)
+            elif person.partner not in organisations:
+                raise ValueError(f"people[{i}].partner: unknown partner '{person.partner}' "
+                                 "(list it under partners)")
         for platform in ("slack", "teams", "email"):
             ids = [getattr(p, platform) for p in self.people if getattr(p, platform)]
             _refuse_duplicates("people", platform, [i.lower() if platform == "email" else i

@@ -22,10 +22,10 @@ def parse_duration(text: str) -> timedelta:
 
 
 def format_duration(value: timedelta) -> str:
-    """The inverse of parse_duration, in the largest whole units: ``1d12h``."""
+    """The inverse of parse_duration, in days and smaller units: ``1d12h``, ``14d``."""
     seconds = int(value.total_seconds())
     parts = []
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         amount, seconds = divmod(seconds, size)
         if amount:
             parts.append(f"{amount}{unit}")

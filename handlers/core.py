@@ -42,10 +42,16 @@ class Actor:
     agency: str | None = None
     roles: frozenset[Role] = frozenset()
     wg_chairs: frozenset[str] = frozenset()
+    partner: str | None = None  # the organisation, for a partner's person
+    partner_wgs: frozenset[str] = frozenset()  # working groups that partner takes part in
 
     @property
     def on_roster(self) -> bool:
         return self.person_id is not None
+
+    @property
+    def is_partner(self) -> bool:
+        return self.partner is not None
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))

@@ -22,8 +22,10 @@ def whoami(ctx: Context, args: str) -> Reply:
                           f"({ctx.config.network.secretariat}) to add you.")
     agency = ctx.session.exec(select(Agency).where(Agency.code == actor.agency)).first()
     roles = [r.value.capitalize() for r in (Role.CHAIR, Role.SECRETARIAT) if actor.has(r)]
-    roles.append("member")
-    fields = [("Agency", f"{agency.code} — {agency.name}" if agency else "partner"),
+    roles.append("partner in " + (", ".join(sorted(actor.partner_wgs)) or "no working group")
+                 if actor.is_partner else "member")
+    fields = [("Agency", f"{agency.code} — {agency.name}" if agency
+               else f"partner: {actor.partner}"),
               ("Roles", ", ".join(roles))]
     if actor.wg_chairs:
         fields.append(("Chairs working groups", ", ".join(sorted(actor.wg_chairs))))
@@ -35,6 +37,7 @@ def whoami(ctx: Context, args: str) -> Reply:
     summary="List the member agencies, their focal points, the Chair and the Secretariat",
     usage="members",
     example="members",
+    partners=True,
 )
 def members(ctx: Context, args: str) -> Reply:
     network = ctx.config.network
@@ -60,6 +63,7 @@ def members(ctx: Context, args: str) -> Reply:
     summary="List the working groups with their chairs and members",
     usage="wg [slug]",
     example="wg labour-migration",
+    partners=True,
 )
 def working_groups(ctx: Context, args: str) -> Reply:
     query = select(WorkingGroup).where(WorkingGroup.active).order_by(WorkingGroup.slug)
@@ -100,6 +104,7 @@ def seats(session: Session, wg: WorkingGroup, role: WGRole) -> list[str]:
     summary="List the 23 objectives of the Global Compact for Migration (GCM)",
     usage="objectives [number]",
     example="objectives 6",
+    partners=True,
 )
 def objectives(ctx: Context, args: str) -> Reply:
     query = select(Objective).order_by(Objective.number)

@@ -4,7 +4,7 @@ from sqlmodel import Session, func, select
 
 from bot.config import AppConfig
 from handlers.core import Actor, Role, Speaker
-from storage.models import Agency, Identity, Person, WGAgency, WGRole, WorkingGroup
+from storage.models import Agency, Identity, Person, WGAgency, WGPartner, WGRole, WorkingGroup
 
 SHELL = "shell"
 
@@ -32,32 +32,34 @@ def resolve_actor(session: Session, config: AppConfig, speaker: Speaker) -> Acto
     person = find_person(session, speaker)
     if person is None:
         return Actor(speaker=speaker, name=speaker.display_name or speaker.external_id)
+    if person.partner_org:
+        return _partner_actor(session, speaker, person)
     agency = session.get(Agency, person.agency_id) if person.agency_id else None
-    if agency is not None and not agency.active:
+    if agency is None or not agency.active:
         return Actor(speaker=speaker, name=person.name)
-    roles: set[Role] = set()
-    chaired: frozenset[str] = frozenset()
-    if agency is not None:
-        roles.add(Role.MEMBER)
-        if agency.code == config.network.chair:
-            roles.add(Role.CHAIR)
-        if agency.code == config.network.secretariat:
-            roles.add(Role.SECRETARIAT)
-        chaired = frozenset(session.exec(
-            select(WorkingGroup.slug).join(WGAgency, WGAgency.wg_id == WorkingGroup.id).where(
-                WGAgency.agency_id == agency.id,
-                WGAgency.role == WGRole.CHAIR,
-                WorkingGroup.active,
-            )
-        ).all())
-    return Actor(
-        speaker=speaker,
-        person_id=person.id,
-        name=person.name,
-        agency=agency.code if agency else None,
-        roles=frozenset(roles),
-        wg_chairs=chaired,
-    )
+    roles = {Role.MEMBER}
+    if agency.code == config.network.chair:
+        roles.add(Role.CHAIR)
+    if agency.code == config.network.secretariat:
+        roles.add(Role.SECRETARIAT)
+    chaired = frozenset(session.exec(
+        select(WorkingGroup.slug).join(WGAgency, WGAgency.wg_id == WorkingGroup.id).where(
+            WGAgency.agency_id == agency.id,
+            WGAgency.role == WGRole.CHAIR,
+            WorkingGroup.active,
+        )
+    ).all())
+    return Actor(speaker=speaker, person_id=person.id, name=person.name, agency=agency.code,
+                 roles=frozenset(roles), wg_chairs=chaired)
+
+
+def _partner_actor(session: Session, speaker: Speaker, person: Person) -> Actor:
+    groups = frozenset(session.exec(
+        select(WorkingGroup.slug).join(WGPartner, WGPartner.wg_id == WorkingGroup.id).where(
+            WGPartner.organisation == person.partner_org, WorkingGroup.active)
+    ).all())
+    return Actor(speaker=speaker, person_id=person.id, name=person.name,
+                 partner=person.partner_org, partner_wgs=groups)
 
 
 def shell_speaker(session: Session, wanted: str) -> Speaker:

@@ -14,7 +14,14 @@ from handlers.core import Context, Reply
 Handler = Callable[[Context, str], Reply]
 
 # Every domain module; importing one registers its commands.
-DOMAINS = ("handlers.help", "handlers.members", "handlers.agenda")
+DOMAINS = (
+    "handlers.help",
+    "handlers.members",
+    "handlers.agenda",
+    "handlers.roster",
+    "handlers.people_admin",
+    "handlers.partners",
+)
 
 DEFAULT_MAX_LENGTH = 1000
 
@@ -28,6 +35,7 @@ class CommandSpec:
     handler: Handler
     detail: str = ""
     public: bool = False  # usable by people who are not on the roster
+    partners: bool = False  # usable by partner organisations' people, not only member agencies
     max_length: int = DEFAULT_MAX_LENGTH
 
     @property
@@ -46,13 +54,15 @@ def command(
     example: str,
     detail: str = "",
     public: bool = False,
+    partners: bool = False,
     max_length: int = DEFAULT_MAX_LENGTH,
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         if name in REGISTRY:
             raise RuntimeError(f"command '{name}' is registered twice")
         REGISTRY[name] = CommandSpec(
-            name, summary, usage, example, handler, detail, public, max_length
+            name, summary, usage, example, handler, detail, public, partners or public,
+            max_length,
         )
         return handler
 

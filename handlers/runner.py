@@ -35,6 +35,11 @@ DATABASE_DOWN = (
     "The database is not answering right now, so nothing was changed. "
     "Please try again shortly."
 )
+PARTNERS_ONLY = (
+    "As a partner ({organisation}) you take part in your working groups' meetings and agendas, "
+    "but '{verb}' is for the member agencies' focal points (partners do not vote in Network "
+    "consensus polls or run the Network's records). Type help to see what you can use."
+)
 INTERNAL_ERROR = "Something went wrong on our side, so nothing was changed. Please try again."
 
 
@@ -90,6 +95,9 @@ class Runner:
                 return Reply(text=NOT_ON_ROSTER.format(
                     network=self.config.network.name, secretariat=self.config.network.secretariat
                 ), ok=False)
+            if actor.is_partner and not spec.partners:
+                return Reply(text=PARTNERS_ONLY.format(organisation=actor.partner,
+                                                       verb=spec.name), ok=False)
             command = Command(actor, where, text, spec.name, args, key)
             reply = spec.handler(Context(session, self.config, self.clock(), command), args)
             if key:

@@ -81,6 +81,14 @@ class WGAgency(SQLModel, table=True):
     role: str = Field(primary_key=True, max_length=10)
 
 
+class Partner(SQLModel, table=True):
+    """A partner organisation known to the Network (civil society, government counterpart)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation: str = Field(unique=True, max_length=200)
+    created_at: datetime = _created()
+
+
 class WGPartner(SQLModel, table=True):
     """A partner organisation (civil society, government counterpart) in a working group."""
 
@@ -295,6 +303,30 @@ class ProcessedCommand(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=300)
     reply: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _created()
+
+
+class JoinStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+
+
+class JoinRequest(SQLModel, table=True):
+    """An agency asking to join the Network, waiting for the Secretariat or the Chair.
+
+    The requester's platform identity is kept so that, if they are not on the roster yet,
+    they become the new agency's first focal point on approval.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, index=True)
+    name: str = Field(max_length=200)
+    requester_name: str = Field(max_length=200)
+    requester_platform: str = Field(max_length=20)
+    requester_external_id: str = Field(max_length=200)
+    requested_at: datetime = _created()
+    status: str = Field(default=JoinStatus.PENDING, max_length=10)
+    decided_by_id: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = _when(default=None)
 
 
 class RosterChange(SQLModel, table=True):

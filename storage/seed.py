@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
-from storage.models import Agency, Identity, Objective, Person, WGAgency, WGRole, WorkingGroup
+from storage.models import (
+    Agency,
+    Identity,
+    Objective,
+    Partner,
+    Person,
+    WGAgency,
+    WGPartner,
+    WGRole,
+    WorkingGroup,
+)
 
 if TYPE_CHECKING:
     from bot.config import AppConfig
@@ -18,8 +28,9 @@ if TYPE_CHECKING:
 
 def sync_roster(session: Session, config: "AppConfig") -> None:
     agencies = _sync_agencies(session, config)
+    _sync_partners(session, config)
     for configured in config.people:
-        _sync_person(session, configured, agencies[configured.agency])
+        _sync_person(session, configured, agencies.get(configured.agency or ""))
     _sync_working_groups(session, config, agencies)
     _sync_objectives(session, config.objectives)
     session.flush()
@@ -39,11 +50,22 @@ def _sync_agencies(session: Session, config: "AppConfig") -> dict[str, Agency]:
     return existing
 
 
-def _sync_person(session: Session, configured: "ConfiguredPerson", agency: Agency) -> None:
+def _sync_partners(session: Session, config: "AppConfig") -> None:
+    known = set(session.exec(select(Partner.organisation)).all())
+    wanted = [*config.partners, *(o for wg in config.working_groups for o in wg.partners)]
+    for organisation in dict.fromkeys(wanted):
+        if organisation not in known:
+            session.add(Partner(organisation=organisation))
+
+
+def _sync_person(
+    session: Session, configured: "ConfiguredPerson", agency: Agency | None
+) -> None:
     ids = {p: getattr(configured, p) for p in ("slack", "teams") if getattr(configured, p)}
     person = _find_person(session, configured, ids)
     if person is None:
-        person = Person(name=configured.name, agency_id=agency.id, email=configured.email)
+        person = Person(name=configured.name, agency_id=agency.id if agency else None,
+                        partner_org=configured.partner, email=configured.email)
         session.add(person)
         session.flush()
     else:
@@ -84,9 +106,11 @@ def _sync_working_groups(
     for configured in config.working_groups:
         if configured.slug in known:
             continue
-        wg = WorkingGroup(slug=configured.slug, name=configured.name)
+        wg = WorkingGroup(slug=configured.slug, name=configured.name, mandate=configured.mandate)
         session.add(wg)
         session.flush()
+        for organisation in configured.partners:
+            session.add(WGPartner(wg_id=wg.id, organisation=organisation))
         seats = {(code, WGRole.MEMBER) for code in [*configured.members, *configured.chairs]}
         seats |= {(code, WGRole.CHAIR) for code in configured.chairs}
         for code, role in sorted(seats):

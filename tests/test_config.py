@@ -101,4 +101,4 @@ def test_durations_are_parsed_and_written_back() -> None:
     assert config.meetings.reminders == [
         timedelta(weeks=2), timedelta(days=1, hours=12), timedelta(minutes=30)]
     dumped = config.model_dump(mode="json")
-    assert dumped["meetings"]["reminders"] == ["2w", "1d12h", "30m"]
+    assert dumped["meetings"]["reminders"] == ["14d", "1d12h", "30m"]

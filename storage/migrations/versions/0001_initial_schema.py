@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 18:59:32.798842
+Create Date: 2026-11-27 19:03:37.646738
 """
 from collections.abc import Sequence
 
@@ -44,6 +44,13 @@ def upgrade() -> None:
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('text', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.PrimaryKeyConstraint('number')
+    )
+    op.create_table('partner',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('organisation')
     )
     op.create_table('processedcommand',
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
@@ -102,6 +109,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('identity', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_identity_person_id'), ['person_id'], unique=False)
+
+    op.create_table('joinrequest',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('requester_name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('requester_platform', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('requester_external_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('requested_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['person.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('joinrequest', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_joinrequest_code'), ['code'], unique=False)
 
     op.create_table('meeting',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -331,6 +355,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_meeting_starts_at'))
 
     op.drop_table('meeting')
+    with op.batch_alter_table('joinrequest', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_joinrequest_code'))
+
+    op.drop_table('joinrequest')
     with op.batch_alter_table('identity', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_identity_person_id'))
 
@@ -344,6 +372,7 @@ def downgrade() -> None:
     op.drop_table('person')
     op.drop_table('workinggroup')
     op.drop_table('processedcommand')
+    op.drop_table('partner')
     op.drop_table('objective')
     op.drop_table('conversationref')
     op.drop_table('agency')

@@ -1,0 +1,60 @@
+"""Naming a person in a command: a platform mention, or a name.
+
+Slack sends mentions as ``<@U0123ABC|jane>`` (the ``/network`` command escapes them); the
+Teams adapter rewrites its ``<at>Name</at>`` mentions into the same ``<@AAD-OBJECT-ID|Name>``
+form. In the shell a person is named: ``@Jane``, ``"Jane Doe"`` or ``@"Jane Doe"``.
+"""
+
+import re
+from dataclasses import dataclass
+
+from sqlmodel import Session, func, select
+
+from handlers.core import UserError
+from handlers.grammar import take_quoted
+from storage.models import Identity, Person
+
+_MENTION = re.compile(r"^<@([^|>\s]+)(?:\|([^>]*))?>")
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """Who a command names: a platform identity, a name, or both."""
+
+    external_id: str | None
+    name: str | None
+
+    @property
+    def label(self) -> str:
+        return self.name or self.external_id or "?"
+
+
+def take_person(text: str, example: str) -> tuple[PersonRef, str]:
+    """Split the person named at the start of ``text`` from the rest."""
+    text = text.strip()
+    mention = _MENTION.match(text)
+    if mention:
+        return PersonRef(mention.group(1), (mention.group(2) or "").strip() or None), \
+            text[mention.end():].strip()
+    quoted, rest = take_quoted(text.removeprefix("@"))
+    if quoted:
+        return PersonRef(None, quoted), rest
+    word, _, rest = text.partition(" ")
+    name = word.removeprefix("@").replace("_", " ").strip()
+    if not name:
+        raise UserError("Name the person: a mention, or their name in quotes.", example)
+    return PersonRef(None, name), rest.strip()
+
+
+def find_named(session: Session, ref: PersonRef, platform: str) -> Person | None:
+    """The active person a reference names, by platform identity or by name."""
+    if ref.external_id:
+        return session.exec(
+            select(Person).join(Identity, Identity.person_id == Person.id).where(
+                Identity.platform == platform, Identity.external_id == ref.external_id,
+                Person.active)
+        ).first()
+    assert ref.name is not None
+    return session.exec(
+        select(Person).where(func.lower(Person.name) == ref.name.lower(), Person.active)
+    ).first()

@@ -1,0 +1,164 @@
+"""Focal points from chat: ``people add``, ``people remove``, ``people move``.
+
+The Secretariat manages everyone; an agency's own focal points manage their agency's people;
+a working group's chairs may add the people of that group's partner organisations. The
+identity comes from the platform (a Slack or Teams mention); in the shell a person is named.
+"""
+
+from sqlmodel import select
+
+from handlers.core import Context, Reply, Role, UserError
+from handlers.mentions import PersonRef, find_named, take_person
+from handlers.people import SHELL
+from handlers.registry import command
+from handlers.roster import agency_by_code, record_change
+from storage.models import (
+    Agency,
+    Identity,
+    Partner,
+    Person,
+    WGPartner,
+    WorkingGroup,
+)
+
+ADD_EXAMPLE = 'people add @"Jane Doe" ILO'
+PARTNER_PREFIX = "partner:"
+
+
+@command(
+    "people add",
+    summary="Put someone on the roster as a focal point of an agency, or of a partner",
+    usage="people add @someone <AGENCY | partner:<organisation>> [name]",
+    example=ADD_EXAMPLE,
+    detail="In Slack and Teams mention the person; in the shell give their name in quotes. "
+           "The Secretariat adds anyone; focal points add people of their own agency.",
+)
+def people_add(ctx: Context, args: str) -> Reply:
+    ref, rest = take_person(args, ADD_EXAMPLE)
+    target, _, name = rest.partition(" ")
+    if not target:
+        raise UserError("Say which agency (or partner:<organisation>) they belong to.",
+                        ADD_EXAMPLE)
+    name = name.strip().strip('"“”') or ref.name or ref.external_id or ""
+    platform = ctx.command.where.platform
+    existing = find_named(ctx.session, ref, platform)
+    if existing is not None:
+        raise UserError(f"{existing.name} is already on the roster; use people move to change "
+                        "their agency.", f'people move @"{existing.name}" UNICEF')
+    if target.lower().startswith(PARTNER_PREFIX):
+        organisation = _partner(ctx, target[len(PARTNER_PREFIX):].strip().strip('"“”'))
+        person = Person(name=name, partner_org=organisation, created_at=ctx.now)
+        belongs = f"partner {organisation}"
+    else:
+        agency = agency_by_code(ctx, target, ADD_EXAMPLE)
+        _may_manage(ctx, agency.code, "add focal points of")
+        person = Person(name=name, agency_id=agency.id, created_at=ctx.now)
+        belongs = agency.code
+    ctx.session.add(person)
+    ctx.session.flush()
+    _attach_identity(ctx, person, ref, platform)
+    record_change(ctx, "person.added", person.name, belongs)
+    return Reply(text=f"{person.name} is now on the roster ({belongs}).")
+
+
+@command(
+    "people remove",
+    summary="Take someone off the roster",
+    usage="people remove @someone",
+    example='people remove @"Jane Doe"',
+)
+def people_remove(ctx: Context, args: str) -> Reply:
+    person = _named(ctx, args, 'people remove @"Jane Doe"')
+    code = _agency_code(ctx, person)
+    _may_manage(ctx, code, "remove focal points of")
+    secretariat = ctx.config.network.secretariat
+    if code == secretariat and len(_focal_points(ctx, person.agency_id)) == 1:
+        raise UserError(f"{person.name} is the Secretariat's last focal point; add another "
+                        f"{secretariat} focal point first.",
+                        f'people add @"New Person" {secretariat}')
+    person.active = False
+    record_change(ctx, "person.removed", person.name, code or person.partner_org or "")
+    return Reply(text=f"{person.name} is no longer on the roster.")
+
+
+@command(
+    "people move",
+    summary="Make someone a focal point of another agency",
+    usage="people move @someone <AGENCY>",
+    example='people move @"Jane Doe" UNICEF',
+)
+def people_move(ctx: Context, args: str) -> Reply:
+    example = 'people move @"Jane Doe" UNICEF'
+    ref, rest = take_person(args, example)
+    person = _require(ctx, ref, example)
+    agency = agency_by_code(ctx, rest.strip(), example)
+    current = _agency_code(ctx, person)
+    _may_manage(ctx, current, "move focal points of")
+    if current == agency.code:
+        raise UserError(f"{person.name} is already with {agency.code}.", example)
+    person.agency_id, person.partner_org = agency.id, None
+    record_change(ctx, "person.moved", person.name, f"{current or 'partner'} → {agency.code}")
+    return Reply(text=f"{person.name} is now a focal point of {agency.code}.")
+
+
+def _may_manage(ctx: Context, code: str | None, what: str) -> None:
+    if ctx.actor.has(Role.SECRETARIAT) or (code is not None and ctx.actor.agency == code):
+        return
+    raise UserError(f"Only the Secretariat or {code or 'the agency'}'s own focal points can "
+                    f"{what} {code or 'that organisation'}.", "members")
+
+
+def _partner(ctx: Context, organisation: str) -> str:
+    """A known partner organisation the speaker may add people to."""
+    known = ctx.session.exec(select(Partner).where(Partner.organisation == organisation)).first()
+    if known is None:
+        raise UserError(f"'{organisation}' is not a partner yet; the Secretariat adds it first.",
+                        f'partners add "{organisation}" to wg:protection')
+    if ctx.actor.has(Role.SECRETARIAT):
+        return organisation
+    groups = set(ctx.session.exec(
+        select(WorkingGroup.slug).join(WGPartner, WGPartner.wg_id == WorkingGroup.id)
+        .where(WGPartner.organisation == organisation)).all())
+    if not groups & ctx.actor.wg_chairs:
+        raise UserError(f"Only the Secretariat or the chairs of {organisation}'s working groups "
+                        "can add its people.", "wg")
+    return organisation
+
+
+def _attach_identity(ctx: Context, person: Person, ref: PersonRef, platform: str) -> None:
+    if ref.external_id is None or platform == SHELL:
+        return
+    taken = ctx.session.exec(select(Identity).where(
+        Identity.platform == platform, Identity.external_id == ref.external_id)).first()
+    if taken is not None:
+        taken.person_id = person.id  # a former, removed person with the same account
+    else:
+        ctx.session.add(Identity(person_id=person.id, platform=platform,
+                                 external_id=ref.external_id))
+
+
+def _named(ctx: Context, args: str, example: str) -> Person:
+    ref, rest = take_person(args, example)
+    if rest:
+        raise UserError(f"I did not expect '{rest}' after the person.", example)
+    return _require(ctx, ref, example)
+
+
+def _require(ctx: Context, ref: PersonRef, example: str) -> Person:
+    person = find_named(ctx.session, ref, ctx.command.where.platform)
+    if person is None:
+        raise UserError(f"{ref.label} is not on the roster. Type members to see who is.",
+                        example)
+    return person
+
+
+def _agency_code(ctx: Context, person: Person) -> str | None:
+    if person.agency_id is None:
+        return None
+    agency = ctx.session.get(Agency, person.agency_id)
+    return agency.code if agency else None
+
+
+def _focal_points(ctx: Context, agency_id: int | None) -> list[int | None]:
+    return list(ctx.session.exec(select(Person.id).where(
+        Person.agency_id == agency_id, Person.active)).all())

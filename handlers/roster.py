@@ -1,0 +1,205 @@
+"""Membership from chat: agencies joining and leaving, and the history of roster changes.
+
+The ToR opens the Network to "all UN Agencies at the national level wishing to join". A
+request (``members join``) waits for the Secretariat or the Chair (``members approve``);
+every change is kept in RosterChange for ``members history`` and the annual report.
+"""
+
+import re
+
+from sqlalchemy import delete, extract
+from sqlmodel import select
+
+from handlers.core import Choice, Context, Reply, Role, Speaker, UserError
+from handlers.grammar import take_quoted
+from handlers.notify import queue
+from handlers.people import SHELL, find_person
+from handlers.registry import command
+from handlers.timefmt import show_date
+from storage.models import (
+    Agency,
+    Identity,
+    JoinRequest,
+    JoinStatus,
+    Person,
+    RosterChange,
+    WGAgency,
+)
+from storage.outbox import people_audience
+
+JOIN_EXAMPLE = 'members join UNFPA "United Nations Population Fund"'
+_CODE = re.compile(r"^[A-Z][A-Z0-9-]{1,19}$")
+
+
+def record_change(ctx: Context, action: str, subject: str, details: str = "") -> None:
+    """Keep a roster change in the history, with who did it and when."""
+    ctx.session.add(RosterChange(action=action, subject=subject, details=details or None,
+                                 actor_id=ctx.actor.person_id, at=ctx.now))
+
+
+def agency_by_code(ctx: Context, code: str, example: str) -> Agency:
+    """An active member agency by its code, or a refusal listing the codes."""
+    agency = ctx.session.exec(select(Agency).where(Agency.code == code.upper())).first()
+    if agency is None or not agency.active:
+        codes = ctx.session.exec(select(Agency.code).where(Agency.active).order_by(Agency.id))
+        raise UserError(f"'{code}' is not a member agency (members: {', '.join(codes)}).",
+                        example)
+    return agency
+
+
+def people_of_roles(ctx: Context, *codes: str) -> list[int]:
+    """Ids of the active focal points of the given agencies."""
+    return [p for p in ctx.session.exec(
+        select(Person.id).join(Agency, Agency.id == Person.agency_id)
+        .where(Agency.code.in_(codes), Person.active)  # type: ignore[attr-defined]
+    ).all() if p is not None]
+
+
+@command(
+    "members join",
+    summary="Ask for an agency to join the Network (the Secretariat or the Chair approves)",
+    usage='members join <AGENCY-CODE> "<full name>"',
+    example=JOIN_EXAMPLE,
+    public=True,
+)
+def members_join(ctx: Context, args: str) -> Reply:
+    code, _, rest = args.strip().partition(" ")
+    code = code.upper()
+    name, extra = take_quoted(rest)
+    if not _CODE.match(code) or not name or extra:
+        raise UserError("Give the agency's short code and its full name in quotes.",
+                        JOIN_EXAMPLE)
+    existing = ctx.session.exec(select(Agency).where(Agency.code == code)).first()
+    if existing is not None and existing.active:
+        raise UserError(f"{code} is already a member of the Network. Type members to see them.",
+                        "members")
+    pending = _pending_request(ctx, code)
+    if pending is not None:
+        asked = show_date(pending.requested_at, ctx.config.network.zone)
+        raise UserError(f"{code} asked to join on {asked} ({pending.requester_name}); the "
+                        "request is waiting for the Secretariat or the Chair.", "members")
+    speaker = ctx.actor.speaker
+    request = JoinRequest(code=code, name=name, requester_name=ctx.actor.name or code,
+                          requester_platform=speaker.platform,
+                          requester_external_id=speaker.external_id, requested_at=ctx.now)
+    ctx.session.add(request)
+    network = ctx.config.network
+    queue(ctx, "members.join_requested", Reply(
+        title="Request to join the Network",
+        text=f"{ctx.actor.name} asks for *{code}* ({name}) to join {network.name}.",
+        choices=[Choice("Approve", f"members approve {code}", "primary")],
+    ), audience=people_audience(people_of_roles(ctx, network.secretariat, network.chair)))
+    return Reply(text=f"Thank you. The request for {code} ({name}) to join was sent to the "
+                      f"Secretariat ({network.secretariat}) and the Chair ({network.chair}).")
+
+
+@command(
+    "members approve",
+    summary="Approve an agency's request to join (Secretariat or Chair)",
+    usage="members approve <AGENCY-CODE>",
+    example="members approve UNFPA",
+)
+def members_approve(ctx: Context, args: str) -> Reply:
+    if not ctx.actor.has(Role.SECRETARIAT, Role.CHAIR):
+        raise UserError("Only the Secretariat or the Chair approves new members.",
+                        "members join UNFPA \"United Nations Population Fund\"")
+    code = args.strip().upper()
+    request = _pending_request(ctx, code) if code else None
+    if request is None:
+        waiting = ctx.session.exec(select(JoinRequest.code).where(
+            JoinRequest.status == JoinStatus.PENDING)).all()
+        hint = f" Waiting: {', '.join(waiting)}." if waiting else " No request is waiting."
+        raise UserError(f"There is no request from '{args.strip()}' to join.{hint}",
+                        "members approve UNFPA")
+    agency = ctx.session.exec(select(Agency).where(Agency.code == code)).first()
+    if agency is None:
+        agency = Agency(code=code, name=request.name, joined_at=ctx.now)
+        ctx.session.add(agency)
+    else:
+        agency.active, agency.left_at, agency.joined_at = True, None, ctx.now
+        agency.name = request.name
+    ctx.session.flush()
+    request.status, request.decided_by_id, request.decided_at = (
+        JoinStatus.APPROVED, ctx.actor.person_id, ctx.now)
+    focal = _first_focal_point(ctx, request, agency)
+    record_change(ctx, "agency.joined", code, f"{request.name}; asked by "
+                  f"{request.requester_name}" + (f"; focal point {focal}" if focal else ""))
+    text = f"*{code}* ({request.name}) has joined {ctx.config.network.name}."
+    if focal:
+        text += f" Focal point: {focal}."
+    queue(ctx, "members.joined", Reply(title="New member agency", text=text, private=False))
+    return Reply(text=f"Approved: {text}")
+
+
+def _first_focal_point(ctx: Context, request: JoinRequest, agency: Agency) -> str | None:
+    """Make the requester the agency's first focal point if they are not on the roster yet."""
+    platform, external_id = request.requester_platform, request.requester_external_id
+    speaker = Speaker(platform=platform, external_id=external_id)
+    if find_person(ctx.session, speaker) is not None:
+        return None
+    person = Person(name=request.requester_name, agency_id=agency.id, created_at=ctx.now)
+    ctx.session.add(person)
+    ctx.session.flush()
+    if platform != SHELL:
+        ctx.session.add(Identity(person_id=person.id, platform=platform,
+                                 external_id=external_id))
+    return person.name
+
+
+@command(
+    "members leave",
+    summary="Record that an agency leaves the Network (its focal points or the Secretariat)",
+    usage="members leave <AGENCY-CODE>",
+    example="members leave WORLD-BANK",
+)
+def members_leave(ctx: Context, args: str) -> Reply:
+    agency = agency_by_code(ctx, args.strip(), "members leave WORLD-BANK")
+    network = ctx.config.network
+    if not (ctx.actor.has(Role.SECRETARIAT) or ctx.actor.agency == agency.code):
+        raise UserError(f"Only {agency.code}'s own focal points or the Secretariat can record "
+                        f"that {agency.code} leaves.", f"members leave {ctx.actor.agency}")
+    if agency.code in (network.chair, network.secretariat):
+        raise UserError(f"{agency.code} is the Network's "
+                        f"{'Chair' if agency.code == network.chair else 'Secretariat'} under the "
+                        "Terms of Reference and cannot leave.", "members")
+    agency.active, agency.left_at = False, ctx.now
+    seats = ctx.session.exec(select(WGAgency).where(WGAgency.agency_id == agency.id)).all()
+    ctx.session.exec(delete(WGAgency).where(WGAgency.agency_id == agency.id))  # type: ignore[call-overload]
+    record_change(ctx, "agency.left", agency.code,
+                  f"{len(seats)} working-group seat(s) given up" if seats else "")
+    text = f"*{agency.code}* ({agency.name}) has left {network.name}."
+    queue(ctx, "members.left", Reply(title="Member agency left", text=text, private=False))
+    return Reply(text=f"Recorded: {text} Polls already open keep the membership they "
+                      "started with.")
+
+
+@command(
+    "members history",
+    summary="Every change to the roster, with who made it and when",
+    usage="members history [year]",
+    example="members history 2031",
+)
+def members_history(ctx: Context, args: str) -> Reply:
+    query = select(RosterChange, Person.name).join(
+        Person, Person.id == RosterChange.actor_id, isouter=True
+    ).order_by(RosterChange.at.desc(), RosterChange.id.desc())  # type: ignore[attr-defined]
+    year = args.strip()
+    if year:
+        if not (year.isdigit() and len(year) == 4):
+            raise UserError(f"'{year}' is not a year.", "members history 2031")
+        query = query.where(extract("year", RosterChange.at) == int(year))
+    rows = ctx.session.exec(query.limit(200)).all()
+    if not rows:
+        return Reply(title="Roster history", text="No roster changes recorded"
+                     + (f" in {year}." if year else " yet."))
+    zone = ctx.config.network.zone
+    lines = [f"{show_date(change.at, zone)} — {change.action} {change.subject}"
+             + (f" ({change.details})" if change.details else "")
+             + f" — by {who or 'app.yaml'}" for change, who in rows]
+    return Reply(title="Roster history" + (f" {year}" if year else ""), text="\n".join(lines))
+
+
+def _pending_request(ctx: Context, code: str) -> JoinRequest | None:
+    return ctx.session.exec(select(JoinRequest).where(
+        JoinRequest.code == code, JoinRequest.status == JoinStatus.PENDING)).first()
+
