@@ -183,7 +183,7 @@ def meeting_cancel(ctx: Context, args: str) -> Reply:
     meeting.sequence += 1
     meeting.updated_at = ctx.now
     ctx.session.add(meeting)
-    cancel_pending(ctx.session, meeting_id=meeting.id)
+    cancel_pending(ctx.session, meeting_id=meeting.id, kinds=SCHEDULED_KINDS)
     _announce(ctx, meeting, "meeting.cancelled")
     items = open_items(ctx, meeting.id)
     lines = [f"Cancelled {describe(ctx, meeting)}. The network has been told."]
