@@ -15,6 +15,7 @@ from handlers.jobs import job
 from handlers.meeting_common import (
     agenda_deadline,
     agenda_items,
+    carry_over,
     describe,
     get_meeting,
     may_organise,
@@ -155,15 +156,18 @@ def agenda_defer(ctx: Context, args: str) -> Reply:
     if current is None:
         raise UserError(f"Item #{item.id} waits in the backlog; it joins the next meeting "
                         "by itself.", "agenda")
-    target = next_open(ctx, current.wg_id, after=current)
-    if target is None and current.wg_id is not None:
-        raise UserError("No later meeting of this working group is open for items. "
-                        "Schedule one first.",
-                        'meeting schedule wg:labour-migration 20 Mar 2031 14:00 "WG review"')
+    if item.status == AgendaStatus.DEFERRED:
+        raise UserError(f"Agenda item #{item.id} is already deferred.", "agenda")
     item.status = AgendaStatus.DEFERRED
-    move_items(ctx, [item], target)
-    where = describe(ctx, target) if target else "the backlog (it joins the next meeting)"
-    return Reply(text=f"Deferred agenda item #{item.id} to {where}: {item.text}", private=False)
+    ctx.session.add(item)
+    ctx.session.flush()
+    carry_over(ctx, current.wg_id)
+    if item.meeting_id == current.id:
+        return Reply(text=f"Deferred agenda item #{item.id}: {item.text}\nIt moves to the "
+                          "next meeting once one is scheduled.", private=False)
+    target = get_meeting(ctx, item.meeting_id or 0, "agenda")
+    return Reply(text=f"Deferred agenda item #{item.id} to {describe(ctx, target)}: "
+                      f"{item.text}", private=False)
 
 
 @command(

@@ -126,11 +126,29 @@ def open_items(scope: Scope, meeting_id: int | None) -> list[AgendaItem]:
     return agenda_items(scope, meeting_id, withdrawn=False)
 
 
-def place_backlog(scope: Scope) -> Meeting | None:
-    """Move the backlog onto the next network meeting open for items; returns it if any moved."""
-    items = open_items(scope, None)
-    meeting = next_open(scope, None)
-    if not items or meeting is None:
-        return None
-    move_items(scope, items, meeting)
-    return meeting
+def carry_over(scope: Scope, wg_id: int | None) -> dict[int, int]:
+    """Bring waiting items onto the family's next meetings open for items.
+
+    The backlog joins the network's next open meeting; an item deferred on a meeting rolls to
+    the next open meeting after it and is proposed there again. Returns how many items joined
+    each meeting.
+    """
+    joined: dict[int, int] = {}
+    target = next_open(scope, None) if wg_id is None else None
+    if target is not None:
+        backlog = open_items(scope, None)
+        move_items(scope, backlog, target)
+        joined[target.id or 0] = len(backlog)
+    deferred = scope.session.exec(
+        select(AgendaItem, Meeting).join(Meeting, col(Meeting.id) == AgendaItem.meeting_id)
+        .where(AgendaItem.status == AgendaStatus.DEFERRED,
+               col(Meeting.wg_id).is_(None) if wg_id is None else Meeting.wg_id == wg_id)
+        .order_by(Meeting.starts_at, AgendaItem.position, AgendaItem.id)  # type: ignore[arg-type]
+    ).all()
+    for item, meeting in deferred:
+        later = next_open(scope, wg_id, after=meeting)
+        if later is not None:
+            item.status = AgendaStatus.PROPOSED
+            move_items(scope, [item], later)
+            joined[later.id or 0] = joined.get(later.id or 0, 0) + 1
+    return joined

@@ -18,6 +18,7 @@ from handlers.grammar import check_text, parse_ref, take_quoted
 from handlers.meeting_common import (
     KIND_NAMES,
     agenda_deadline,
+    carry_over,
     describe,
     get_meeting,
     may_organise,
@@ -25,7 +26,6 @@ from handlers.meeting_common import (
     next_open,
     open_items,
     people_of,
-    place_backlog,
     wg_slug,
     zone,
 )
@@ -80,12 +80,11 @@ def meeting_schedule(ctx: Context, args: str) -> Reply:
     ctx.session.flush()
     plan_rows(ctx, meeting)
     _announce(ctx, meeting, "meeting.scheduled")
-    joined = place_backlog(ctx)
+    joined = carry_over(ctx, meeting.wg_id).get(meeting.id or 0, 0)
     lines = [f"Scheduled {describe(ctx, meeting)}.",
              f"Agenda items close {show_time(agenda_deadline(ctx, meeting), zone(ctx))}."]
-    if joined is not None and joined.id == meeting.id:
-        lines.append(f"{len(open_items(ctx, meeting.id))} item(s) from the backlog joined "
-                     "its agenda.")
+    if joined:
+        lines.append(f"{joined} waiting agenda item(s) joined its agenda.")
     lines.append("The network has been told.")
     return Reply(text="\n".join(lines), private=False)
 
@@ -159,7 +158,7 @@ def meeting_move(ctx: Context, args: str) -> Reply:
     ctx.session.flush()
     plan_rows(ctx, meeting)
     _announce(ctx, meeting, "meeting.moved", previous=previous)
-    place_backlog(ctx)
+    carry_over(ctx, meeting.wg_id)
     return Reply(text=f"Moved {describe(ctx, meeting)}; it was "
                       f"{show_time(previous, zone(ctx))}. Reminders follow the new time, "
                       "and the network has been told.", private=False)
@@ -194,7 +193,7 @@ def meeting_cancel(ctx: Context, args: str) -> Reply:
                          "meeting of the working group is scheduled.")
         else:
             move_items(ctx, items, target)
-            place_backlog(ctx)
+            carry_over(ctx, meeting.wg_id)
             lines.append(f"Its {len(items)} agenda item(s) moved to "
                          + (describe(ctx, target) if target else "the backlog") + ".")
     return Reply(text="\n".join(lines), private=False)
