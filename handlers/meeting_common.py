@@ -96,11 +96,16 @@ def next_position(scope: Scope, meeting_id: int | None) -> int:
 
 
 def move_items(scope: Scope, items: list[AgendaItem], meeting: Meeting | None) -> None:
-    """Append items, in their order, to a meeting's agenda (or the backlog)."""
+    """Append items, in their order, to a meeting's agenda (or the backlog).
+
+    A deferred item that moves is proposed again where it arrives.
+    """
     target = meeting.id if meeting else None
     position = next_position(scope, target)
     for item in items:
         item.meeting_id = target
+        if item.status == AgendaStatus.DEFERRED:
+            item.status = AgendaStatus.PROPOSED
         item.position = position
         position += 1
         scope.session.add(item)
@@ -148,7 +153,6 @@ def carry_over(scope: Scope, wg_id: int | None) -> dict[int, int]:
     for item, meeting in deferred:
         later = next_open(scope, wg_id, after=meeting)
         if later is not None:
-            item.status = AgendaStatus.PROPOSED
             move_items(scope, [item], later)
             joined[later.id or 0] = joined.get(later.id or 0, 0) + 1
     return joined

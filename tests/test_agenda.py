@@ -152,9 +152,19 @@ def test_cancelling_a_meeting_moves_its_items_on(bot: BotHarness) -> None:
     bot.say("agenda add Assessment", as_="ILO")
     bot.say("agenda add Gone", as_="ILO")
     bot.say("agenda withdraw #2", as_="ILO")
+    bot.say("agenda add Deferred once", as_="WHO")
+    bot.say("agenda defer #3")  # rolls to meeting #2 at once
+    bot.say("agenda add Deferred, waiting", as_="WHO")
+    bot.say("meeting cancel #2")  # #3 goes back to meeting #1
+    bot.say("agenda defer #4")  # no later meeting: it waits, deferred, on #1
+    assert _items(bot)[4].status == "deferred"
     reply = bot.say("meeting cancel #1")
-    assert 'Its 1 agenda item(s) moved to meeting #2 "Follow-up"' in reply.text
-    assert [i.meeting_id for i in _items(bot).values()] == [2, 1]
+    assert "Its 3 agenda item(s) moved to the backlog." in reply.text
+    assert [(i.meeting_id, i.status) for i in _items(bot).values()] == [
+        (None, "proposed"), (1, "withdrawn"), (None, "proposed"), (None, "proposed")]
+    bot.say(MIDYEAR)
+    bot.say(LATER)
+    assert [i.meeting_id for i in _items(bot).values()] == [3, 1, 3, 3]
 
 
 def test_the_deadline_job_publishes_the_agenda_to_the_network(bot: BotHarness) -> None:
