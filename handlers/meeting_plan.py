@@ -6,7 +6,7 @@ half-year it nudges the Chair and the Secretariat, then it makes sure the next c
 """
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -23,7 +23,7 @@ from templates import render
 
 CHECK = "meetings.plan_check"
 NUDGE = "meetings.plan_nudge"
-CHECK_HOUR = time(9, 0)
+CHECK_HOUR = 9
 
 
 @dataclass(frozen=True)
@@ -48,9 +48,8 @@ class HalfYear:
 
     def check_at(self, scope: Scope) -> datetime:
         """Two months before the end: 1 May or 1 November, 09:00 local."""
-        return datetime.combine(
-            datetime(self.year, 5 if self.half == 1 else 11, 1).date(), CHECK_HOUR,
-            tzinfo=zone(scope))
+        return datetime(self.year, 5 if self.half == 1 else 11, 1, CHECK_HOUR,
+                        tzinfo=zone(scope))
 
     @property
     def following(self) -> "HalfYear":

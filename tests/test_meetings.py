@@ -339,3 +339,19 @@ def test_opening_the_app_queues_the_plan_check(tmp_path: Path) -> None:
         rows = session.exec(select(Outbox).where(Outbox.kind == "meetings.plan_check")).all()
     assert [r.due_at for r in rows] == [datetime(2031, 5, 1, 2, 0, tzinfo=UTC)]
     app.engine.dispose()
+
+
+def test_help_documents_every_meeting_and_agenda_verb(bot: BotHarness) -> None:
+    overview = bot.say("help").text
+    for usage in ("meeting schedule regular|adhoc|wg:<slug> <when>", "meeting list",
+                  "meeting show #N", "meeting move #N <when>", "meeting cancel #N [reason]",
+                  "meeting ics #N", "meeting plan", "agenda add <text> [#1 ... #23] [for #N]",
+                  "agenda list [#N]", "agenda withdraw #I", "agenda accept #I",
+                  "agenda defer #I", "agenda order #I <position>", "agenda publish #N"):
+        assert f"*{usage}" in overview
+    readme = (APP_YAML.parent / "README.md").read_text(encoding="utf-8")
+    for verb in ("meeting schedule", "meeting list", "meeting show", "meeting move",
+                 "meeting cancel", "meeting ics", "meeting plan", "agenda list",
+                 "agenda withdraw", "agenda accept", "agenda defer", "agenda order",
+                 "agenda publish"):
+        assert f"\n{verb} " in readme
