@@ -135,7 +135,8 @@ def carry_over(scope: Scope, wg_id: int | None) -> dict[int, int]:
     """Bring waiting items onto the family's next meetings open for items.
 
     The backlog joins the network's next open meeting; an item deferred on a meeting rolls to
-    the next open meeting after it and is proposed there again. Returns how many items joined
+    the next open meeting after it (any next one if that meeting was cancelled) and is
+    proposed there again. Returns how many items joined
     each meeting.
     """
     joined: dict[int, int] = {}
@@ -151,7 +152,8 @@ def carry_over(scope: Scope, wg_id: int | None) -> dict[int, int]:
         .order_by(Meeting.starts_at, AgendaItem.position, AgendaItem.id)  # type: ignore[arg-type]
     ).all()
     for item, meeting in deferred:
-        later = next_open(scope, wg_id, after=meeting)
+        cancelled = meeting.status == MeetingStatus.CANCELLED
+        later = next_open(scope, wg_id, after=None if cancelled else meeting)
         if later is not None:
             move_items(scope, [item], later)
             joined[later.id or 0] = joined.get(later.id or 0, 0) + 1

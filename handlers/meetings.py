@@ -189,8 +189,11 @@ def meeting_cancel(ctx: Context, args: str) -> Reply:
     if items:
         target = next_open(ctx, meeting.wg_id)
         if target is None and meeting.wg_id is not None:
-            lines.append(f"Its {len(items)} agenda item(s) stay with it until another "
-                         "meeting of the working group is scheduled.")
+            for item in items:
+                item.status = AgendaStatus.DEFERRED
+                ctx.session.add(item)
+            lines.append(f"Its {len(items)} agenda item(s) are deferred to the working "
+                         "group's next meeting.")
         else:
             move_items(ctx, items, target)
             carry_over(ctx, meeting.wg_id)

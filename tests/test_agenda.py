@@ -233,3 +233,21 @@ def test_deferred_working_group_items_roll_to_its_next_meeting(bot: BotHarness) 
                         as_="ILO")
     assert "1 waiting agenda item(s) joined its agenda." in scheduled.text
     assert (_items(bot)[1].meeting_id, _items(bot)[1].status) == (3, "proposed")
+
+
+def test_a_cancelled_working_group_meetings_items_wait_for_its_next_meeting(
+    bot: BotHarness
+) -> None:
+    bot.say('meeting schedule wg:protection 12 Mar 2031 10:00 "Children\'s protection"',
+            as_="UNICEF")
+    bot.say("agenda add Child migrants referral for #1", as_="WHO")
+    reply = bot.say("meeting cancel #1 Floods", as_="UNICEF")
+    assert "Its 1 agenda item(s) are deferred to the working group's next meeting." \
+        in reply.text
+    assert (_items(bot)[1].meeting_id, _items(bot)[1].status) == (1, "deferred")
+    with bot.session() as session:
+        meeting = session.get(Meeting, 1)
+        assert meeting is not None and meeting.title == "Children's protection"
+    bot.say("meeting schedule wg:protection 11 Mar 2031 10:00 “Protection, again”",
+            as_="UNICEF")
+    assert (_items(bot)[1].meeting_id, _items(bot)[1].status) == (2, "proposed")
