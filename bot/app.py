@@ -6,6 +6,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bot.config import AppConfig, load_config
+from handlers.meeting_plan import ensure_plan_checks
 from handlers.runner import Clock, Runner, utc_now
 from storage.db import make_engine, transaction, upgrade
 from storage.seed import sync_roster
@@ -29,4 +30,5 @@ def open_app(
     upgrade(engine)
     with transaction(engine) as session:
         sync_roster(session, config)
+        ensure_plan_checks(session, config, clock())
     return App(config=config, engine=engine, runner=Runner(engine, config, clock))

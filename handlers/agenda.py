@@ -1,57 +1,320 @@
-"""Agenda items: ``agenda add <text>`` and ``agenda`` (the listing)."""
+"""Agenda items: propose, list, withdraw, accept, defer, order, and publish the agenda.
 
-from sqlmodel import func, select
+An item goes to the next network meeting whose agenda deadline has not passed (or the one
+named with ``for #N``); with none it waits in the backlog and joins the next one scheduled.
+At the deadline the ``agenda.deadline`` job compiles the agenda and queues it for the network.
+"""
 
-from handlers.core import Context, Reply
-from handlers.grammar import check_text
+import re
+
+from sqlmodel import col, select
+
+from handlers.core import Context, Reply, Role, Scope, UserError
+from handlers.grammar import check_text, parse_ref
+from handlers.jobs import job
+from handlers.meeting_common import (
+    agenda_deadline,
+    agenda_items,
+    carry_over,
+    describe,
+    get_meeting,
+    may_organise,
+    move_items,
+    next_open,
+    open_items,
+    zone,
+)
+from handlers.notify import queue
 from handlers.registry import command
-from storage.models import Agency, AgendaItem, AgendaStatus
+from handlers.timefmt import show_time
+from storage.models import (
+    Agency,
+    AgendaItem,
+    AgendaItemObjective,
+    AgendaStatus,
+    Meeting,
+    MeetingStatus,
+    Outbox,
+)
+from templates import render
 
-ADD_EXAMPLE = "agenda add Update on the labour migration assessment"
+ADD_EXAMPLE = "agenda add Update on the labour migration assessment #6 #18"
+_FOR_MEETING = re.compile(r"(?i)\s+for\s+(\S+)\s*$")
+_TAG = re.compile(r"(?:^|\s+)#(\d+)$")
 
 
 @command(
     "agenda add",
-    summary="Propose an item for the next meeting's agenda",
-    usage="agenda add <text>",
+    summary="Propose an item for the next meeting's agenda, tagged with GCM objectives",
+    usage="agenda add <text> [#1 ... #23] [for #N]",
     example=ADD_EXAMPLE,
+    detail="Objective tags (#1 to #23) come at the end of the text; 'for #N' names a "
+           "meeting. Without it the item goes to the next meeting whose agenda deadline has "
+           "not passed, or to the backlog until one is scheduled. After a meeting's deadline "
+           "only its organisers (the Chair, the Secretariat) may add to it.",
 )
 def agenda_add(ctx: Context, args: str) -> Reply:
-    text = check_text(args, what="agenda item", example=ADD_EXAMPLE)
+    text, tags, meeting_ref = _read_item(ctx, args)
+    meeting = _target(ctx, meeting_ref) if meeting_ref is not None else next_open(ctx, None)
     agency_id = ctx.session.exec(select(Agency.id).where(Agency.code == ctx.actor.agency)).first()
-    position = ctx.session.exec(
-        select(func.coalesce(func.max(AgendaItem.position), 0)).where(
-            AgendaItem.meeting_id.is_(None))  # type: ignore[union-attr]
-    ).one() + 1
     item = AgendaItem(text=text, agency_id=agency_id, proposer_id=ctx.actor.person_id,
-                      position=position)
+                      created_at=ctx.now)
     ctx.session.add(item)
-    ctx.session.flush()
-    return Reply(
-        text=f"Added agenda item #{item.id} to the backlog: {text}\n"
-             "It will join the next meeting once one is scheduled.",
-        private=False,
-    )
+    move_items(ctx, [item], meeting)
+    for number in tags:
+        ctx.session.add(AgendaItemObjective(item_id=item.id, objective_number=number))
+    tagged = f" (objectives {_tags(tags)})" if tags else ""
+    if meeting is None:
+        return Reply(text=f"Added agenda item #{item.id}{tagged} to the backlog: {text}\n"
+                          "It will join the next meeting once one is scheduled.", private=False)
+    lines = [f"Added agenda item #{item.id}{tagged} to {describe(ctx, meeting)}: {text}"]
+    if meeting.agenda_published_at:
+        lines.append(f"The agenda was already published; send the update with: "
+                     f"agenda publish #{meeting.id}")
+    return Reply(text="\n".join(lines), private=False)
 
 
 @command(
     "agenda",
-    summary="List the agenda items waiting in the backlog",
+    summary="Show the next meeting's agenda and the backlog",
     usage="agenda",
     example="agenda",
 )
+def agenda(ctx: Context, args: str) -> Reply:
+    return agenda_list(ctx, args)
+
+
+@command(
+    "agenda list",
+    summary="List a meeting's agenda items with agency, objectives and status",
+    usage="agenda list [#N]",
+    example="agenda list #1",
+    detail="Without #N: the next meeting's agenda and the items waiting in the backlog.",
+)
 def agenda_list(ctx: Context, args: str) -> Reply:
-    rows = ctx.session.exec(
-        select(AgendaItem, Agency.code)
-        .join(Agency, Agency.id == AgendaItem.agency_id, isouter=True)
-        .where(AgendaItem.meeting_id.is_(None))  # type: ignore[union-attr]
-        .order_by(AgendaItem.position, AgendaItem.id)
-    ).all()
-    if not rows:
-        return Reply(title="Agenda backlog",
-                     text=f"The backlog is empty. Propose an item with: {ADD_EXAMPLE}")
-    lines = [f"{n}. #{item.id} {item.text} — {code or 'partner'} ({item.status})"
-             for n, (item, code) in enumerate(rows, start=1)]
-    open_items = sum(1 for item, _ in rows if item.status != AgendaStatus.WITHDRAWN)
-    lines.append(f"\n{open_items} item(s) waiting for the next meeting.")
-    return Reply(title="Agenda backlog", text="\n".join(lines))
+    if args.strip():
+        meeting = get_meeting(ctx, parse_ref(args, "meeting", "agenda list #1"),
+                              "agenda list #1")
+        return Reply(title=f"Agenda of meeting #{meeting.id}",
+                     text=f"{describe(ctx, meeting)}\n" + _listing(ctx, meeting.id))
+    upcoming = ctx.session.exec(
+        select(Meeting).where(Meeting.status == MeetingStatus.SCHEDULED,
+                              Meeting.starts_at > ctx.now, col(Meeting.wg_id).is_(None))
+        .order_by(Meeting.starts_at, Meeting.id)  # type: ignore[arg-type]
+    ).first()
+    parts = []
+    if upcoming is not None:
+        parts.append(f"*Next meeting*: {describe(ctx, upcoming)}\n"
+                     + _listing(ctx, upcoming.id))
+    backlog = _listing(ctx, None)
+    if upcoming is None or open_items(ctx, None):
+        parts.append("*Backlog* (waiting for a meeting)\n" + backlog)
+    return Reply(title="Agenda", text="\n\n".join(parts))
+
+
+@command(
+    "agenda withdraw",
+    summary="Withdraw an agenda item (the proposing agency or the Secretariat)",
+    usage="agenda withdraw #I",
+    example="agenda withdraw #4",
+)
+def agenda_withdraw(ctx: Context, args: str) -> Reply:
+    item = _item(ctx, args, "agenda withdraw #4")
+    agency = ctx.session.get(Agency, item.agency_id) if item.agency_id else None
+    if not (ctx.actor.has(Role.SECRETARIAT) or (agency and agency.code == ctx.actor.agency)):
+        raise UserError(f"Only the proposing agency ({agency.code if agency else 'unknown'}) "
+                        f"or the Secretariat may withdraw item #{item.id}.", "agenda")
+    item.status = AgendaStatus.WITHDRAWN
+    ctx.session.add(item)
+    return Reply(text=f"Withdrew agenda item #{item.id}: {item.text}", private=False)
+
+
+@command(
+    "agenda accept",
+    summary="Accept an agenda item (the Chair or the Secretariat)",
+    usage="agenda accept #I",
+    example="agenda accept #4",
+)
+def agenda_accept(ctx: Context, args: str) -> Reply:
+    item = _organised_item(ctx, args, "agenda accept #4")
+    item.status = AgendaStatus.ACCEPTED
+    ctx.session.add(item)
+    return Reply(text=f"Accepted agenda item #{item.id}: {item.text}", private=False)
+
+
+@command(
+    "agenda defer",
+    summary="Defer an agenda item to the next meeting (the Chair or the Secretariat)",
+    usage="agenda defer #I",
+    example="agenda defer #4",
+    detail="The item moves to the next meeting open for items after its own, or to the "
+           "backlog until one is scheduled.",
+)
+def agenda_defer(ctx: Context, args: str) -> Reply:
+    item = _organised_item(ctx, args, "agenda defer #4")
+    current = ctx.session.get(Meeting, item.meeting_id) if item.meeting_id else None
+    if current is None:
+        raise UserError(f"Item #{item.id} waits in the backlog; it joins the next meeting "
+                        "by itself.", "agenda")
+    if item.status == AgendaStatus.DEFERRED:
+        raise UserError(f"Agenda item #{item.id} is already deferred.", "agenda")
+    item.status = AgendaStatus.DEFERRED
+    ctx.session.add(item)
+    ctx.session.flush()
+    carry_over(ctx, current.wg_id)
+    if item.meeting_id == current.id:
+        return Reply(text=f"Deferred agenda item #{item.id}: {item.text}\nIt moves to the "
+                          "next meeting once one is scheduled.", private=False)
+    target = get_meeting(ctx, item.meeting_id or 0, "agenda")
+    return Reply(text=f"Deferred agenda item #{item.id} to {describe(ctx, target)}: "
+                      f"{item.text}", private=False)
+
+
+@command(
+    "agenda order",
+    summary="Move an agenda item to another position (the Chair or the Secretariat)",
+    usage="agenda order #I <position>",
+    example="agenda order #4 1",
+)
+def agenda_order(ctx: Context, args: str) -> Reply:
+    ref, _, wanted = args.strip().partition(" ")
+    item = _organised_item(ctx, ref, "agenda order #4 1")
+    siblings = agenda_items(ctx, item.meeting_id, withdrawn=True)
+    if not wanted.strip().isdigit() or not 1 <= int(wanted) <= len(siblings):
+        raise UserError(f"Give a position from 1 to {len(siblings)}.",
+                        f"agenda order #{item.id} 1")
+    siblings.remove(item)
+    siblings.insert(int(wanted) - 1, item)
+    for position, sibling in enumerate(siblings, start=1):
+        sibling.position = position
+        ctx.session.add(sibling)
+    return Reply(text=f"Agenda item #{item.id} is now number {wanted}.\n"
+                      + _listing(ctx, item.meeting_id))
+
+
+@command(
+    "agenda publish",
+    summary="Compile a meeting's agenda and post it to the network now",
+    usage="agenda publish #N",
+    example="agenda publish #1",
+    detail="The Chair or the Secretariat (or a working group's chairs for its meetings). "
+           "The agenda also goes out by itself at the deadline.",
+)
+def agenda_publish(ctx: Context, args: str) -> Reply:
+    meeting = get_meeting(ctx, parse_ref(args, "meeting", "agenda publish #1"),
+                          "agenda publish #1")
+    if not may_organise(ctx, ctx.actor, meeting):
+        raise UserError(f"Only the organisers of meeting #{meeting.id} (the Chair or the "
+                        "Secretariat) may publish its agenda.", f"agenda list #{meeting.id}")
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise UserError(f"Meeting #{meeting.id} was cancelled.", "meeting list")
+    text = publish(ctx, meeting)
+    deadline = agenda_deadline(ctx, meeting)
+    note = (f"\n\nThe final agenda goes out again at the deadline, "
+            f"{show_time(deadline, zone(ctx))}." if deadline > ctx.now else "")
+    return Reply(title="Agenda published", text=text + note)
+
+
+def publish(scope: Scope, meeting: Meeting) -> str:
+    """Compile the agenda and queue it for the network now; returns its text."""
+    items = []
+    for item in open_items(scope, meeting.id):
+        agency = scope.session.get(Agency, item.agency_id) if item.agency_id else None
+        items.append({"text": item.text, "agency": agency.code if agency else "partner",
+                      "objectives": _tags(_objectives(scope, item)), "status": item.status})
+    text = render("agenda.j2", id=meeting.id, title=meeting.title, where=meeting.location,
+                  when=show_time(meeting.starts_at, zone(scope)), items=items)
+    queue(scope, "agenda.published", Reply(text=text, private=False), meeting_id=meeting.id)
+    meeting.agenda_published_at = scope.now
+    scope.session.add(meeting)
+    return text
+
+
+@job("agenda.deadline")
+def agenda_deadline_job(scope: Scope, row: Outbox) -> None:
+    meeting = scope.session.get(Meeting, row.meeting_id)
+    if meeting is not None and meeting.status == MeetingStatus.SCHEDULED:
+        publish(scope, meeting)
+
+
+def _read_item(ctx: Context, args: str) -> tuple[str, list[int], int | None]:
+    """``<text> [#1 ... #23] [for #N]`` -> (text, objective numbers, meeting number)."""
+    body = args.strip()
+    meeting_ref = None
+    found = _FOR_MEETING.search(body)
+    if found and found.group(1).startswith("#"):
+        meeting_ref = parse_ref(found.group(1), "meeting", "agenda add Budget review for #2")
+        body = body[:found.start()]
+    tags: list[int] = []
+    while (tag := _TAG.search(body)) is not None:
+        tags.insert(0, int(tag.group(1)))
+        body = body[:tag.start()]
+    valid = sorted(ctx.config.objectives)
+    unknown = [n for n in tags if n not in valid]
+    if unknown:
+        raise UserError(f"#{unknown[0]} is not a GCM objective: objectives are numbered "
+                        f"{valid[0]} to {valid[-1]}. Type objectives to see them.", ADD_EXAMPLE)
+    text = check_text(body, what="agenda item", example=ADD_EXAMPLE)
+    return text, list(dict.fromkeys(tags)), meeting_ref
+
+
+def _target(ctx: Context, meeting_id: int) -> Meeting:
+    meeting = get_meeting(ctx, meeting_id, ADD_EXAMPLE)
+    if meeting.status == MeetingStatus.CANCELLED or meeting.starts_at <= ctx.now:
+        raise UserError(f"Meeting #{meeting.id} is " + (
+            "cancelled" if meeting.status == MeetingStatus.CANCELLED else "over")
+            + "; propose the item for the next one.", ADD_EXAMPLE)
+    deadline = agenda_deadline(ctx, meeting)
+    if deadline <= ctx.now and not may_organise(ctx, ctx.actor, meeting):
+        raise UserError(f"The agenda of meeting #{meeting.id} closed "
+                        f"{show_time(deadline, zone(ctx))}; only the Chair or the Secretariat "
+                        "may add to it now. Leave out 'for' to propose it for the next meeting.",
+                        ADD_EXAMPLE)
+    return meeting
+
+
+def _listing(scope: Scope, meeting_id: int | None) -> str:
+    items = agenda_items(scope, meeting_id, withdrawn=True)
+    if not items:
+        return f"No items yet. Propose one with: {ADD_EXAMPLE}"
+    codes = dict(scope.session.exec(select(Agency.id, Agency.code)).all())
+    lines = []
+    for number, item in enumerate(items, start=1):
+        objectives = _objectives(scope, item)
+        tagged = f" · objectives {_tags(objectives)}" if objectives else ""
+        lines.append(f"{number}. #{item.id} {item.text} — "
+                     f"{codes.get(item.agency_id, 'partner')} ({item.status}){tagged}")
+    return "\n".join(lines)
+
+
+def _objectives(scope: Scope, item: AgendaItem) -> list[int]:
+    return list(scope.session.exec(
+        select(AgendaItemObjective.objective_number)
+        .where(AgendaItemObjective.item_id == item.id)
+        .order_by(AgendaItemObjective.objective_number)  # type: ignore[arg-type]
+    ).all())
+
+
+def _tags(numbers: list[int]) -> str:
+    return " ".join(f"#{n}" for n in numbers)
+
+
+def _item(ctx: Context, args: str, example: str) -> AgendaItem:
+    item_id = parse_ref(args, "agenda item", example)
+    item = ctx.session.get(AgendaItem, item_id)
+    if item is None:
+        raise UserError(f"There is no agenda item #{item_id}. Type agenda to see them.", example)
+    if item.status == AgendaStatus.WITHDRAWN:
+        raise UserError(f"Agenda item #{item.id} was withdrawn.", "agenda")
+    return item
+
+
+def _organised_item(ctx: Context, args: str, example: str) -> AgendaItem:
+    item = _item(ctx, args, example)
+    meeting = ctx.session.get(Meeting, item.meeting_id) if item.meeting_id else None
+    allowed = may_organise(ctx, ctx.actor, meeting) if meeting else ctx.actor.has(
+        Role.CHAIR, Role.SECRETARIAT)
+    if not allowed:
+        raise UserError("Only the Chair or the Secretariat may accept, defer or order "
+                        "agenda items.", "agenda")
+    return item

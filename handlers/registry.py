@@ -21,6 +21,8 @@ DOMAINS = (
     "handlers.roster",
     "handlers.people_admin",
     "handlers.partners",
+    "handlers.meetings",
+    "handlers.meeting_plan",
 )
 
 DEFAULT_MAX_LENGTH = 1000

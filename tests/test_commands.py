@@ -118,7 +118,7 @@ def test_help_lists_every_verb_with_an_example_and_explains_one(bot: BotHarness)
         assert f"*{verb}" in overview
     assert overview.count("e.g. ") >= 7
     detail = bot.say("help agenda").text
-    assert "*agenda add <text>*" in detail and "Example: agenda add" in detail
+    assert "*agenda add <text> [#1 ... #23] [for #N]*" in detail and "Example: agenda add" in detail
     unknown = bot.say("help agnda")
     assert not unknown.ok and "Did you mean agenda" in unknown.text
 

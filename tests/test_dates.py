@@ -58,6 +58,13 @@ PHRASES = [
     ("14 March 2031 10:00 Europe/Zurich", "Fri 14 Mar 2031, 16:00 (Asia/Vientiane)"),
     ("2 April 2031 10:00 Europe/Zurich", "Wed 2 Apr 2031, 15:00 (Asia/Vientiane)"),
     ("26 Oct 2031 02:30 Europe/Zurich", "Sun 26 Oct 2031, 07:30 (Asia/Vientiane)"),
+    # as members write them when scheduling meetings
+    ("14/03/2031 at 10:00", "Fri 14 Mar 2031, 10:00 (Asia/Vientiane)"),
+    ("next Friday 2pm", "Fri 7 Mar 2031, 14:00 (Asia/Vientiane)"),
+    ("Thursday 20 March 2031 09:30", "Thu 20 Mar 2031, 09:30 (Asia/Vientiane)"),
+    ("20 Mar 14:00 UTC", "Thu 20 Mar 2031, 21:00 (Asia/Vientiane)"),
+    ("tomorrow 10:00 Europe/Zurich", "Tue 4 Mar 2031, 16:00 (Asia/Vientiane)"),
+    ("14 Mar 2031 10h00", REFUSED + "I did not understand 'h'"),
     # never a time the member did not mean
     ("tomorrow at 9", REFUSED + "Which time did you mean by 'at 9'"),
     ("tomorrow at nine", REFUSED + "Which time did you mean by 'at nine'"),

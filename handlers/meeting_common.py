@@ -1,0 +1,160 @@
+"""What the meeting and agenda commands share: finding meetings, who may organise them, and
+where agenda items go (the next meeting still open for items, else the backlog)."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, func, select
+
+from handlers.core import Actor, Role, Scope, UserError
+from handlers.timefmt import show_time
+from storage.models import (
+    Agency,
+    AgendaItem,
+    AgendaStatus,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    Person,
+    WorkingGroup,
+)
+
+KIND_NAMES = {MeetingKind.REGULAR: "regular meeting", MeetingKind.ADHOC: "ad-hoc meeting",
+              MeetingKind.WG: "working group meeting"}
+
+
+def get_meeting(scope: Scope, meeting_id: int, example: str) -> Meeting:
+    meeting = scope.session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise UserError(f"There is no meeting #{meeting_id}. Type meeting list to see them.",
+                        example)
+    return meeting
+
+
+def wg_slug(scope: Scope, meeting: Meeting) -> str | None:
+    if meeting.wg_id is None:
+        return None
+    group = scope.session.get(WorkingGroup, meeting.wg_id)
+    return group.slug if group else None
+
+
+def may_organise(scope: Scope, actor: Actor, meeting: Meeting) -> bool:
+    """The Chair and the Secretariat organise every meeting; a WG's chairs their WG's."""
+    if actor.has(Role.CHAIR, Role.SECRETARIAT):
+        return True
+    slug = wg_slug(scope, meeting)
+    return slug is not None and actor.chairs_wg(slug)
+
+
+def agenda_deadline(scope: Scope, meeting: Meeting) -> datetime:
+    return meeting.starts_at - scope.config.meetings.agenda_deadline
+
+
+def describe(scope: Scope, meeting: Meeting) -> str:
+    """``meeting #3 "Mid-year review" (Fri 14 Mar 2031, 10:00 (Asia/Vientiane))``."""
+    return f'meeting #{meeting.id} "{meeting.title}" ({show_time(meeting.starts_at, zone(scope))})'
+
+
+def zone(scope: Scope) -> ZoneInfo:
+    return scope.config.network.zone
+
+
+def people_of(scope: Scope, *agency_codes: str) -> list[int]:
+    """The active people of these agencies (e.g. the Chair's and the Secretariat's)."""
+    ids = scope.session.exec(
+        select(Person.id).join(Agency, Agency.id == Person.agency_id)
+        .where(col(Agency.code).in_(agency_codes), Person.active).order_by(Person.id)
+    ).all()
+    return [i for i in ids if i is not None]
+
+
+def next_open(scope: Scope, wg_id: int | None, after: Meeting | None = None) -> Meeting | None:
+    """The earliest scheduled meeting of this family whose agenda deadline has not passed.
+
+    The family is the network's own meetings (regular and ad-hoc, ``wg_id`` None) or one
+    working group's meetings.
+    """
+    query = select(Meeting).where(
+        Meeting.status == MeetingStatus.SCHEDULED,
+        Meeting.starts_at > scope.now + scope.config.meetings.agenda_deadline,
+    ).order_by(Meeting.starts_at, Meeting.id)  # type: ignore[arg-type]
+    if wg_id is None:
+        query = query.where(col(Meeting.wg_id).is_(None))
+    else:
+        query = query.where(Meeting.wg_id == wg_id)
+    if after is not None:
+        query = query.where(Meeting.starts_at > after.starts_at, Meeting.id != after.id)
+    return scope.session.exec(query).first()
+
+
+def next_position(scope: Scope, meeting_id: int | None) -> int:
+    where = col(AgendaItem.meeting_id).is_(None) if meeting_id is None \
+        else AgendaItem.meeting_id == meeting_id
+    current = scope.session.exec(
+        select(func.coalesce(func.max(AgendaItem.position), 0)).where(where)).one()
+    return int(current) + 1
+
+
+def move_items(scope: Scope, items: list[AgendaItem], meeting: Meeting | None) -> None:
+    """Append items, in their order, to a meeting's agenda (or the backlog).
+
+    A deferred item that moves is proposed again where it arrives.
+    """
+    target = meeting.id if meeting else None
+    position = next_position(scope, target)
+    for item in items:
+        item.meeting_id = target
+        if item.status == AgendaStatus.DEFERRED:
+            item.status = AgendaStatus.PROPOSED
+        item.position = position
+        position += 1
+        scope.session.add(item)
+    scope.session.flush()
+
+
+def agenda_items(
+    scope: Scope, meeting_id: int | None, *, withdrawn: bool
+) -> list[AgendaItem]:
+    """A meeting's agenda items (or the backlog's) in order, with or without withdrawn ones."""
+    query = select(AgendaItem).where(
+        col(AgendaItem.meeting_id).is_(None) if meeting_id is None
+        else AgendaItem.meeting_id == meeting_id)
+    if not withdrawn:
+        query = query.where(AgendaItem.status != AgendaStatus.WITHDRAWN)
+    return list(scope.session.exec(
+        query.order_by(AgendaItem.position, AgendaItem.id)  # type: ignore[arg-type]
+    ).all())
+
+
+def open_items(scope: Scope, meeting_id: int | None) -> list[AgendaItem]:
+    """Items still on the table (not withdrawn) of a meeting, or of the backlog."""
+    return agenda_items(scope, meeting_id, withdrawn=False)
+
+
+def carry_over(scope: Scope, wg_id: int | None) -> dict[int, int]:
+    """Bring waiting items onto the family's next meetings open for items.
+
+    The backlog joins the network's next open meeting; an item deferred on a meeting rolls to
+    the next open meeting after it (any next one if that meeting was cancelled) and is
+    proposed there again. Returns how many items joined
+    each meeting.
+    """
+    joined: dict[int, int] = {}
+    target = next_open(scope, None) if wg_id is None else None
+    if target is not None:
+        backlog = open_items(scope, None)
+        move_items(scope, backlog, target)
+        joined[target.id or 0] = len(backlog)
+    deferred = scope.session.exec(
+        select(AgendaItem, Meeting).join(Meeting, col(Meeting.id) == AgendaItem.meeting_id)
+        .where(AgendaItem.status == AgendaStatus.DEFERRED,
+               col(Meeting.wg_id).is_(None) if wg_id is None else Meeting.wg_id == wg_id)
+        .order_by(Meeting.starts_at, AgendaItem.position, AgendaItem.id)  # type: ignore[arg-type]
+    ).all()
+    for item, meeting in deferred:
+        cancelled = meeting.status == MeetingStatus.CANCELLED
+        later = next_open(scope, wg_id, after=None if cancelled else meeting)
+        if later is not None:
+            move_items(scope, [item], later)
+            joined[later.id or 0] = joined.get(later.id or 0, 0) + 1
+    return joined

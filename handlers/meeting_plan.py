@@ -1,0 +1,125 @@
+"""The twice-yearly rhythm: ``meeting plan`` and the check two months before a half-year ends.
+
+A ``meetings.plan_check`` outbox row is a job due two months before the end of each half-year
+(1 May and 1 November, 09:00 in the network's zone). If no regular meeting is scheduled in that
+half-year it nudges the Chair and the Secretariat, then it makes sure the next check exists.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from bot.config import AppConfig
+from handlers.core import Context, Reply, Scope
+from handlers.jobs import job
+from handlers.meeting_common import people_of, zone
+from handlers.notify import queue
+from handlers.registry import command
+from handlers.timefmt import show_date, show_time
+from storage.models import Meeting, MeetingKind, MeetingStatus, Outbox
+from storage.outbox import people_audience
+from templates import render
+
+CHECK = "meetings.plan_check"
+NUDGE = "meetings.plan_nudge"
+CHECK_HOUR = 9
+
+
+@dataclass(frozen=True)
+class HalfYear:
+    year: int
+    half: int  # 1: January to June, 2: July to December
+
+    @classmethod
+    def of(cls, moment: datetime, scope: Scope) -> "HalfYear":
+        local = moment.astimezone(zone(scope))
+        return cls(local.year, 1 if local.month <= 6 else 2)
+
+    @property
+    def name(self) -> str:
+        return f"{'January to June' if self.half == 1 else 'July to December'} {self.year}"
+
+    def start(self, scope: Scope) -> datetime:
+        return datetime(self.year, 1 if self.half == 1 else 7, 1, tzinfo=zone(scope))
+
+    def end(self, scope: Scope) -> datetime:
+        return self.following.start(scope)
+
+    def check_at(self, scope: Scope) -> datetime:
+        """Two months before the end: 1 May or 1 November, 09:00 local."""
+        return datetime(self.year, 5 if self.half == 1 else 11, 1, CHECK_HOUR,
+                        tzinfo=zone(scope))
+
+    @property
+    def following(self) -> "HalfYear":
+        return HalfYear(self.year, 2) if self.half == 1 else HalfYear(self.year + 1, 1)
+
+
+def regular_meetings(scope: Scope, half: HalfYear) -> list[Meeting]:
+    return list(scope.session.exec(
+        select(Meeting).where(
+            Meeting.kind == MeetingKind.REGULAR, Meeting.status == MeetingStatus.SCHEDULED,
+            Meeting.starts_at >= half.start(scope), Meeting.starts_at < half.end(scope),
+        ).order_by(Meeting.starts_at)  # type: ignore[arg-type]
+    ).all())
+
+
+def ensure_plan_checks(session: Session, config: AppConfig, now: datetime) -> Outbox:
+    """Make sure the next twice-yearly check is queued (idempotent); returns its row."""
+    scope = Scope(session, config, now)
+    half = HalfYear.of(now, scope)
+    if half.check_at(scope) <= now:
+        half = half.following
+    return _ensure_check(scope, half)
+
+
+def _ensure_check(scope: Scope, half: HalfYear) -> Outbox:
+    due = half.check_at(scope)
+    existing = scope.session.exec(
+        select(Outbox).where(Outbox.kind == CHECK, Outbox.due_at == due)).first()
+    if existing is not None:
+        return existing
+    return queue(scope, CHECK, Reply(text=f"Check the meeting plan for {half.name}."),
+                 due_at=due)
+
+
+@job(CHECK)
+def plan_check(scope: Scope, row: Outbox) -> None:
+    half = HalfYear.of(row.due_at, scope)
+    if not regular_meetings(scope, half):
+        config = scope.config
+        text = render("plan_nudge.j2", half=half.name, network=config.network.name,
+                      per_year=config.meetings.per_year,
+                      ends=show_date(half.end(scope), zone(scope)),
+                      example_when=show_date(row.due_at + timedelta(weeks=3), zone(scope))
+                      + " 10:00",
+                      example_title=f"Regular meeting, {half.name}")
+        queue(scope, NUDGE, Reply(text=text),
+              audience=people_audience(people_of(scope, config.network.chair,
+                                                 config.network.secretariat)))
+    _ensure_check(scope, half.following)
+
+
+@command(
+    "meeting plan",
+    summary="The twice-yearly plan: regular meetings held and scheduled per half-year",
+    usage="meeting plan",
+    example="meeting plan",
+    detail="Shows this year's two half-years against meetings.per_year in app.yaml. Two "
+           "months before a half-year ends without a regular meeting, the Chair and the "
+           "Secretariat are reminded.",
+)
+def meeting_plan(ctx: Context, args: str) -> Reply:
+    per_year = ctx.config.meetings.per_year
+    year = ctx.now.astimezone(zone(ctx)).year
+    lines, total = [], 0
+    for half in (HalfYear(year, 1), HalfYear(year, 2)):
+        meetings = regular_meetings(ctx, half)
+        held = [m for m in meetings if m.starts_at <= ctx.now]
+        total += len(meetings)
+        lines.append(f"*{half.name}*: {len(held)} held, {len(meetings) - len(held)} scheduled")
+        lines += [f"  #{m.id} {show_time(m.starts_at, zone(ctx))} — {m.title}"
+                  + (" (held)" if m in held else "") for m in meetings]
+    lines.append(f"\n{year}: {total} of {per_year} regular meetings a year.")
+    return Reply(title=f"Meeting plan {year}", text="\n".join(lines))

@@ -1,0 +1,315 @@
+"""Meetings: schedule, list, show, move, cancel, and the calendar file.
+
+Scheduling a meeting writes everything due later for it in the same transaction: reminders
+before it, the agenda deadline job, and the minutes-overdue nudge to the Secretariat. Moving
+or cancelling replaces or cancels those rows and announces the change to the network.
+"""
+
+from datetime import datetime, timedelta
+from uuid import uuid4
+
+from sqlmodel import col, func, select
+
+from bot.durations import format_duration
+from handlers.calendar_file import meeting_ics
+from handlers.core import Context, Reply, Role, Scope, UserError
+from handlers.dates import understand_when
+from handlers.grammar import check_text, parse_ref, take_quoted
+from handlers.meeting_common import (
+    KIND_NAMES,
+    agenda_deadline,
+    carry_over,
+    describe,
+    get_meeting,
+    may_organise,
+    move_items,
+    next_open,
+    open_items,
+    people_of,
+    wg_slug,
+    zone,
+)
+from handlers.notify import queue
+from handlers.registry import command
+from handlers.timefmt import show_time
+from storage.models import (
+    AgendaItem,
+    AgendaStatus,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    WorkingGroup,
+)
+from storage.outbox import NETWORK, cancel_pending, people_audience
+from templates import render
+
+SCHEDULE_EXAMPLE = 'meeting schedule regular 14 Mar 2031 10:00 "Mid-year review" where IOM office'
+MOVE_EXAMPLE = "meeting move #1 21 Mar 2031 14:00"
+CANCEL_EXAMPLE = "meeting cancel #1 The Chair is travelling"
+SCHEDULED_KINDS = ("meeting.reminder", "agenda.deadline", "minutes.overdue")
+TITLE_LIMIT = 300
+PLACE_LIMIT = 500
+
+
+@command(
+    "meeting schedule",
+    summary="Schedule a regular, ad-hoc or working group meeting",
+    usage='meeting schedule regular|adhoc|wg:<slug> <when> "<title>" [where <place or link>]',
+    example=SCHEDULE_EXAMPLE,
+    detail="Regular and ad-hoc meetings: the Chair or the Secretariat; a working group's "
+           "meeting: also that group's chairs. <when> is a date and a time of day, day first "
+           "(14/03/2031 10:00, tomorrow 9am, 10:00 UTC). The network is told, reminders are "
+           "set, and the backlog of agenda items joins the meeting.",
+)
+def meeting_schedule(ctx: Context, args: str) -> Reply:
+    kind_word, _, rest = args.strip().partition(" ")
+    kind, group = _kind(ctx, kind_word.lower())
+    if not (ctx.actor.has(Role.CHAIR, Role.SECRETARIAT)
+            or (group is not None and ctx.actor.chairs_wg(group.slug))):
+        who = "the Chair, the Secretariat" + (
+            f" or the chairs of {group.slug}" if group else "")
+        raise UserError(f"Only {who} may schedule a {KIND_NAMES[kind]}.", "meeting list")
+    phrase, title, place = _split_schedule(rest)
+    starts_at = understand_when(phrase, zone=zone(ctx), now=ctx.now, example=SCHEDULE_EXAMPLE)
+    meeting = Meeting(
+        kind=kind, wg_id=group.id if group else None, title=title, starts_at=starts_at,
+        location=place, uid=f"{uuid4()}@network-bot", created_by_id=ctx.actor.person_id,
+        created_at=ctx.now, updated_at=ctx.now,
+    )
+    ctx.session.add(meeting)
+    ctx.session.flush()
+    plan_rows(ctx, meeting)
+    _announce(ctx, meeting, "meeting.scheduled")
+    joined = carry_over(ctx, meeting.wg_id).get(meeting.id or 0, 0)
+    lines = [f"Scheduled {describe(ctx, meeting)}.",
+             f"Agenda items close {show_time(agenda_deadline(ctx, meeting), zone(ctx))}."]
+    if joined:
+        lines.append(f"{joined} waiting agenda item(s) joined its agenda.")
+    lines.append("The network has been told.")
+    return Reply(text="\n".join(lines), private=False)
+
+
+@command(
+    "meeting list",
+    summary="List the upcoming meetings with their agenda item counts",
+    usage="meeting list",
+    example="meeting list",
+)
+def meeting_list(ctx: Context, args: str) -> Reply:
+    counts = func.count(col(AgendaItem.id))
+    rows = ctx.session.exec(
+        select(Meeting, counts)
+        .join(AgendaItem, (AgendaItem.meeting_id == Meeting.id)
+              & (AgendaItem.status != AgendaStatus.WITHDRAWN), isouter=True)
+        .where(Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > ctx.now)
+        .group_by(col(Meeting.id)).order_by(Meeting.starts_at, Meeting.id)  # type: ignore[arg-type]
+    ).all()
+    if not rows:
+        return Reply(title="Upcoming meetings",
+                     text=f"No meeting is scheduled. Schedule one with: {SCHEDULE_EXAMPLE}")
+    lines = [f"#{m.id} {show_time(m.starts_at, zone(ctx))} — {m.title} "
+             f"({_kind_label(ctx, m)}; {n} agenda item{'s' if n != 1 else ''})"
+             for m, n in rows]
+    return Reply(title="Upcoming meetings", text="\n".join(lines))
+
+
+@command(
+    "meeting show",
+    summary="Show one meeting: time, place, status and agenda",
+    usage="meeting show #N",
+    example="meeting show #1",
+)
+def meeting_show(ctx: Context, args: str) -> Reply:
+    meeting = get_meeting(ctx, parse_ref(args, "meeting", "meeting show #1"), "meeting show #1")
+    fields = [("When", show_time(meeting.starts_at, zone(ctx))),
+              ("Kind", _kind_label(ctx, meeting)),
+              ("Status", meeting.status)]
+    if meeting.location:
+        fields.append(("Where", meeting.location))
+    if meeting.cancel_reason:
+        fields.append(("Reason", meeting.cancel_reason))
+    fields.append(("Agenda deadline", show_time(agenda_deadline(ctx, meeting), zone(ctx))))
+    if meeting.agenda_published_at:
+        fields.append(("Agenda published", show_time(meeting.agenda_published_at, zone(ctx))))
+    fields.append(("Agenda items", str(len(open_items(ctx, meeting.id)))))
+    return Reply(title=f"Meeting #{meeting.id}: {meeting.title}", fields=fields,
+                 text=f"See the agenda with: agenda list #{meeting.id}")
+
+
+@command(
+    "meeting move",
+    summary="Move a meeting to another time (the network is told, reminders follow)",
+    usage="meeting move #N <when>",
+    example=MOVE_EXAMPLE,
+    detail="The organisers of the meeting only (Chair, Secretariat, the WG's chairs).",
+)
+def meeting_move(ctx: Context, args: str) -> Reply:
+    ref, _, phrase = args.strip().partition(" ")
+    meeting = _changeable(ctx, parse_ref(ref, "meeting", MOVE_EXAMPLE), MOVE_EXAMPLE)
+    starts_at = understand_when(phrase, zone=zone(ctx), now=ctx.now, example=MOVE_EXAMPLE)
+    if starts_at == meeting.starts_at:
+        raise UserError(f"Meeting #{meeting.id} is already at "
+                        f"{show_time(starts_at, zone(ctx))}.", MOVE_EXAMPLE)
+    previous = meeting.starts_at
+    meeting.starts_at = starts_at
+    meeting.sequence += 1
+    meeting.updated_at = ctx.now
+    ctx.session.add(meeting)
+    ctx.session.flush()
+    plan_rows(ctx, meeting)
+    _announce(ctx, meeting, "meeting.moved", previous=previous)
+    carry_over(ctx, meeting.wg_id)
+    return Reply(text=f"Moved {describe(ctx, meeting)}; it was "
+                      f"{show_time(previous, zone(ctx))}. Reminders follow the new time, "
+                      "and the network has been told.", private=False)
+
+
+@command(
+    "meeting cancel",
+    summary="Cancel a meeting (the network is told; its open agenda items move on)",
+    usage="meeting cancel #N [reason]",
+    example=CANCEL_EXAMPLE,
+    detail="The organisers of the meeting only. Open agenda items go to the next meeting "
+           "open for items, or back to the backlog.",
+)
+def meeting_cancel(ctx: Context, args: str) -> Reply:
+    ref, _, reason = args.strip().partition(" ")
+    meeting = _changeable(ctx, parse_ref(ref, "meeting", CANCEL_EXAMPLE), CANCEL_EXAMPLE)
+    reason = check_text(reason, what="reason", example=CANCEL_EXAMPLE) if reason.strip() \
+        else None
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.cancel_reason = reason
+    meeting.sequence += 1
+    meeting.updated_at = ctx.now
+    ctx.session.add(meeting)
+    cancel_pending(ctx.session, meeting_id=meeting.id, kinds=SCHEDULED_KINDS)
+    _announce(ctx, meeting, "meeting.cancelled")
+    items = open_items(ctx, meeting.id)
+    lines = [f"Cancelled {describe(ctx, meeting)}. The network has been told."]
+    if items:
+        target = next_open(ctx, meeting.wg_id)
+        if target is None and meeting.wg_id is not None:
+            for item in items:
+                item.status = AgendaStatus.DEFERRED
+                ctx.session.add(item)
+            lines.append(f"Its {len(items)} agenda item(s) are deferred to the working "
+                         "group's next meeting.")
+        else:
+            move_items(ctx, items, target)
+            carry_over(ctx, meeting.wg_id)
+            lines.append(f"Its {len(items)} agenda item(s) moved to "
+                         + (describe(ctx, target) if target else "the backlog") + ".")
+    return Reply(text="\n".join(lines), private=False)
+
+
+@command(
+    "meeting ics",
+    summary="Get a meeting as a calendar file (.ics) for Outlook, Google or Apple calendars",
+    usage="meeting ics #N",
+    example="meeting ics #1",
+)
+def meeting_ics_command(ctx: Context, args: str) -> Reply:
+    meeting = get_meeting(ctx, parse_ref(args, "meeting", "meeting ics #1"), "meeting ics #1")
+    return Reply(text=f"Calendar file for {describe(ctx, meeting)}.",
+                 files=[meeting_ics(ctx, meeting)])
+
+
+def plan_rows(scope: Scope, meeting: Meeting) -> None:
+    """(Re)write the meeting's reminders, agenda deadline job and minutes-overdue nudge."""
+    cancel_pending(scope.session, meeting_id=meeting.id, kinds=SCHEDULED_KINDS)
+    values = _values(scope, meeting)
+    for lead in scope.config.meetings.reminders:
+        due = meeting.starts_at - lead
+        if due > scope.now:
+            queue(scope, "meeting.reminder",
+                  Reply(text=render("meeting_reminder.j2", lead=_lead(lead), **values),
+                        private=False),
+                  due_at=due, meeting_id=meeting.id)
+    deadline = agenda_deadline(scope, meeting)
+    if deadline > scope.now:
+        queue(scope, "agenda.deadline",
+              Reply(text=f"Compile and publish the agenda of {describe(scope, meeting)}."),
+              due_at=deadline, meeting_id=meeting.id)
+    due = meeting.starts_at + scope.config.meetings.minutes_due
+    secretariat = people_of(scope, scope.config.network.secretariat)
+    queue(scope, "minutes.overdue",
+          Reply(text=render("minutes_overdue.j2", due=show_time(due, zone(scope)), **values)),
+          due_at=due, audience=people_audience(secretariat), meeting_id=meeting.id)
+
+
+def _announce(ctx: Context, meeting: Meeting, kind: str, previous: datetime | None = None) -> None:
+    text = render("meeting_announcement.j2", event=kind.removeprefix("meeting."),
+                  previous=show_time(previous, zone(ctx)) if previous else None,
+                  reason=meeting.cancel_reason, **_values(ctx, meeting))
+    queue(ctx, kind, Reply(text=text, private=False), audience=NETWORK, meeting_id=meeting.id)
+
+
+def _values(scope: Scope, meeting: Meeting) -> dict[str, object]:
+    return {"id": meeting.id, "title": meeting.title, "where": meeting.location,
+            "when": show_time(meeting.starts_at, zone(scope)),
+            "kind_name": _kind_label(scope, meeting)}
+
+
+def _kind_label(scope: Scope, meeting: Meeting) -> str:
+    slug = wg_slug(scope, meeting)
+    return f"{slug} working group meeting" if slug else KIND_NAMES[MeetingKind(meeting.kind)]
+
+
+def _lead(lead: timedelta) -> str:
+    units = {"w": "week", "d": "day", "h": "hour", "m": "minute", "s": "second"}
+    text = format_duration(lead)
+    if text[:-1].isdigit():
+        amount = int(text[:-1])
+        return f"{amount} {units[text[-1]]}{'s' if amount != 1 else ''}"
+    return text
+
+
+def _kind(ctx: Context, word: str) -> tuple[MeetingKind, WorkingGroup | None]:
+    if word in (MeetingKind.REGULAR, MeetingKind.ADHOC):
+        return MeetingKind(word), None
+    if word.startswith("wg:"):
+        slug = word.removeprefix("wg:")
+        group = ctx.session.exec(
+            select(WorkingGroup).where(WorkingGroup.slug == slug, WorkingGroup.active)).first()
+        if group is None:
+            raise UserError(f"There is no working group '{slug}'. Type wg to list them.",
+                            'meeting schedule wg:labour-migration 20 Mar 2031 14:00 "WG review"')
+        return MeetingKind.WG, group
+    raise UserError("Say which kind of meeting: regular, adhoc or wg:<slug>.", SCHEDULE_EXAMPLE)
+
+
+def _split_schedule(rest: str) -> tuple[str, str, str | None]:
+    """``<when> "<title>" [where <place>]`` -> (when, title, place)."""
+    for index in range(len(rest)):
+        title, after = take_quoted(rest[index:])
+        if title is not None:
+            break
+    else:
+        raise UserError("Put the meeting's title in quotes after the time.", SCHEDULE_EXAMPLE)
+    title = check_text(title, what="title", example=SCHEDULE_EXAMPLE, max_length=TITLE_LIMIT)
+    phrase = rest[:index].strip()
+    if not phrase:
+        raise UserError("Say when the meeting starts, before its title.", SCHEDULE_EXAMPLE)
+    if not after:
+        return phrase, title, None
+    word, _, place = after.partition(" ")
+    if word.lower() != "where":
+        raise UserError(f"I did not understand '{after}' after the title; write the place "
+                        "after 'where'.", SCHEDULE_EXAMPLE)
+    return phrase, title, check_text(place, what="place", example=SCHEDULE_EXAMPLE,
+                                     max_length=PLACE_LIMIT)
+
+
+def _changeable(ctx: Context, meeting_id: int, example: str) -> Meeting:
+    meeting = get_meeting(ctx, meeting_id, example)
+    if not may_organise(ctx, ctx.actor, meeting):
+        raise UserError(f"Only the organisers of meeting #{meeting.id} (the Chair, the "
+                        "Secretariat" + (" or the working group's chairs" if meeting.wg_id
+                                         else "") + ") may change it.", "meeting list")
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise UserError(f"Meeting #{meeting.id} was cancelled. Schedule a new one instead.",
+                        SCHEDULE_EXAMPLE)
+    if meeting.starts_at <= ctx.now:
+        raise UserError(f"Meeting #{meeting.id} has already started "
+                        f"({show_time(meeting.starts_at, zone(ctx))}).", "meeting list")
+    return meeting
