@@ -14,7 +14,7 @@ from handlers.core import Context, Reply
 Handler = Callable[[Context, str], Reply]
 
 # Every domain module; importing one registers its commands.
-DOMAINS = ("handlers.help", "handlers.members", "handlers.agenda")
+DOMAINS = ("handlers.help", "handlers.members", "handlers.agenda", "handlers.polls")
 
 DEFAULT_MAX_LENGTH = 1000
 
