@@ -6,6 +6,7 @@ record. Consensus is a quorum of positions and no objection (see ``handlers.tall
 """
 
 import re
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import select
@@ -54,7 +55,7 @@ def _split_until(args: str) -> tuple[str, str | None]:
     return args[:last.start()].strip(), args[last.end():].strip()
 
 
-def _closes_at(ctx: Context, when: str | None, example: str) -> Any:
+def _closes_at(ctx: Context, when: str | None, example: str) -> datetime:
     polls = ctx.config.polls
     if when is None:
         return ctx.now + polls.duration
@@ -73,11 +74,12 @@ def _closes_at(ctx: Context, when: str | None, example: str) -> Any:
     return closes_at
 
 
-def _require_opener(ctx: Context, example: str) -> None:
+def _require_opener(ctx: Context) -> None:
     if not ctx.actor.has(Role.CHAIR, Role.SECRETARIAT):
         network = ctx.config.network
         raise UserError(f"Only the Chair ({network.chair}) or the Secretariat "
-                        f"({network.secretariat}) can do that; ask them to.", example)
+                        f"({network.secretariat}) can do that; ask them to. Everyone can see "
+                        "the polls and vote on them.", "poll list")
 
 
 def _refuse_overlap(ctx: Context, params: dict[str, Any], example: str) -> None:
@@ -92,7 +94,6 @@ def _refuse_overlap(ctx: Context, params: dict[str, Any], example: str) -> None:
 
 def _open(ctx: Context, kind: str, params: dict[str, Any], when: str | None,
           example: str) -> Reply:
-    _require_opener(ctx, example)
     question = describe(ctx.session, kind, params)
     _refuse_overlap(ctx, params, example)
     closes_at = _closes_at(ctx, when, example)
@@ -107,7 +108,6 @@ def _open(ctx: Context, kind: str, params: dict[str, Any], when: str | None,
         text=f"Opened poll #{poll.id}: {question}\nIt is posted to the network's channels and "
              f"closes {show_time(closes_at, ctx.config.network.zone)}, or earlier once all "
              f"{len(electorate)} agencies have voted.",
-        private=False,
     )
 
 
@@ -141,6 +141,7 @@ def _schedule(ctx: Context, poll: Poll) -> None:
     max_length=3000,
 )
 def poll_wg(ctx: Context, args: str) -> Reply:
+    _require_opener(ctx)
     body, when = _split_until(args)
     kind, params = parse_wg(body)
     return _open(ctx, kind, params, when, WG_EXAMPLE)
@@ -156,6 +157,7 @@ def poll_wg(ctx: Context, args: str) -> Reply:
     max_length=3000,
 )
 def poll_propose(ctx: Context, args: str) -> Reply:
+    _require_opener(ctx)
     body, when = _split_until(args)
     quoted, rest = take_quoted(body)
     if quoted is not None and rest:
@@ -245,7 +247,7 @@ def vote(ctx: Context, args: str) -> Reply:
 )
 def poll_close(ctx: Context, args: str) -> Reply:
     poll = find_poll(ctx.session, args.strip(), "poll close #3")
-    _require_opener(ctx, f"poll show #{poll.id}")
+    _require_opener(ctx)
     if poll.status != PollStatus.OPEN:
         raise UserError(f"Poll #{poll.id} is already closed.", f"poll show #{poll.id}")
     outcome = close_poll(ctx, poll)

@@ -438,3 +438,9 @@ def test_help_explains_every_poll_command(bot: BotHarness) -> None:
                   "poll history #P", "poll close #P"):
         assert usage in text
     assert "vote #P agree|abstain|object <reason>" in bot.say("help vote").text
+
+
+def test_a_member_is_told_who_may_open_polls_before_any_syntax_help(bot: BotHarness) -> None:
+    reply = bot.say("poll wg frobnicate", as_="UNDP")
+    assert not reply.ok and reply.text.startswith("Only the Chair (RCO) or the Secretariat")
+    assert reply.text.endswith("Example: poll list")
