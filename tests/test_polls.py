@@ -444,3 +444,18 @@ def test_a_member_is_told_who_may_open_polls_before_any_syntax_help(bot: BotHarn
     reply = bot.say("poll wg frobnicate", as_="UNDP")
     assert not reply.ok and reply.text.startswith("Only the Chair (RCO) or the Secretariat")
     assert reply.text.endswith("Example: poll list")
+
+
+def test_jobs_leave_a_poll_alone_when_they_have_nothing_to_do(bot: BotHarness) -> None:
+    assert bot.say(RENAME).ok
+    _everyone(bot, who=AGENCIES[:9])
+    _run_jobs(bot, "poll.min_open")
+    assert _poll(bot).status == "open"  # WHO has not voted yet
+    assert bot.say("poll close #1").ok
+    [deadline] = _rows(bot, "poll.deadline")
+    assert deadline.status == OutboxStatus.CANCELLED
+    with transaction(bot.engine) as session:
+        JOBS["poll.deadline"](Scope(session, bot.config, deadline.due_at), deadline)
+        JOBS["poll.remind"](Scope(session, bot.config, deadline.due_at), deadline)
+    assert len(_rows(bot, "poll.outcome")) == 1
+    assert _rows(bot, "poll.reminder") == []
