@@ -64,7 +64,8 @@ def _closes_at(ctx: Context, when: str | None, example: str) -> datetime:
     try:
         closes_at = understand_when(when, zone=ctx.config.network.zone, now=ctx.now)
     except UserError as refusal:
-        raise UserError(f"After 'until' I expected when the poll closes: {refusal.problem}",
+        raise UserError(f"After 'until' I expected when the poll closes: {refusal.problem} "
+                        "The deadline comes last; reword a text that itself says 'until'.",
                         example) from None
     if closes_at < ctx.now + polls.min_open:
         raise UserError(f"A poll stays open at least {format_duration(polls.min_open)} "

@@ -177,12 +177,18 @@ def _are(codes: list[str]) -> str:
     return f"{', '.join(codes)} {'is' if len(codes) == 1 else 'are'}"
 
 
+def _other(members: list[str], leaving: list[str]) -> str:
+    """A member that stays, to suggest as a chair in an example."""
+    return next((c for c in members if c not in leaving), "IOM")
+
+
 def _free_slug(session: Session, slug: str, example: str) -> None:
     taken = session.exec(select(WorkingGroup).where(WorkingGroup.slug == slug)).first()
     if taken is not None:
-        state = "is" if taken.active else "was (dissolved)"
-        raise UserError(f"The short name '{slug}' {state} already used by \"{taken.name}\"; "
-                        "choose a different name.", example)
+        owner = f"\"{taken.name}\"" if taken.active else \
+            f"the dissolved working group \"{taken.name}\""
+        raise UserError(f"The short name '{slug}' is already used by {owner}; choose a "
+                        "different name.", example)
 
 
 def _with_mandate(text: str, params: Params) -> str:
@@ -242,7 +248,7 @@ def _describe_members(
     chairing = [c for c in remove if c in seats(session, wg, WGRole.CHAIR)]
     if chairing:
         raise UserError(f"{_are(chairing)} chairing {wg.slug}; change its chairs first.",
-                        f"poll wg chairs {wg.slug} {members[0] if members else 'IOM'}")
+                        f"poll wg chairs {wg.slug} {_other(members, chairing)}")
     parts = ([f"add {', '.join(add)}"] if add else []) + (
         [f"remove {', '.join(remove)}"] if remove else [])
     return f"Change the members of the working group \"{wg.name}\" ({wg.slug}): " \

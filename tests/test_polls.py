@@ -112,7 +112,8 @@ def test_until_sets_the_deadline_and_quoted_until_is_text(bot: BotHarness) -> No
     ("poll wg chairs protection", "Name the chair agencies"),
     ("poll wg members protection +IOM", "IOM is already in protection"),
     ("poll wg members protection -ILO", "ILO is not in protection"),
-    ("poll wg members protection -UNICEF", "UNICEF is chairing protection"),
+    ("poll wg members protection -UNICEF", "UNICEF is chairing protection; change its chairs "
+     "first.\nExample: poll wg chairs protection IOM"),
     ("poll wg members protection ILO", "not 'ILO'"),
     ("poll wg members protection +ILO -ILO", "named twice"),
     ("poll wg frobnicate protection", "'poll wg frobnicate' is not a working-group change"),
@@ -361,7 +362,8 @@ def test_dissolving_keeps_the_record(bot: BotHarness) -> None:
             WorkingGroup.slug == "labour-migration")).one()
     assert (wg.active, wg.dissolved_at) == (False, START)
     refused = bot.say('poll wg create "Labour Migration"')
-    assert not refused.ok and "'labour-migration' was (dissolved) already used" in refused.text
+    assert not refused.ok
+    assert "'labour-migration' is already used by the dissolved working group" in refused.text
 
 
 def test_the_poll_closes_itself_once_everyone_voted_after_min_open(bot: BotHarness) -> None:
