@@ -212,7 +212,7 @@ def describe(session: Session, kind: str, params: Params) -> str:
         _free_slug(session, params["new_slug"], example)
         return _with_mandate(f"Replace the working group \"{wg.name}\" ({wg.slug}) with a new "
                              f"working group \"{params['name']}\" ({params['new_slug']}); its "
-                             "chairs and members carry over.", params)
+                             "chairs, members and partners carry over.", params)
     if sub == "rename":
         if params["name"] == wg.name:
             raise UserError(f"The working group {wg.slug} is already called \"{wg.name}\".",

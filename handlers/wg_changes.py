@@ -10,7 +10,7 @@ from sqlmodel import Session, delete, select
 
 from handlers.members import seats
 from handlers.proposals import Params, active_wg, agencies_named, describe
-from storage.models import Agency, WGAgency, WGRole, WorkingGroup
+from storage.models import Agency, WGAgency, WGPartner, WGRole, WorkingGroup
 
 
 def apply_change(session: Session, kind: str, params: Params, now: datetime) -> str:
@@ -30,6 +30,8 @@ def apply_change(session: Session, kind: str, params: Params, now: datetime) -> 
         new = _create(session, params["new_slug"], params["name"], params.get("mandate"), now)
         for role in (WGRole.MEMBER, WGRole.CHAIR):
             _seat(session, new, seats(session, wg, role), role)
+        for partner in session.exec(select(WGPartner).where(WGPartner.wg_id == wg.id)).all():
+            session.add(WGPartner(wg_id=new.id, organisation=partner.organisation))
         return (f"The working group \"{wg.name}\" ({wg.slug}) is dissolved and replaced by "
                 f"\"{new.name}\" ({new.slug}).")
     if sub == "rename":

@@ -17,6 +17,7 @@ from storage.models import (
     Person,
     Poll,
     Vote,
+    WGPartner,
     WorkingGroup,
 )
 from tests.conftest import START, BotHarness
@@ -351,6 +352,19 @@ def test_an_adopted_change_is_applied_and_recorded(
     outcome = _rows(bot, "poll.outcome")[0].payload["text"]
     assert outcome.startswith(f"*Consensus* on poll #1: {poll.question}")
     assert outcome.endswith("Agree 10, abstain 0, object 0, not voted 0.")
+
+
+def test_a_replacement_keeps_the_partners(bot: BotHarness) -> None:
+    with transaction(bot.engine) as session:
+        wg = session.exec(select(WorkingGroup).where(WorkingGroup.slug == "protection")).one()
+        session.add(WGPartner(wg_id=wg.id, organisation="Lao Women's Union"))
+    assert bot.say('poll wg replace protection with "Migrant Protection"').ok
+    _everyone(bot)
+    assert bot.say("poll close #1").ok
+    shown = bot.say("wg").text
+    assert "*Migrant Protection* (migrant-protection)\n  chairs: IOM, UNICEF; members: IOM, " \
+           "OHCHR, UNHCR, UNICEF, WHO\n  partners: Lao Women's Union" in shown
+    assert "(protection)" not in shown
 
 
 def test_dissolving_keeps_the_record(bot: BotHarness) -> None:
