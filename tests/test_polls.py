@@ -289,6 +289,7 @@ def test_no_consensus_at_the_deadline_lists_the_objections(bot: BotHarness) -> N
     assert len(final) == 1 and final[0].payload["choices"] == []
     assert "Closed Mon 10 Mar 2031, 09:00 (Asia/Vientiane): *no consensus*" in \
         final[0].payload["text"]
+    assert "*Did not vote* (2): WORLD-BANK, WHO" in final[0].payload["text"]
 
 
 @pytest.mark.parametrize(("voters", "consensus"), [(4, False), (5, True)])
