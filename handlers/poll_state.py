@@ -30,8 +30,10 @@ REMIND_BEFORE = timedelta(days=1)
 PENDING_KINDS = ("poll.deadline", "poll.remind", "poll.min_open", "poll.reminder", "poll.tally")
 
 
-def find_poll(session: Session, token: str, example: str) -> Poll:
-    poll = session.get(Poll, parse_ref(token, "poll", example))
+def find_poll(session: Session, token: str, example: str, *, lock: bool = False) -> Poll:
+    """The poll ``#N``; ``lock`` holds its row until commit (PostgreSQL), so two votes that
+    complete the electorate at once cannot both close it."""
+    poll = session.get(Poll, parse_ref(token, "poll", example), with_for_update=lock or None)
     if poll is None:
         raise UserError(f"There is no poll {token}. Type poll list to see the polls.", example)
     return poll
@@ -153,7 +155,8 @@ def _focal_points(session: Session, codes: list[str]) -> list[tuple[str, list[st
 
 
 def _open_poll(scope: Scope, row: Outbox) -> Poll | None:
-    poll = scope.session.get(Poll, row.poll_id) if row.poll_id is not None else None
+    poll = scope.session.get(Poll, row.poll_id, with_for_update=True) \
+        if row.poll_id is not None else None
     return poll if poll is not None and poll.status == PollStatus.OPEN else None
 
 

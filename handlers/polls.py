@@ -201,7 +201,7 @@ def vote(ctx: Context, args: str) -> Reply:
     ref, _, rest = args.strip().partition(" ")
     if not ref:
         raise UserError("Say which poll you vote on, as #N.", VOTE_EXAMPLE)
-    poll = find_poll(ctx.session, ref, VOTE_EXAMPLE)
+    poll = find_poll(ctx.session, ref, VOTE_EXAMPLE, lock=True)
     word, _, reason_text = rest.strip().partition(" ")
     position = _position(word)
     if not is_open(ctx, poll):
@@ -247,7 +247,7 @@ def vote(ctx: Context, args: str) -> Reply:
     example="poll close #3",
 )
 def poll_close(ctx: Context, args: str) -> Reply:
-    poll = find_poll(ctx.session, args.strip(), "poll close #3")
+    poll = find_poll(ctx.session, args.strip(), "poll close #3", lock=True)
     _require_opener(ctx)
     if poll.status != PollStatus.OPEN:
         raise UserError(f"Poll #{poll.id} is already closed.", f"poll show #{poll.id}")
