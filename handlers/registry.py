@@ -23,6 +23,7 @@ DOMAINS = (
     "handlers.partners",
     "handlers.meetings",
     "handlers.meeting_plan",
+    "handlers.polls",
 )
 
 DEFAULT_MAX_LENGTH = 1000

@@ -1,0 +1,190 @@
+"""A poll's life after it opens: its live message, closing, the outcome, and its jobs.
+
+The jobs run when their outbox rows fall due: ``poll.deadline`` closes the poll,
+``poll.remind`` names the agencies that have not voted a day before, ``poll.min_open`` closes
+it early once every agency voted and the minimum time open has passed.
+"""
+
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+
+from handlers.core import Choice, Reply, Scope, UserError
+from handlers.grammar import parse_ref
+from handlers.jobs import job
+from handlers.notify import queue
+from handlers.proposals import STATEMENT
+from handlers.tally import Ballot, Tally, count, needed
+from handlers.timefmt import show_time
+from handlers.wg_changes import apply_change
+from storage.models import Agency, Decision, Outbox, Person, Poll, PollStatus, Position, Vote
+from storage.outbox import cancel_pending
+from templates import render
+
+LABELS = {Position.AGREE: "Agree", Position.ABSTAIN: "Abstain", Position.OBJECT: "Object"}
+CONSENSUS = "consensus"
+NO_CONSENSUS = "no consensus"
+REMIND_BEFORE = timedelta(days=1)
+# Rows a closed poll no longer needs: its jobs, a reminder not yet sent, stale tallies.
+PENDING_KINDS = ("poll.deadline", "poll.remind", "poll.min_open", "poll.reminder", "poll.tally")
+
+
+def find_poll(session: Session, token: str, example: str, *, lock: bool = False) -> Poll:
+    """The poll ``#N``; ``lock`` holds its row until commit (PostgreSQL), so two votes that
+    complete the electorate at once cannot both close it."""
+    poll = session.get(Poll, parse_ref(token, "poll", example), with_for_update=lock or None)
+    if poll is None:
+        raise UserError(f"There is no poll {token}. Type poll list to see the polls.", example)
+    return poll
+
+
+def ballots(session: Session, poll: Poll) -> list[Ballot]:
+    """Every vote on ``poll`` in the order cast."""
+    rows = session.exec(
+        select(Vote, Agency.code, Person.name)
+        .join(Agency, Agency.id == Vote.agency_id).join(Person, Person.id == Vote.person_id)
+        .where(Vote.poll_id == poll.id).order_by(Vote.id)  # type: ignore[arg-type]
+    ).all()
+    return [Ballot(code, name, Position(v.position), v.cast_at, v.reason) for v, code, name in rows]
+
+
+def tally_of(session: Session, poll: Poll) -> Tally:
+    return count(poll.electorate, ballots(session, poll))
+
+
+def is_open(scope: Scope, poll: Poll) -> bool:
+    return poll.status == PollStatus.OPEN and scope.now < poll.closes_at
+
+
+def vote_choices(poll_id: int) -> list[Choice]:
+    return [Choice("Agree", f"vote #{poll_id} agree", "primary"),
+            Choice("Abstain", f"vote #{poll_id} abstain"),
+            Choice("Object", f"vote #{poll_id} object", "danger")]
+
+
+def _ballot(scope: Scope, ballot: Ballot) -> dict[str, Any]:
+    return {"agency": ballot.agency, "voter": ballot.voter, "reason": ballot.reason,
+            "when": show_time(ballot.cast_at, scope.config.network.zone)}
+
+
+def _status(scope: Scope, poll: Poll, tally: Tally) -> str:
+    zone = scope.config.network.zone
+    if poll.status == PollStatus.OPEN:
+        return (f"Open until {show_time(poll.closes_at, zone)}; {len(tally.positions)} of "
+                f"{len(poll.electorate)} agencies have taken a position.")
+    assert poll.closed_at is not None
+    return f"Closed {show_time(poll.closed_at, zone)}: *{poll.outcome}*."
+
+
+def poll_message(scope: Scope, poll: Poll, *, detailed: bool = False) -> Reply:
+    """The poll as posted (and updated in place) on the network's channels; ``poll show``
+    adds who cast each position and when."""
+    assert poll.id is not None
+    tally = tally_of(scope.session, poll)
+    groups = [(LABELS[p], [_ballot(scope, b) for b in tally.holding(p)]) for p in LABELS]
+    text = render(
+        "poll.txt", question=poll.question, status=_status(scope, poll, tally),
+        needed=needed(scope.config.polls.quorum, len(poll.electorate)),
+        size=len(poll.electorate), groups=groups, not_voted=tally.not_voted,
+        detailed=detailed, open=poll.status == PollStatus.OPEN, id=poll.id,
+    )
+    return Reply(title=f"Poll #{poll.id}", text=text, private=False,
+                 choices=vote_choices(poll.id) if poll.status == PollStatus.OPEN else [])
+
+
+def close_poll(scope: Scope, poll: Poll) -> Reply:
+    """Close ``poll`` now, apply an adopted change, announce the outcome; returns it."""
+    assert poll.id is not None
+    tally = tally_of(scope.session, poll)
+    quorum = scope.config.polls.quorum
+    consensus = tally.consensus(quorum)
+    poll.status, poll.closed_at = PollStatus.CLOSED, scope.now
+    poll.outcome = CONSENSUS if consensus else NO_CONSENSUS
+    cancel_pending(scope.session, poll_id=poll.id, kinds=PENDING_KINDS)
+    objections = [_ballot(scope, b) for b in tally.holding(Position.OBJECT)]
+    text = render(
+        "poll_outcome.txt", consensus=consensus, id=poll.id, question=poll.question,
+        applied=_adopt(scope, poll) if consensus else "", quorum=tally.has_quorum(quorum),
+        took=len(tally.positions), size=len(poll.electorate),
+        needed=needed(quorum, len(poll.electorate)), objections=objections,
+        counts={"agree": len(tally.holding(Position.AGREE)),
+                "abstain": len(tally.holding(Position.ABSTAIN)),
+                "object": len(objections), "missing": len(tally.not_voted)},
+    )
+    outcome = Reply(title=f"Outcome of poll #{poll.id}", text=text, private=False)
+    queue(scope, "poll.tally", poll_message(scope, poll), poll_id=poll.id)
+    queue(scope, "poll.outcome", outcome, poll_id=poll.id)
+    return outcome
+
+
+def _adopt(scope: Scope, poll: Poll) -> str:
+    """Apply the adopted change and record the decision; says what happened."""
+    if poll.kind != STATEMENT:
+        try:
+            done = apply_change(scope.session, poll.kind, poll.params, scope.now)
+        except UserError as refusal:
+            return (f"The change could not be applied, because the working groups changed "
+                    f"meanwhile: {refusal.problem} Nothing was changed; open a new poll if "
+                    "it is still wanted.")
+    else:
+        done = "The proposal is adopted."
+    decision = Decision(text=f"{poll.question} (adopted by consensus, poll #{poll.id})",
+                        poll_id=poll.id, decided_at=scope.now)
+    scope.session.add(decision)
+    scope.session.flush()
+    return f"{done} Recorded as decision #{decision.id}."
+
+
+def close_if_complete(scope: Scope, poll: Poll) -> Reply | None:
+    """Close early once every agency took a position and the minimum time open passed."""
+    if poll.status != PollStatus.OPEN or scope.now < poll.opened_at + scope.config.polls.min_open:
+        return None
+    if not tally_of(scope.session, poll).everyone_voted:
+        return None
+    return close_poll(scope, poll)
+
+
+def _focal_points(session: Session, codes: list[str]) -> list[tuple[str, list[str]]]:
+    rows = session.exec(
+        select(Agency.code, Person.name).join(Person, Person.agency_id == Agency.id)
+        .where(Agency.code.in_(codes), Person.active)  # type: ignore[attr-defined]
+        .order_by(Person.id)  # type: ignore[arg-type]
+    ).all()
+    return [(code, [name for c, name in rows if c == code]) for code in codes]
+
+
+def _open_poll(scope: Scope, row: Outbox) -> Poll | None:
+    poll = scope.session.get(Poll, row.poll_id, with_for_update=True) \
+        if row.poll_id is not None else None
+    return poll if poll is not None and poll.status == PollStatus.OPEN else None
+
+
+@job("poll.deadline")
+def at_deadline(scope: Scope, row: Outbox) -> None:
+    poll = _open_poll(scope, row)
+    if poll is not None:
+        close_poll(scope, poll)
+
+
+@job("poll.min_open")
+def after_min_open(scope: Scope, row: Outbox) -> None:
+    poll = _open_poll(scope, row)
+    if poll is not None:
+        close_if_complete(scope, poll)
+
+
+@job("poll.remind")
+def remind(scope: Scope, row: Outbox) -> None:
+    poll = _open_poll(scope, row)
+    if poll is None or poll.id is None:
+        return
+    missing = tally_of(scope.session, poll).not_voted
+    if not missing:
+        return
+    text = render("poll_reminder.txt", id=poll.id, question=poll.question,
+                  closes=show_time(poll.closes_at, scope.config.network.zone),
+                  missing=_focal_points(scope.session, missing))
+    queue(scope, "poll.reminder", Reply(title=f"Poll #{poll.id}: not voted yet", text=text,
+                                        private=False, choices=vote_choices(poll.id)),
+          poll_id=poll.id)
