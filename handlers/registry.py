@@ -14,7 +14,8 @@ from handlers.core import Context, Reply
 Handler = Callable[[Context, str], Reply]
 
 # Every domain module; importing one registers its commands.
-DOMAINS = ("handlers.help", "handlers.members", "handlers.agenda")
+DOMAINS = ("handlers.help", "handlers.members", "handlers.agenda", "handlers.minutes",
+           "handlers.records", "handlers.reports")
 
 DEFAULT_MAX_LENGTH = 1000
 
