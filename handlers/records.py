@@ -88,8 +88,10 @@ def actions(ctx: Context, args: str) -> Reply:
         scope = f"open action items of {code}"
     rows = ctx.session.exec(
         select(ActionItem, Agency.code).join(Agency, Agency.id == ActionItem.agency_id)
-        .where(*conditions).order_by(ActionItem.status.desc(),  # type: ignore[attr-defined]
-                                     ActionItem.due_at, ActionItem.id)
+        .where(*conditions)
+        .order_by(ActionItem.status.desc(),  # type: ignore[attr-defined]
+                  ActionItem.due_at.is_(None), ActionItem.due_at,  # type: ignore[union-attr]
+                  ActionItem.id)
     ).all()
     if not rows:
         return Reply(title="Action items", text=f"There are no {scope}.")
