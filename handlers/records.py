@@ -161,10 +161,13 @@ def _own_item(ctx: Context, ref: str, example: str) -> tuple[ActionItem, str]:
         select(ActionItem, Agency.code).join(Agency, Agency.id == ActionItem.agency_id)
         .where(ActionItem.id == number)
     ).first()
-    if found is None or found[0].status == ActionStatus.SUPERSEDED:
+    if found is None:
         raise UserError(f"There is no action item #{number}. Type actions to list them.",
                         example)
     item, code = found
+    if item.status == ActionStatus.SUPERSEDED:
+        raise UserError(f"Action item #{number} was left out of the corrected minutes of "
+                        f"meeting #{item.meeting_id}, so it is closed.", "actions open")
     if ctx.actor.agency != code and not ctx.actor.has(Role.SECRETARIAT):
         raise UserError(f"Action item #{number} belongs to {code}: only its focal points or "
                         f"the Secretariat ({ctx.config.network.secretariat}) can change it.",

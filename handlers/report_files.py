@@ -57,15 +57,20 @@ def activity_chart(data: "ReportData") -> bytes:
                     layout="constrained")
     axes = figure.add_subplot()
     height = 0.4
-    axes.barh([p + height / 2 for p in positions], [o.agenda_items for o in objectives],
-              height, label="Agenda items", color="#4C72B0")
-    axes.barh([p - height / 2 for p in positions], [o.decisions for o in objectives],
-              height, label="Decisions", color="#DD8452")
+    for offset, values, label, colour in (
+            (height / 2, [o.agenda_items for o in objectives], "Agenda items", "#4C72B0"),
+            (-height / 2, [o.decisions for o in objectives], "Decisions", "#DD8452")):
+        bars = axes.barh([p + offset for p in positions], values, height, label=label,
+                         color=colour)
+        axes.bar_label(bars, labels=[str(v) if v else "" for v in values], padding=3,
+                       fontsize=8)
     axes.set_yticks(list(positions), labels, fontsize=8)
     axes.xaxis.get_major_locator().set_params(integer=True)
     axes.set_xlabel("Count")
     axes.set_title(f"{data.network}: activity per GCM objective, {data.year}")
-    axes.legend(loc="lower right")
+    axes.set_ylim(-0.6, len(objectives) - 0.4)
+    axes.margins(x=0.08)
+    figure.legend(loc="outside lower center", ncols=2)
     axes.grid(axis="x", alpha=0.3)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")

@@ -120,6 +120,9 @@ def test_a_correction_is_a_new_version_that_keeps_unchanged_records(bot: BotHarn
     assert decisions == {1: False, 2: True, 3: False}
     assert items[1] == ("open", datetime(2031, 3, 21, 16, 59, tzinfo=UTC))
     assert items[2][0] == "superseded"
+    closed = bot.say("action done #2", as_="UNICEF")
+    assert not closed.ok and "Action item #2 was left out of the corrected minutes of " \
+        f"meeting #{number}, so it is closed." in closed.text
     pending = [r.due_at for r in _outbox(bot, "action.reminder")
                if r.status == OutboxStatus.PENDING]
     assert pending == [datetime(2031, 3, 20, 2, 0, tzinfo=UTC),
