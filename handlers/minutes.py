@@ -146,9 +146,7 @@ def _record_decisions(ctx: Context, meeting: Meeting, record: Minutes,
                                Decision.minutes_id.is_not(None),  # type: ignore[union-attr]
                                Decision.superseded.is_(False))  # type: ignore[attr-defined]
         .order_by(Decision.id)).all()}
-    for entry in entries:
-        if entry.marker is not Marker.AGREED:
-            continue
+    for entry in _unique(entries, Marker.AGREED):
         decision = existing.pop(entry.text, None) or Decision(
             text=entry.text, meeting_id=meeting.id, decided_at=meeting.starts_at)
         decision.minutes_id = record.id
@@ -167,9 +165,7 @@ def _record_actions(ctx: Context, meeting: Meeting, record: Minutes, entries: li
         select(ActionItem).where(ActionItem.meeting_id == meeting.id,
                                  ActionItem.status != ActionStatus.SUPERSEDED)
         .order_by(ActionItem.id)).all()}
-    for entry in entries:
-        if entry.marker is not Marker.ACTION:
-            continue
+    for entry in _unique(entries, Marker.ACTION):
         due = dues.get(entry)
         item = existing.pop((entry.agency, entry.text), None)
         if item is None:
@@ -186,6 +182,15 @@ def _record_actions(ctx: Context, meeting: Meeting, record: Minutes, entries: li
         cancel_reminders(ctx, item)
     ctx.session.flush()
     return [f"action item #{a.id}" for a in existing.values()]
+
+
+def _unique(entries: list[Entry], marker: Marker) -> list[Entry]:
+    """The entries with this marker, an entry repeated word for word counted once."""
+    unique: dict[tuple[str, str], Entry] = {}
+    for entry in entries:
+        if entry.marker is marker:
+            unique.setdefault((entry.agency, entry.text), entry)
+    return list(unique.values())
 
 
 def _numbers(ctx: Context, meeting: Meeting) -> Numbers:

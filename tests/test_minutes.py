@@ -211,3 +211,11 @@ def test_long_multi_line_minutes_are_accepted(bot: BotHarness) -> None:
     reply = bot.say(f"minutes #{number}\n{body}\n#agreed Adopt the plan")
     assert reply.ok, reply.text
     assert _count(bot, Decision) == 1
+
+
+def test_an_entry_repeated_word_for_word_is_recorded_once(bot: BotHarness) -> None:
+    number = held_meeting(bot)
+    reply = bot.say(f"minutes #{number} #agreed Adopt the plan #agreed Adopt the plan "
+                    "#action ILO share data #action ILO share data due 20 Mar 2031")
+    assert "1 decision (#1), 1 action item (#1)." in reply.text
+    assert (_count(bot, Decision), _count(bot, ActionItem)) == (1, 1)
