@@ -5,10 +5,14 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError
 
 from bot.config import ConfigError, load_config
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     roster = commands.add_parser("roster", help="the roster as the database holds it")
     roster.add_argument("action", choices=["export"], help="export: print it as app.yaml YAML")
     roster.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    report = commands.add_parser("report", help="write a year's report files (Markdown, CSV, "
+                                 "PNG) to a folder")
+    report.add_argument("--year", type=int, required=True, help="calendar year, e.g. 2031")
+    report.add_argument("--out", type=Path, required=True, help="folder to write the files to")
     return parser
 
 
@@ -68,9 +76,26 @@ def _dispatch(args: argparse.Namespace) -> int:
         else:
             print(text, end="")
         return 0
+    if args.command == "report":
+        return write_report(app, args.year, args.out)
     from bot.shell import Shell
 
     return Shell(app, sys.stdin, sys.stdout, interactive=sys.stdin.isatty()).run()
+
+
+def write_report(app: "App", year: int, out: Path) -> int:
+    from handlers.core import Scope
+    from handlers.report_files import report_files
+    from handlers.reports import gather
+    from storage.db import transaction
+
+    with transaction(app.engine) as session:
+        data = gather(Scope(session, app.config, app.runner.clock()), year)
+    out.mkdir(parents=True, exist_ok=True)
+    for attachment in report_files(data):
+        (out / attachment.filename).write_bytes(attachment.content)
+        print(out / attachment.filename)
+    return 0
 
 
 if __name__ == "__main__":

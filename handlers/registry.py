@@ -24,6 +24,9 @@ DOMAINS = (
     "handlers.meetings",
     "handlers.meeting_plan",
     "handlers.polls",
+    "handlers.minutes",
+    "handlers.records",
+    "handlers.reports",
 )
 
 DEFAULT_MAX_LENGTH = 1000

@@ -222,6 +222,7 @@ class Decision(SQLModel, table=True):
 class ActionStatus(StrEnum):
     OPEN = "open"
     DONE = "done"
+    SUPERSEDED = "superseded"  # left out of corrected minutes
 
 
 class ActionItem(SQLModel, table=True):

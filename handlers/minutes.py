@@ -1,0 +1,327 @@
+"""Minutes: ``minutes #N <body>`` posts them, ``minutes #N`` reads them, ``history`` all versions.
+
+Posting stores a new version, records its ``#agreed`` entries as decisions and its ``#action``
+entries as action items, posts the rendered minutes to the network at once and cancels the
+"minutes overdue" nudge. A correction keeps the decisions and action items that are still in
+the minutes (same number, same status), adds the new ones and supersedes the ones left out.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import select
+
+from handlers.action_reminders import (
+    cancel_reminders,
+    reschedule_reminders,
+    schedule_reminders,
+    show_due,
+)
+from handlers.core import Context, Form, FormField, Reply, Role, UserError
+from handlers.dates import understand_when
+from handlers.grammar import parse_ref
+from handlers.minutes_markers import (
+    ACTION_EXAMPLE,
+    EXAMPLE,
+    Entry,
+    Marker,
+    parse_markers,
+    split_codes,
+)
+from handlers.notify import queue
+from handlers.registry import command
+from handlers.timefmt import show_date, show_time
+from storage.models import (
+    ActionItem,
+    ActionStatus,
+    Agency,
+    Decision,
+    Meeting,
+    MeetingStatus,
+    Minutes,
+    Person,
+)
+from storage.outbox import cancel_pending
+from templates import render
+
+POSTED = "minutes.posted"
+OVERDUE = "minutes.overdue"
+RECENT_MEETINGS = 10
+_REF_AND_REST = re.compile(r"\s*(\S+)\s*(.*)", re.S)
+
+
+@dataclass
+class Numbers:
+    """The records behind a version's entries: decision and action item numbers."""
+
+    decisions: dict[str, int] = field(default_factory=dict)
+    actions: dict[tuple[str, str], ActionItem] = field(default_factory=dict)
+
+
+@command(
+    "minutes",
+    summary="Post a meeting's minutes (Secretariat), or read them and their earlier versions",
+    usage="minutes #N [<body> | history]",
+    example=EXAMPLE,
+    detail="The body uses markers, on separate lines or inline: #attendees <agencies>, "
+           "#topic <text>, #info <text>, #agreed <decision>, #action <AGENCY> <task> "
+           "[due <date>]. Posting again for the same meeting stores a corrected version. "
+           "minutes #N alone shows the latest version (or, for the Secretariat, a form when "
+           "there are none yet); minutes #N history shows every version; minutes alone opens "
+           "the form.",
+    max_length=20000,
+)
+def minutes(ctx: Context, args: str) -> Reply:
+    match = _REF_AND_REST.match(args)
+    if not match:
+        return _form(ctx, None)
+    meeting = meeting_by_ref(ctx, match.group(1))
+    rest = match.group(2).strip()
+    if rest.lower() == "history":
+        return _history(ctx, meeting)
+    if rest:
+        return _post(ctx, meeting, rest)
+    latest = _latest(ctx, meeting)
+    if latest is not None:
+        return _show(ctx, meeting, latest)
+    if ctx.actor.has(Role.SECRETARIAT):
+        return _form(ctx, meeting)
+    return Reply(text=f"Meeting #{meeting.id} has no minutes yet. The Secretariat "
+                      f"({ctx.config.network.secretariat}) posts them.")
+
+
+def meeting_by_ref(ctx: Context, token: str) -> Meeting:
+    """The held, not cancelled meeting ``#N``, or a refusal."""
+    number = parse_ref(token, "meeting", EXAMPLE)
+    meeting = ctx.session.get(Meeting, number)
+    if meeting is None:
+        raise UserError(f"There is no meeting #{number}.", EXAMPLE)
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise UserError(f"Meeting #{number} was cancelled, so it has no minutes.", EXAMPLE)
+    return meeting
+
+
+def _post(ctx: Context, meeting: Meeting, body: str) -> Reply:
+    _require_secretariat(ctx)
+    if meeting.starts_at > ctx.now:
+        when = show_time(meeting.starts_at, ctx.config.network.zone)
+        raise UserError(f"Meeting #{meeting.id} starts {when}; its minutes can be posted once "
+                        "it has been held.", EXAMPLE)
+    entries = parse_markers(body)
+    agencies = _known_agencies(ctx)
+    for entry in entries:
+        codes = split_codes(entry.text) if entry.marker is Marker.ATTENDEES else [entry.agency]
+        if entry.marker in (Marker.ATTENDEES, Marker.ACTION):
+            _check_codes(codes, agencies, entry)
+    dues = {entry: _due(ctx, entry) for entry in entries if entry.due}
+    previous = _latest(ctx, meeting)
+    record = Minutes(meeting_id=meeting.id, version=previous.version + 1 if previous else 1,
+                     body=body, posted_by_id=ctx.actor.person_id, posted_at=ctx.now)
+    ctx.session.add(record)
+    ctx.session.flush()
+    dropped = _record_decisions(ctx, meeting, record, entries)
+    dropped += _record_actions(ctx, meeting, record, entries, agencies, dues)
+    cancel_pending(ctx.session, meeting_id=meeting.id, kinds=(OVERDUE,))
+    numbers = _numbers(ctx, meeting)
+    text = _render(ctx, meeting, record, entries, numbers)
+    title = f"Minutes of meeting #{meeting.id}" + (" (corrected)" if previous else "")
+    queue(ctx, POSTED, Reply(title=title, text=text, private=False), meeting_id=meeting.id)
+    done = "corrected" if previous else "posted"
+    decisions = _count(sorted(set(numbers.decisions.values())), "decision")
+    actions = _count(sorted(a.id or 0 for a in numbers.actions.values()), "action item")
+    summary = [f"Minutes of meeting #{meeting.id} {done} (version {record.version}) and sent "
+               f"to the network channels: {decisions}, {actions}."]
+    if dropped:
+        summary.append("No longer in the minutes, so superseded: " + ", ".join(dropped) + ".")
+    summary.append(f"Read them with: minutes #{meeting.id}")
+    return Reply(title=title, text="\n".join(summary))
+
+
+def _record_decisions(ctx: Context, meeting: Meeting, record: Minutes,
+                      entries: list[Entry]) -> list[str]:
+    """Keep the decisions still agreed, add new ones; returns those superseded."""
+    existing = {d.text: d for d in ctx.session.exec(
+        select(Decision).where(Decision.meeting_id == meeting.id,
+                               Decision.minutes_id.is_not(None),  # type: ignore[union-attr]
+                               Decision.superseded.is_(False))  # type: ignore[attr-defined]
+        .order_by(Decision.id)).all()}
+    for entry in _unique(entries, Marker.AGREED):
+        decision = existing.pop(entry.text, None) or Decision(
+            text=entry.text, meeting_id=meeting.id, decided_at=meeting.starts_at)
+        decision.minutes_id = record.id
+        ctx.session.add(decision)
+    for decision in existing.values():
+        decision.superseded = True
+    ctx.session.flush()
+    return [f"decision #{d.id}" for d in existing.values()]
+
+
+def _record_actions(ctx: Context, meeting: Meeting, record: Minutes, entries: list[Entry],
+                    agencies: dict[str, int], dues: dict[Entry, datetime]) -> list[str]:
+    """Keep the action items still in the minutes, add new ones; returns those superseded."""
+    code_of = {agency_id: code for code, agency_id in agencies.items()}
+    existing = {(code_of.get(a.agency_id, ""), a.task): a for a in ctx.session.exec(
+        select(ActionItem).where(ActionItem.meeting_id == meeting.id,
+                                 ActionItem.status != ActionStatus.SUPERSEDED)
+        .order_by(ActionItem.id)).all()}
+    for entry in _unique(entries, Marker.ACTION):
+        due = dues.get(entry)
+        item = existing.pop((entry.agency, entry.text), None)
+        if item is None:
+            item = ActionItem(task=entry.text, agency_id=agencies[entry.agency],
+                              meeting_id=meeting.id, due_at=due, created_at=ctx.now)
+            ctx.session.add(item)
+            ctx.session.flush()
+            schedule_reminders(ctx, item, entry.agency)
+        elif item.due_at != due and item.status == ActionStatus.OPEN:
+            reschedule_reminders(ctx, item, due, entry.agency)
+        item.minutes_id = record.id
+    for item in existing.values():
+        item.status = ActionStatus.SUPERSEDED
+        cancel_reminders(ctx, item)
+    ctx.session.flush()
+    return [f"action item #{a.id}" for a in existing.values()]
+
+
+def _unique(entries: list[Entry], marker: Marker) -> list[Entry]:
+    """The entries with this marker, an entry repeated word for word counted once."""
+    unique: dict[tuple[str, str], Entry] = {}
+    for entry in entries:
+        if entry.marker is marker:
+            unique.setdefault((entry.agency, entry.text), entry)
+    return list(unique.values())
+
+
+def _numbers(ctx: Context, meeting: Meeting) -> Numbers:
+    decisions = ctx.session.exec(
+        select(Decision.text, Decision.id).where(
+            Decision.meeting_id == meeting.id,
+            Decision.minutes_id.is_not(None),  # type: ignore[union-attr]
+            Decision.superseded.is_(False))  # type: ignore[attr-defined]
+    ).all()
+    actions = ctx.session.exec(
+        select(Agency.code, ActionItem)
+        .join(Agency, Agency.id == ActionItem.agency_id)
+        .where(ActionItem.meeting_id == meeting.id,
+               ActionItem.status != ActionStatus.SUPERSEDED)
+    ).all()
+    return Numbers(decisions={text: n for text, n in decisions if n is not None},
+                   actions={(code, item.task): item for code, item in actions})
+
+
+def _render(ctx: Context, meeting: Meeting, record: Minutes, entries: list[Entry],
+            numbers: Numbers | None) -> str:
+    """The minutes as text; ``numbers`` links entries to records (the latest version only)."""
+    zone = ctx.config.network.zone
+    poster = ctx.session.get(Person, record.posted_by_id) if record.posted_by_id else None
+    attendees = [c for e in entries if e.marker is Marker.ATTENDEES for c in split_codes(e.text)]
+    shown = []
+    for entry in entries:
+        if entry.marker is Marker.ATTENDEES:
+            continue
+        number, due = None, entry.due or None
+        if numbers and entry.marker is Marker.AGREED:
+            number = numbers.decisions.get(entry.text)
+        if numbers and entry.marker is Marker.ACTION:
+            item = numbers.actions.get((entry.agency, entry.text))
+            if item is not None:
+                number = item.id
+                due = show_due(item.due_at, zone) if item.due_at else None
+        shown.append({"marker": entry.marker.value, "text": entry.text, "agency": entry.agency,
+                      "number": number, "due": due})
+    return render(
+        "minutes.txt.j2", meeting=meeting, when=show_time(meeting.starts_at, zone),
+        version=record.version, posted=show_date(record.posted_at, zone),
+        poster=poster.name if poster else "the Secretariat",
+        attendees=list(dict.fromkeys(attendees)), entries=shown,
+    )
+
+
+def _show(ctx: Context, meeting: Meeting, latest: Minutes) -> Reply:
+    text = _render(ctx, meeting, latest, parse_markers(latest.body), _numbers(ctx, meeting))
+    hint = f"\n\nEarlier versions: minutes #{meeting.id} history" if latest.version > 1 else ""
+    return Reply(title=f"Minutes of meeting #{meeting.id}", text=text + hint)
+
+
+def _history(ctx: Context, meeting: Meeting) -> Reply:
+    versions = ctx.session.exec(
+        select(Minutes).where(Minutes.meeting_id == meeting.id)
+        .order_by(Minutes.version.desc())  # type: ignore[attr-defined]
+    ).all()
+    if not versions:
+        return Reply(text=f"Meeting #{meeting.id} has no minutes yet.")
+    numbers = _numbers(ctx, meeting)
+    parts = [_render(ctx, meeting, v, parse_markers(v.body), numbers if n == 0 else None)
+             for n, v in enumerate(versions)]
+    return Reply(title=f"Minutes of meeting #{meeting.id}: {len(versions)} version(s)",
+                 text="\n\n----------\n\n".join(parts))
+
+
+def _form(ctx: Context, meeting: Meeting | None) -> Reply:
+    _require_secretariat(ctx)
+    held = ctx.session.exec(
+        select(Meeting).where(Meeting.status == MeetingStatus.SCHEDULED,
+                              Meeting.starts_at <= ctx.now)
+        .order_by(Meeting.starts_at.desc()).limit(RECENT_MEETINGS)  # type: ignore[attr-defined]
+    ).all()
+    if not held:
+        raise UserError("No meeting has been held yet, so there are no minutes to write.",
+                        "agenda")
+    zone = ctx.config.network.zone
+    options = [(f"#{m.id}", f"#{m.id} {m.title} — {show_date(m.starts_at, zone)}") for m in held]
+    return Reply(
+        title="Post minutes",
+        text="Write the minutes with markers: #attendees, #topic, #info, #agreed, #action.",
+        form=Form("Post minutes", "minutes {meeting} {body}", [
+            FormField("meeting", "Meeting", options=options,
+                      initial=f"#{meeting.id}" if meeting else options[0][0]),
+            FormField("body", "Minutes", multiline=True,
+                      placeholder="#attendees RCO IOM ILO\n#topic ...\n#agreed ...\n"
+                                  "#action ILO ... due 30 Jun 2031"),
+        ], submit_label="Post"),
+    )
+
+
+def _latest(ctx: Context, meeting: Meeting) -> Minutes | None:
+    return ctx.session.exec(
+        select(Minutes).where(Minutes.meeting_id == meeting.id)
+        .order_by(Minutes.version.desc()).limit(1)  # type: ignore[attr-defined]
+    ).first()
+
+
+def _require_secretariat(ctx: Context) -> None:
+    if not ctx.actor.has(Role.SECRETARIAT):
+        raise UserError(f"Only the Secretariat ({ctx.config.network.secretariat}) posts "
+                        "minutes. Read them with minutes #N.", "minutes #3")
+
+
+def _known_agencies(ctx: Context) -> dict[str, int]:
+    rows = ctx.session.exec(select(Agency.code, Agency.id).where(Agency.active)).all()
+    return {code: agency_id for code, agency_id in rows if agency_id is not None}
+
+
+def _check_codes(codes: list[str], agencies: dict[str, int], entry: Entry) -> None:
+    unknown = [c for c in codes if c not in agencies]
+    if unknown:
+        raise UserError(f"#{entry.marker.value}: unknown agency {', '.join(unknown)}. "
+                        f"Known agencies: {', '.join(sorted(agencies))}.",
+                        ACTION_EXAMPLE if entry.marker is Marker.ACTION
+                        else "minutes #3 #attendees RCO IOM ILO")
+
+
+def _due(ctx: Context, entry: Entry) -> datetime:
+    try:
+        return understand_when(entry.due, zone=ctx.config.network.zone, now=ctx.now,
+                               require_time=False, example="30 Jun 2031")
+    except UserError as problem:
+        raise UserError(f"The due date of the action for {entry.agency} ('{entry.due}'): "
+                        f"{problem.problem}", ACTION_EXAMPLE) from None
+
+
+def _count(numbers: list[int], noun: str) -> str:
+    if not numbers:
+        return f"no {noun}s"
+    listed = ", ".join(f"#{n}" for n in numbers)
+    return f"{len(numbers)} {noun}{'s' if len(numbers) != 1 else ''} ({listed})"
+

@@ -1,0 +1,184 @@
+"""The record: ``decisions`` (the register) and ``actions`` / ``action done`` / ``action due``."""
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement
+from sqlmodel import select
+
+from handlers.action_reminders import cancel_reminders, reschedule_reminders, show_due
+from handlers.core import Context, Reply, Role, UserError
+from handlers.dates import understand_when
+from handlers.grammar import parse_ref
+from handlers.minutes import meeting_by_ref
+from handlers.period import read_year, year_bounds
+from handlers.registry import command
+from handlers.timefmt import show_date
+from storage.models import ActionItem, ActionStatus, Agency, Decision, Meeting, Poll
+
+DECISIONS_EXAMPLE = "decisions 2031"
+ACTIONS_EXAMPLE = "actions mine"
+DONE_EXAMPLE = "action done #4"
+DUE_EXAMPLE = "action due #4 30 Jun 2031"
+
+
+@command(
+    "decisions",
+    summary="The decisions register: every decision agreed in minutes or by a poll",
+    usage="decisions [year | #N]",
+    example=DECISIONS_EXAMPLE,
+    detail="Without an argument, this year's decisions. With a year, that year's. With #N, "
+           "the decisions of meeting #N.",
+)
+def decisions(ctx: Context, args: str) -> Reply:
+    wanted = args.strip()
+    query = (select(Decision, Meeting.title, Poll.question)
+             .join(Meeting, Meeting.id == Decision.meeting_id, isouter=True)
+             .join(Poll, Poll.id == Decision.poll_id, isouter=True)
+             .where(Decision.superseded.is_(False))  # type: ignore[attr-defined]
+             .order_by(Decision.decided_at, Decision.id))
+    if wanted.startswith("#"):
+        meeting = meeting_by_ref(ctx, wanted)
+        query = query.where(Decision.meeting_id == meeting.id)
+        scope = f"meeting #{meeting.id} ({meeting.title})"
+    else:
+        year = read_year(wanted, now=ctx.now, zone=ctx.config.network.zone,
+                         example=DECISIONS_EXAMPLE)
+        start, end = year_bounds(year, ctx.config.network.zone)
+        query = query.where(Decision.decided_at >= start, Decision.decided_at < end)
+        scope = str(year)
+    rows = ctx.session.exec(query).all()
+    if not rows:
+        return Reply(title="Decisions", text=f"No decisions recorded for {scope}.")
+    zone = ctx.config.network.zone
+    lines = []
+    for decision, meeting_title, question in rows:
+        if decision.poll_id:
+            source = f"poll #{decision.poll_id} ({_short(question or '')})"
+        else:
+            source = f"meeting #{decision.meeting_id} ({meeting_title})"
+        lines.append(f"*#{decision.id}* {show_date(decision.decided_at, zone)} — "
+                     f"{decision.text} — {source}")
+    lines.append(f"\n{len(rows)} decision(s) for {scope}.")
+    return Reply(title=f"Decisions: {scope}", text="\n".join(lines))
+
+
+@command(
+    "actions",
+    summary="List action items: open ones, all, your agency's, or another agency's",
+    usage="actions [mine | open | all | AGENCY]",
+    example=ACTIONS_EXAMPLE,
+    detail="Without an argument, every open item. mine and AGENCY show that agency's open "
+           "items; all shows done ones too. Overdue items are marked OVERDUE.",
+)
+def actions(ctx: Context, args: str) -> Reply:
+    wanted = args.strip().upper() or "OPEN"
+    conditions: list[ColumnElement[bool]] = []
+    if wanted != "ALL":
+        conditions.append(ActionItem.status == ActionStatus.OPEN)  # type: ignore[arg-type]
+    else:
+        conditions.append(ActionItem.status != ActionStatus.SUPERSEDED)  # type: ignore[arg-type]
+    scope = {"OPEN": "open action items", "ALL": "all action items"}.get(wanted)
+    if scope is None:
+        code = ctx.actor.agency if wanted == "MINE" else wanted
+        known = ctx.session.exec(select(Agency.code).where(Agency.active)).all()
+        if code not in known:
+            raise UserError(f"'{args.strip()}' is not mine, open, all or an agency code. "
+                            f"Known agencies: {', '.join(sorted(known))}.", ACTIONS_EXAMPLE)
+        conditions.append(Agency.code == code)  # type: ignore[arg-type]
+        scope = f"open action items of {code}"
+    rows = ctx.session.exec(
+        select(ActionItem, Agency.code).join(Agency, Agency.id == ActionItem.agency_id)
+        .where(*conditions)
+        .order_by(ActionItem.status.desc(),  # type: ignore[attr-defined]
+                  ActionItem.due_at.is_(None), ActionItem.due_at,  # type: ignore[union-attr]
+                  ActionItem.id)
+    ).all()
+    if not rows:
+        return Reply(title="Action items", text=f"There are no {scope}.")
+    lines = [describe_action(ctx, item, code) for item, code in rows]
+    overdue = sum(1 for item, _ in rows if is_overdue(item, ctx.now))
+    lines.append(f"\n{len(rows)} item(s)" + (f", {overdue} overdue." if overdue else "."))
+    return Reply(title=scope[0].upper() + scope[1:], text="\n".join(lines))
+
+
+@command(
+    "action done",
+    summary="Mark an action item done (its agency's focal points or the Secretariat)",
+    usage="action done #A",
+    example=DONE_EXAMPLE,
+)
+def action_done(ctx: Context, args: str) -> Reply:
+    item, code = _own_item(ctx, args.strip(), DONE_EXAMPLE)
+    item.status = ActionStatus.DONE
+    item.done_at = ctx.now
+    cancel_reminders(ctx, item)
+    return Reply(text=f"Action item #{item.id} for {code} is done: {item.task}", private=False)
+
+
+@command(
+    "action due",
+    summary="Change an action item's due date (its agency's focal points or the Secretariat)",
+    usage="action due #A <date>",
+    example=DUE_EXAMPLE,
+    detail="The reminders move with it: a day before and on the day.",
+)
+def action_due(ctx: Context, args: str) -> Reply:
+    ref, _, phrase = args.strip().partition(" ")
+    item, code = _own_item(ctx, ref, DUE_EXAMPLE)
+    if not phrase.strip():
+        raise UserError(f"When is action item #{item.id} due?", DUE_EXAMPLE)
+    due = understand_when(phrase, zone=ctx.config.network.zone, now=ctx.now,
+                          require_time=False, example=DUE_EXAMPLE)
+    reminders = reschedule_reminders(ctx, item, due, code)
+    return Reply(text=f"Action item #{item.id} for {code} is now due "
+                      f"{show_due(due, ctx.config.network.zone)}: {item.task}\n"
+                      f"{len(reminders)} reminder(s) scheduled for {code}'s focal points.",
+                 private=False)
+
+
+def describe_action(ctx: Context, item: ActionItem, code: str) -> str:
+    zone = ctx.config.network.zone
+    parts = [f"*#{item.id}* {code} — {item.task}"]
+    if item.due_at:
+        parts.append(f"due {show_due(item.due_at, zone)}")
+    if item.status == ActionStatus.DONE and item.done_at:
+        parts.append(f"done {show_date(item.done_at, zone)}")
+    elif is_overdue(item, ctx.now):
+        parts.append("*OVERDUE*")
+    if item.meeting_id:
+        parts.append(f"meeting #{item.meeting_id}")
+    return " — ".join(parts)
+
+
+def is_overdue(item: ActionItem, now: datetime) -> bool:
+    return item.status == ActionStatus.OPEN and item.due_at is not None and item.due_at < now
+
+
+def _own_item(ctx: Context, ref: str, example: str) -> tuple[ActionItem, str]:
+    """The open action item ``#A`` if the speaker may change it, with its agency's code."""
+    number = parse_ref(ref or "?", "action item", example)
+    found = ctx.session.exec(
+        select(ActionItem, Agency.code).join(Agency, Agency.id == ActionItem.agency_id)
+        .where(ActionItem.id == number)
+    ).first()
+    if found is None:
+        raise UserError(f"There is no action item #{number}. Type actions to list them.",
+                        example)
+    item, code = found
+    if item.status == ActionStatus.SUPERSEDED:
+        raise UserError(f"Action item #{number} was left out of the corrected minutes of "
+                        f"meeting #{item.meeting_id}, so it is closed.", "actions open")
+    if ctx.actor.agency != code and not ctx.actor.has(Role.SECRETARIAT):
+        raise UserError(f"Action item #{number} belongs to {code}: only its focal points or "
+                        f"the Secretariat ({ctx.config.network.secretariat}) can change it.",
+                        "actions mine")
+    if item.status == ActionStatus.DONE:
+        raise UserError(f"Action item #{number} was already done on "
+                        f"{show_date(item.done_at or ctx.now, ctx.config.network.zone)}.",
+                        "actions open")
+    return item, code
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"

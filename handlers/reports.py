@@ -1,0 +1,204 @@
+"""The annual report: ``report [year]``, gathered with a handful of aggregate queries.
+
+Agenda items count towards the GCM objectives they are tagged with; a meeting's decisions count
+towards the objectives of that meeting's agenda items (poll decisions have no objective).
+Meetings count as held when they were not cancelled and have started.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import distinct
+from sqlmodel import func, select
+
+from handlers.core import Context, Reply, Scope
+from handlers.period import read_year, year_bounds
+from handlers.registry import command
+from handlers.report_files import report_files
+from storage.models import (
+    ActionItem,
+    ActionStatus,
+    Agency,
+    AgendaItem,
+    AgendaItemObjective,
+    AgendaStatus,
+    Decision,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    Minutes,
+    Objective,
+    Poll,
+)
+from templates import render
+
+EXAMPLE = "report 2031"
+
+
+@dataclass(frozen=True)
+class ObjectiveLine:
+    number: int
+    text: str
+    agenda_items: int
+    decisions: int
+
+    @property
+    def activity(self) -> int:
+        return self.agenda_items + self.decisions
+
+
+@dataclass(frozen=True)
+class DecisionLine:
+    number: int
+    decided_on: date
+    text: str
+    meeting: int | None
+    poll: int | None
+    source: str
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    number: int
+    agency: str
+    task: str
+    meeting: int | None
+    due_on: date | None
+    status: str
+    done_on: date | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class MinutesLine:
+    meeting: int
+    title: str
+    held_on: date
+    first_posted_on: date | None
+    days: int | None
+
+
+@dataclass
+class ReportData:
+    network: str
+    year: int
+    generated_on: date
+    target_per_year: int
+    minutes_due_days: int
+    meetings: dict[str, int] = field(default_factory=dict)
+    objectives: list[ObjectiveLine] = field(default_factory=list)
+    decisions: list[DecisionLine] = field(default_factory=list)
+    polls: dict[str, int] = field(default_factory=dict)
+    actions: list[ActionLine] = field(default_factory=list)
+    minutes: list[MinutesLine] = field(default_factory=list)
+
+    @property
+    def regular_held(self) -> int:
+        return self.meetings.get(MeetingKind.REGULAR, 0)
+
+    @property
+    def action_counts(self) -> dict[str, int]:
+        counts = Counter("overdue" if a.overdue else a.status for a in self.actions)
+        return {key: counts.get(key, 0) for key in ("done", "open", "overdue")}
+
+    @property
+    def minutes_on_time(self) -> int:
+        return sum(1 for m in self.minutes if m.days is not None
+                   and m.days <= self.minutes_due_days)
+
+    @property
+    def minutes_missing(self) -> int:
+        return sum(1 for m in self.minutes if m.days is None)
+
+    @property
+    def average_minutes_days(self) -> float | None:
+        days = [m.days for m in self.minutes if m.days is not None]
+        return round(sum(days) / len(days), 1) if days else None
+
+
+@command(
+    "report",
+    summary="The year's report: meetings, objectives, decisions, polls, actions, minutes",
+    usage="report [year]",
+    example=EXAMPLE,
+    detail="Without a year, the current one. Comes with files: a Markdown report, CSV exports "
+           "of decisions and action items, and a bar chart of activity per GCM objective.",
+)
+def report(ctx: Context, args: str) -> Reply:
+    year = read_year(args, now=ctx.now, zone=ctx.config.network.zone, example=EXAMPLE)
+    data = gather(ctx, year)
+    return Reply(title=f"{data.network}: report {year}", text=render("report.txt.j2", r=data),
+                 files=report_files(data))
+
+
+def gather(scope: Scope, year: int) -> ReportData:
+    zone = scope.config.network.zone
+    start, end = year_bounds(year, zone)
+    held = (Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at >= start,
+            Meeting.starts_at < end, Meeting.starts_at <= scope.now)
+    session = scope.session
+
+    def day(moment: datetime | None) -> date | None:
+        return moment.astimezone(zone).date() if moment else None
+
+    data = ReportData(
+        network=scope.config.network.name, year=year,
+        generated_on=scope.now.astimezone(zone).date(),
+        target_per_year=scope.config.meetings.per_year,
+        minutes_due_days=scope.config.meetings.minutes_due.days,
+    )
+    data.meetings = {kind: count for kind, count in session.exec(
+        select(Meeting.kind, func.count()).where(*held).group_by(Meeting.kind)).all()}
+
+    agenda = dict(session.exec(
+        select(AgendaItemObjective.objective_number, func.count(distinct(AgendaItem.id)))
+        .join(AgendaItem, AgendaItem.id == AgendaItemObjective.item_id)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(*held, AgendaItem.status != AgendaStatus.WITHDRAWN)
+        .group_by(AgendaItemObjective.objective_number)).all())
+    in_year = (Decision.superseded.is_(False),  # type: ignore[attr-defined]
+               Decision.decided_at >= start, Decision.decided_at < end)
+    decided = dict(session.exec(
+        select(AgendaItemObjective.objective_number, func.count(distinct(Decision.id)))
+        .join(AgendaItem, AgendaItem.id == AgendaItemObjective.item_id)
+        .join(Decision, Decision.meeting_id == AgendaItem.meeting_id)
+        .where(*in_year).group_by(AgendaItemObjective.objective_number)).all())
+    data.objectives = [
+        ObjectiveLine(o.number, o.text, agenda.get(o.number, 0), decided.get(o.number, 0))
+        for o in session.exec(select(Objective).order_by(Objective.number)).all()]
+
+    data.decisions = [
+        DecisionLine(d.id or 0, d.decided_at.astimezone(zone).date(), d.text, d.meeting_id,
+                     d.poll_id, f"poll #{d.poll_id}: {question}" if d.poll_id
+                     else f"meeting #{d.meeting_id}: {title}")
+        for d, title, question in session.exec(
+            select(Decision, Meeting.title, Poll.question)
+            .join(Meeting, Meeting.id == Decision.meeting_id, isouter=True)
+            .join(Poll, Poll.id == Decision.poll_id, isouter=True)
+            .where(*in_year).order_by(Decision.decided_at, Decision.id)).all()]
+
+    data.polls = {outcome: count for outcome, count in session.exec(
+        select(func.coalesce(Poll.outcome, Poll.status), func.count())
+        .where(Poll.opened_at >= start, Poll.opened_at < end)
+        .group_by(func.coalesce(Poll.outcome, Poll.status))).all()}
+
+    data.actions = [
+        ActionLine(a.id or 0, code, a.task, a.meeting_id, day(a.due_at), a.status,
+                   day(a.done_at), a.status == ActionStatus.OPEN and a.due_at is not None
+                   and a.due_at < scope.now)
+        for a, code in session.exec(
+            select(ActionItem, Agency.code).join(Agency, Agency.id == ActionItem.agency_id)
+            .join(Meeting, Meeting.id == ActionItem.meeting_id)
+            .where(*held, ActionItem.status != ActionStatus.SUPERSEDED)
+            .order_by(ActionItem.id)).all()]
+
+    data.minutes = [
+        MinutesLine(meeting_id or 0, title, starts_at.astimezone(zone).date(), day(first),
+                    (first - starts_at).days if first else None)
+        for meeting_id, title, starts_at, first in session.exec(
+            select(Meeting.id, Meeting.title, Meeting.starts_at, func.min(Minutes.posted_at))
+            .join(Minutes, Minutes.meeting_id == Meeting.id, isouter=True)
+            .where(*held).group_by(Meeting.id, Meeting.title, Meeting.starts_at)
+            .order_by(Meeting.starts_at)).all()]
+    return data
