@@ -5,10 +5,14 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError
 
 from bot.config import ConfigError, load_config
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +28,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("shell", help="talk to the bot in this terminal")
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply migrations")
+    outbox = commands.add_parser(
+        "outbox", help="notifications waiting or failed; 'outbox retry ID' sends one again")
+    outbox.add_argument("--failed", action="store_true", help="only the failed rows")
+    outbox.add_argument("action", nargs="?", choices=["retry"], help="retry: send row ID again")
+    outbox.add_argument("id", nargs="?", type=int, help="the outbox row to retry")
     check = commands.add_parser("check", help="validate app.yaml and exit")
     check.set_defaults(command="check")
     return parser
@@ -56,9 +65,22 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "db":
         print("database is up to date")
         return 0
+    if args.command == "outbox":
+        return _outbox(app, args)
     from bot.shell import Shell
 
     return Shell(app, sys.stdin, sys.stdout, interactive=sys.stdin.isatty()).run()
+
+
+def _outbox(app: "App", args: argparse.Namespace) -> int:
+    from bot.outbox_cli import retry_row, show_outbox
+
+    if args.action == "retry":
+        if args.id is None:
+            print("Which row? Example: network-bot outbox retry 12", file=sys.stderr)
+            return 2
+        return retry_row(app, sys.stdout, sys.stderr, args.id)
+    return show_outbox(app, sys.stdout, args.failed)
 
 
 if __name__ == "__main__":
