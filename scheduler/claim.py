@@ -5,14 +5,15 @@ A row is claimable when it is ``pending`` and due, or ``sending`` with a lease t
 sets ``status=sending``, ``lease_owner`` and ``lease_until``; everything the dispatcher later
 writes about the row is conditional on still owning that lease (see ``owned``).
 
-PostgreSQL claims a batch in one statement pair: ``SELECT ... FOR UPDATE SKIP LOCKED`` then an
-UPDATE of exactly those rows, so concurrent claimers skip each other's rows instead of waiting.
-SQLite has no row locks; each candidate is claimed with a conditional UPDATE whose WHERE clause
-repeats the claimability test, and the row is ours only if that UPDATE changed one row.
+A claim is one conditional UPDATE of a batch: ``UPDATE outbox SET status='sending', ... WHERE
+id IN (<the oldest claimable ids>) AND <claimable> RETURNING *``. The rows it returns are the
+rows it changed, so they are ours. On PostgreSQL the inner SELECT (a materialised CTE) takes
+``FOR UPDATE SKIP LOCKED``, so concurrent claimers skip each other's rows instead of waiting
+for them; SQLite runs one writing statement at a time, and the repeated claimability test in
+the WHERE clause means a row another claimer took first is no longer matched.
 """
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, and_, or_, select, update
 from sqlmodel import Session
@@ -36,43 +37,20 @@ def owned(row_id: int, owner: str) -> ColumnElement[bool]:
 def claim_due(
     engine: Engine, owner: str, now: datetime, lease: timedelta, limit: int = 50
 ) -> list[Outbox]:
-    """Lease up to ``limit`` due rows to ``owner``, oldest due first; returns them."""
-    lease_values: dict[str, Any] = {
-        "status": OutboxStatus.SENDING, "lease_owner": owner, "lease_until": now + lease,
-    }
-    candidates = (select(Outbox.id).where(claimable(now))  # type: ignore[call-overload]
-                  .order_by(Outbox.due_at, Outbox.id).limit(limit))
+    """Lease up to ``limit`` due rows to ``owner``; returns them, oldest due first."""
+    oldest = (select(Outbox.id).where(claimable(now))  # type: ignore[call-overload]
+              .order_by(Outbox.due_at, Outbox.id).limit(limit))
     if engine.dialect.name == "postgresql":
-        with Session(engine, expire_on_commit=False) as session, session.begin():
-            ids = list(session.execute(candidates.with_for_update(skip_locked=True)).scalars())
-            if ids:
-                session.execute(update(Outbox).where(Outbox.id.in_(ids))  # type: ignore[union-attr]
-                                .values(**lease_values))
-            return _load(session, ids)
-    with Session(engine, expire_on_commit=False) as session:
-        ids = list(session.execute(candidates).scalars())
-        session.rollback()
-        won: list[int] = []
-        for row_id in ids:
-            with session.begin():
-                result = session.execute(
-                    update(Outbox).where(Outbox.id == row_id, claimable(now))
-                    .values(**lease_values))
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                won.append(row_id)
-        with session.begin():
-            return _load(session, won)
-
-
-def _load(session: Session, ids: list[int]) -> list[Outbox]:
-    if not ids:
-        return []
-    rows = session.execute(
-        select(Outbox).where(Outbox.id.in_(ids))  # type: ignore[union-attr]
-        .order_by(Outbox.due_at, Outbox.id)  # type: ignore[arg-type]
-        .execution_options(populate_existing=True)
-    ).scalars().all()
-    return list(rows)
+        oldest = oldest.with_for_update(skip_locked=True)
+    # Materialised, so PostgreSQL runs the locking SELECT once rather than per outer row.
+    due = oldest.cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
+    claim = (update(Outbox)
+             .where(Outbox.id.in_(select(due.c.id)), claimable(now))  # type: ignore[union-attr]
+             .values(status=OutboxStatus.SENDING, lease_owner=owner, lease_until=now + lease)
+             .returning(Outbox))
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        rows = list(session.scalars(claim, execution_options={"synchronize_session": False}))
+    return sorted(rows, key=lambda row: (row.due_at, row.id or 0))
 
 
 def next_due(engine: Engine) -> datetime | None:

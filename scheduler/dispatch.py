@@ -18,7 +18,7 @@ import random
 import socket
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -92,72 +92,74 @@ class Dispatcher:
         return handled
 
     async def run_batch(self) -> int:
+        """Claim one batch of due rows and handle it; returns how many rows it had."""
         rows = await asyncio.to_thread(claim_due, self.engine, self.owner, self.clock(),
                                        self.policy.lease, self.policy.batch)
-        gate = asyncio.Semaphore(self.policy.concurrency)
-
-        async def one(row: Outbox) -> None:
-            async with gate:
-                await self.handle(row)
-
-        await asyncio.gather(*(one(row) for row in rows))
+        if rows:
+            await self.dispatch(rows)
         return len(rows)
 
-    async def handle(self, row: Outbox) -> None:
-        """Run or send one claimed row; never raises (failures are recorded on the row)."""
-        try:
-            if row.kind in self.jobs:
-                await asyncio.to_thread(self._run_job, row)
-            else:
-                await self._deliver(row)
-        except RetryLater as wait:
-            await asyncio.to_thread(self._postpone, row, wait.seconds, str(wait))
-        except DeliveryFailed as failure:
-            await asyncio.to_thread(self._fail, row, str(failure), failure.transient)
-        except Exception as error:
-            log.exception("outbox #%s (%s) failed", row.id, row.kind)
-            await asyncio.to_thread(self._fail, row, f"{type(error).__name__}: {error}", True)
+    async def dispatch(self, rows: list[Outbox]) -> None:
+        """Run or send claimed rows; a row's failure is recorded on it, never raised.
+
+        Poll tallies go last, one at a time and in order, so they find the messages that
+        the batch's own ``poll.opened`` rows posted and the newest count is shown last.
+        """
+        tallies = [row for row in rows if row.kind == POLL_TALLY]
+        await self._dispatch([row for row in rows if row.kind != POLL_TALLY],
+                             self.policy.concurrency)
+        await self._dispatch(tallies, 1)
+
+    async def _dispatch(self, rows: list[Outbox], concurrency: int) -> None:
+        """A group costs two transactions however many messages it holds (one to plan them,
+        one to settle every outcome) plus one per job."""
+        if not rows:
+            return
+        messages = [row for row in rows if row.kind not in self.jobs]
+        plans = await asyncio.to_thread(self._plan, messages) if messages else {}
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(row: Outbox) -> Outcome | None:
+            async with gate:
+                if row.kind in self.jobs:
+                    await asyncio.to_thread(self._run_job, row)
+                    return None
+                plan = plans.get(row.id)  # type: ignore[arg-type]
+                return None if plan is None else await self._send(row, plan)
+
+        outcomes = [o for o in await asyncio.gather(*(one(row) for row in rows)) if o]
+        if outcomes:
+            await asyncio.to_thread(self._settle, outcomes)
 
     # Jobs ------------------------------------------------------------------------------
 
     def _run_job(self, row: Outbox) -> None:
         now = self.clock()
-        with transaction(self.engine) as session:
-            if not _write(session, row, self.owner, status=OutboxStatus.SENT, sent_at=now,
-                          lease_owner=None, lease_until=None, last_error=None):
-                return
-            self.jobs[row.kind](Scope(session, self.config, now), session.get(Outbox, row.id))
+        try:
+            with transaction(self.engine) as session:
+                if not _write(session, row, self.owner, status=OutboxStatus.SENT, sent_at=now,
+                              lease_owner=None, lease_until=None, last_error=None):
+                    return
+                self.jobs[row.kind](Scope(session, self.config, now),
+                                    session.get(Outbox, row.id))
+        except Exception as error:
+            log.exception("outbox #%s: job %s failed", row.id, row.kind)
+            self._settle([Outcome(row, list(row.delivered), error=error)])
 
     # Messages --------------------------------------------------------------------------
 
-    async def _deliver(self, row: Outbox) -> None:
-        plan = await asyncio.to_thread(self._plan, row)
-        if plan is None:
-            return
-        delivered = list(row.delivered)
-        pending = [n for n in self.notifiers if n.platform not in delivered]
-        for notifier in pending:
-            delivery = plan.get(notifier.platform)
-            refs: list[PostedRef] = []
-            if delivery is not None:
-                key = NETWORK if delivery.to_network else ",".join(delivery.people)
-                await self.pacer.wait(notifier.platform, key, notifier.min_interval)
-                refs = await notifier.send(delivery)
-            delivered.append(notifier.platform)
-            last = notifier is pending[-1]
-            if not await asyncio.to_thread(self._record, row, notifier.platform, refs,
-                                           delivered, last):
-                return
-        if not pending:
-            await asyncio.to_thread(self._record, row, None, [], delivered, True)
-
-    def _plan(self, row: Outbox) -> dict[str, Delivery | None] | None:
-        """Each platform's Delivery (None: nobody to reach there), or None if dropped."""
+    def _plan(self, rows: list[Outbox]) -> dict[int, dict[str, Delivery | None]]:
+        """Each row's Delivery per platform (None: nobody to reach there); drops stale
+        reminders, which are then absent from the result."""
         now = self.clock()
-        late = now - row.due_at > self.policy.late_after
+        plans: dict[int, dict[str, Delivery | None]] = {}
+        reach: dict[tuple[str, str], tuple[str, ...]] = {}
         with transaction(self.engine) as session:
-            if row.kind == MEETING_REMINDER and row.meeting_id is not None:
-                meeting = session.get(Meeting, row.meeting_id)
+            meetings = {m.id: m for m in session.exec(select(Meeting).where(
+                Meeting.id.in_({r.meeting_id for r in rows  # type: ignore[union-attr]
+                                if r.kind == MEETING_REMINDER and r.meeting_id})))}
+            for row in rows:
+                meeting = meetings.get(row.meeting_id) if row.kind == MEETING_REMINDER else None
                 if meeting is not None and meeting.starts_at <= now:
                     log.warning("outbox #%s: dropped the reminder of meeting #%s, which started "
                                 "at %s, before it could be sent", row.id, meeting.id,
@@ -165,81 +167,119 @@ class Dispatcher:
                     _write(session, row, self.owner, status=OutboxStatus.DROPPED,
                            lease_owner=None, lease_until=None,
                            last_error=f"dropped: meeting #{meeting.id} had started")
-                    return None
-            if late:
-                _write(session, row, self.owner, late=True)
-            reply = Reply.from_dict(row.payload)
-            if late:
-                reply = self._marked_late(reply, row.due_at)
-            people = audience_people(row.audience)
-            plan: dict[str, Delivery | None] = {}
-            for notifier in self.notifiers:
-                ids = platform_ids(session, notifier.platform, people)
-                to_network = row.audience == NETWORK
-                if not to_network and not ids:
-                    plan[notifier.platform] = None
                     continue
-                plan[notifier.platform] = Delivery(
-                    outbox_id=row.id,  # type: ignore[arg-type]
-                    kind=row.kind, reply=reply, to_network=to_network,
-                    people=ids, late=late,
-                    update_refs=_posted(session, row.poll_id, notifier.platform)
-                    if row.kind == POLL_TALLY else (),
-                )
-            return plan
+                late = now - row.due_at > self.policy.late_after
+                reply = Reply.from_dict(row.payload)
+                if late:
+                    _write(session, row, self.owner, late=True)
+                    reply = self._marked_late(reply, row.due_at)
+                plans[row.id] = {  # type: ignore[index]
+                    n.platform: self._delivery(session, row, n.platform, reply, late, reach)
+                    for n in self.notifiers
+                }
+        return plans
+
+    def _delivery(
+        self, session: Session, row: Outbox, platform: str, reply: Reply, late: bool,
+        reach: dict[tuple[str, str], tuple[str, ...]],
+    ) -> Delivery | None:
+        to_network = row.audience == NETWORK
+        if (platform, row.audience) not in reach:
+            reach[(platform, row.audience)] = () if to_network else platform_ids(
+                session, platform, audience_people(row.audience))
+        people = reach[(platform, row.audience)]
+        if not to_network and not people:
+            return None
+        return Delivery(
+            outbox_id=row.id,  # type: ignore[arg-type]
+            kind=row.kind, reply=reply, to_network=to_network, people=people, late=late,
+            update_refs=_posted(session, row.poll_id, platform) if row.kind == POLL_TALLY
+            else (),
+        )
 
     def _marked_late(self, reply: Reply, due_at: datetime) -> Reply:
         note = f"(Sent late: this was due {show_time(due_at, self.config.network.zone)}.)"
         return replace(reply, text=f"{note}\n{reply.text}" if reply.text else note)
 
-    def _record(
-        self, row: Outbox, platform: str | None, refs: list[PostedRef], delivered: list[str],
-        last: bool,
-    ) -> bool:
-        """Note a platform as delivered (and the row as sent after the last one)."""
+    async def _send(self, row: Outbox, plan: dict[str, Delivery | None]) -> "Outcome":
+        """Send to each platform not yet delivered, stopping at the first failure."""
+        outcome = Outcome(row, list(row.delivered))
+        for notifier in self.notifiers:
+            if notifier.platform in outcome.delivered:
+                continue
+            delivery = plan[notifier.platform]
+            if delivery is not None:
+                key = NETWORK if delivery.to_network else ",".join(delivery.people)
+                await self.pacer.wait(notifier.platform, key, notifier.min_interval)
+                try:
+                    refs = await notifier.send(delivery)
+                except Exception as error:
+                    if not isinstance(error, RetryLater | DeliveryFailed):
+                        log.exception("outbox #%s: %s notifier failed", row.id,
+                                      notifier.platform)
+                    outcome.error = error
+                    return outcome
+                outcome.refs += [(notifier.platform, ref) for ref in refs]
+            outcome.delivered.append(notifier.platform)
+        return outcome
+
+    # Outcomes --------------------------------------------------------------------------
+
+    def _settle(self, outcomes: list["Outcome"]) -> None:
+        """Record sends, retries and failures, and the poll messages posted, in one go."""
         now = self.clock()
-        values: dict[str, Any] = {"delivered": delivered}
-        if last:
-            values.update(status=OutboxStatus.SENT, sent_at=now, lease_owner=None,
-                          lease_until=None, last_error=None)
         with transaction(self.engine) as session:
-            if not _write(session, row, self.owner, **values):
-                log.warning("outbox #%s: lease lost while sending; another replica has it",
-                            row.id)
-                return False
-            if row.poll_id is not None and platform is not None:
-                known = set(_posted(session, row.poll_id, platform))
-                session.add_all(PostedMessage(poll_id=row.poll_id, platform=platform,
-                                              channel=ref.channel, message_ref=ref.message_ref,
-                                              posted_at=now)
-                                for ref in refs if ref not in known)
-        return True
+            for outcome in outcomes:
+                row = outcome.row
+                if not _write(session, row, self.owner, **self._settlement(outcome, now)):
+                    log.warning("outbox #%s: lease lost while sending; another replica has it",
+                                row.id)
+                    continue
+                if row.poll_id is None:
+                    continue
+                for platform, ref in outcome.refs:
+                    if ref not in _posted(session, row.poll_id, platform):
+                        session.add(PostedMessage(poll_id=row.poll_id, platform=platform,
+                                                  channel=ref.channel,
+                                                  message_ref=ref.message_ref, posted_at=now))
+                        session.flush()
 
-    # Failures --------------------------------------------------------------------------
-
-    def _postpone(self, row: Outbox, seconds: float, detail: str) -> None:
-        """The platform asked us to wait: try again then; this is not a failed attempt."""
-        with transaction(self.engine) as session:
-            _write(session, row, self.owner, status=OutboxStatus.PENDING,
-                   due_at=self.clock() + timedelta(seconds=seconds), lease_owner=None,
-                   lease_until=None, last_error=f"rate limited: {detail}")
-
-    def _fail(self, row: Outbox, error: str, transient: bool) -> None:
+    def _settlement(self, outcome: "Outcome", now: datetime) -> dict[str, Any]:
+        """The row's new values: sent; postponed for a 429 (not a failed attempt); retried
+        with backoff after a transient failure; failed after the last attempt or a
+        permanent failure."""
+        row, error = outcome.row, outcome.error
+        values: dict[str, Any] = {"delivered": outcome.delivered, "lease_owner": None,
+                                  "lease_until": None}
+        if error is None:
+            return values | {"status": OutboxStatus.SENT, "sent_at": now, "last_error": None}
+        if isinstance(error, RetryLater):
+            return values | {"status": OutboxStatus.PENDING, "last_error": f"rate limited: {error}",
+                             "due_at": now + timedelta(seconds=error.seconds)}
+        failure = error if isinstance(error, DeliveryFailed) else DeliveryFailed(
+            f"{type(error).__name__}: {error}")
         attempts = row.attempts + 1
-        values: dict[str, Any] = {"attempts": attempts, "last_error": error[:2000],
-                                  "lease_owner": None, "lease_until": None}
-        if transient and attempts < self.policy.max_attempts:
+        values |= {"attempts": attempts, "last_error": str(failure)[:2000]}
+        if failure.transient and attempts < self.policy.max_attempts:
             delay = self.policy.backoff(attempts)
-            values.update(status=OutboxStatus.PENDING,
-                          due_at=self.clock() + timedelta(seconds=delay))
             log.warning("outbox #%s (%s) attempt %d failed, retrying in %.0fs: %s",
-                        row.id, row.kind, attempts, delay, error)
-        else:
-            values["status"] = OutboxStatus.FAILED
-            log.error("outbox #%s (%s) failed after %d attempt(s): %s",
-                      row.id, row.kind, attempts, error)
-        with transaction(self.engine) as session:
-            _write(session, row, self.owner, **values)
+                        row.id, row.kind, attempts, delay, failure)
+            return values | {"status": OutboxStatus.PENDING,
+                             "due_at": now + timedelta(seconds=delay)}
+        log.error("outbox #%s (%s) failed after %d attempt(s): %s",
+                  row.id, row.kind, attempts, failure)
+        return values | {"status": OutboxStatus.FAILED}
+
+
+@dataclass
+class Outcome:
+    """What became of one message row in a batch: the platforms that have it, the messages
+    they posted, and the error that stopped it (None: sent everywhere)."""
+
+    row: Outbox
+    delivered: list[str]
+    refs: list[tuple[str, PostedRef]] = field(default_factory=list)
+    error: Exception | None = None
 
 
 def _write(session: Session, row: Outbox, owner: str, **values: Any) -> bool:

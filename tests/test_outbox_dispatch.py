@@ -109,7 +109,7 @@ def test_an_expired_lease_is_claimed_again_and_the_slow_owner_cannot_overwrite(
     assert survivor.texts == ["who sends me?"]
     assert get(engine, row_id).status == OutboxStatus.SENT
     slow = RecordingNotifier()
-    asyncio.run(make(engine, config, clock, slow, owner="dead").handle(stale))
+    asyncio.run(make(engine, config, clock, slow, owner="dead").dispatch([stale]))
     row = get(engine, row_id)
     assert (row.status, row.delivered, row.attempts) == (OutboxStatus.SENT, ["slack"], 0)
 
