@@ -8,11 +8,18 @@ from aiohttp import web
 
 
 class FakeChat:
-    """``POST /post`` with ``{"id": outbox id, "owner": replica}``; answers a message ts."""
+    """``POST /post`` with ``{"id": outbox id, "owner": replica}``; answers a message ts.
+
+    ``stall(owner)`` makes it hold that replica's posts unanswered (until the fake closes,
+    when they fail with 503), so the replica is caught mid-send with its rows leased.
+    """
 
     def __init__(self, delay: float = 0.003) -> None:
         self.delay = delay
         self.posts: list[tuple[int, str]] = []
+        self.stalled: set[str] = set()
+        self.held = 0
+        self._release = asyncio.Event()
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
@@ -25,6 +32,7 @@ class FakeChat:
         return self
 
     def __exit__(self, *_: object) -> None:
+        self._loop.call_soon_threadsafe(self._release.set)
         if self._runner is not None:
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -44,11 +52,19 @@ class FakeChat:
 
     async def _post(self, request: web.Request) -> web.Response:
         body = await request.json()
+        if body["owner"] in self.stalled:
+            with self._lock:
+                self.held += 1
+            await self._release.wait()
+            return web.json_response({"ok": False}, status=503)
         await asyncio.sleep(self.delay)
         with self._lock:
             self.posts.append((int(body["id"]), str(body["owner"])))
             ts = f"{len(self.posts)}.000"
         return web.json_response({"ok": True, "ts": ts})
+
+    def stall(self, owner: str) -> None:
+        self.stalled.add(owner)
 
     def counts(self) -> Counter[int]:
         with self._lock:
