@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from bot.app import App
@@ -56,7 +57,11 @@ class Shell:
 
     def _deliver_due(self) -> None:
         """Print the notifications that are due now, in due order."""
-        asyncio.run(self.outbox.run_due())
+        try:
+            asyncio.run(self.outbox.run_due())
+        except DBAPIError:
+            self._say("(Notifications wait: the database is not answering. They go out after "
+                      "your next command.)")
 
     def _handle(self, line: str) -> None:
         text = line.strip()
