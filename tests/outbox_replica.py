@@ -9,6 +9,7 @@ import asyncio
 import signal
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import aiohttp
 
@@ -17,7 +18,8 @@ from scheduler.dispatch import Policy
 from scheduler.notifier import Delivery, DeliveryFailed, PostedRef
 from scheduler.service import OutboxService
 from storage.db import make_engine
-from tests.conftest import APP_YAML
+
+APP_YAML = Path(__file__).resolve().parent.parent / "app.yaml"
 
 
 class HttpNotifier:
