@@ -36,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
                                  "PNG) to a folder")
     report.add_argument("--year", type=int, required=True, help="calendar year, e.g. 2031")
     report.add_argument("--out", type=Path, required=True, help="folder to write the files to")
+    outbox = commands.add_parser(
+        "outbox", help="notifications waiting or failed; 'outbox retry ID' sends one again")
+    outbox.add_argument("--failed", action="store_true", help="only the failed rows")
+    outbox.add_argument("action", nargs="?", choices=["retry"], help="retry: send row ID again")
+    outbox.add_argument("id", nargs="?", type=int, help="the outbox row to retry")
     return parser
 
 
@@ -78,6 +83,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if args.command == "report":
         return write_report(app, args.year, args.out)
+    if args.command == "outbox":
+        return _outbox(app, args)
     from bot.shell import Shell
 
     return Shell(app, sys.stdin, sys.stdout, interactive=sys.stdin.isatty()).run()
@@ -96,6 +103,17 @@ def write_report(app: "App", year: int, out: Path) -> int:
         (out / attachment.filename).write_bytes(attachment.content)
         print(out / attachment.filename)
     return 0
+
+
+def _outbox(app: "App", args: argparse.Namespace) -> int:
+    from bot.outbox_cli import retry_row, show_outbox
+
+    if args.action == "retry":
+        if args.id is None:
+            print("Which row? Example: network-bot outbox retry 12", file=sys.stderr)
+            return 2
+        return retry_row(app, sys.stdout, sys.stderr, args.id)
+    return show_outbox(app, sys.stdout, args.failed)
 
 
 if __name__ == "__main__":

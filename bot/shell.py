@@ -3,20 +3,25 @@
 Typed lines are commands (the ``/network`` prefix is optional). Lines starting with ``:`` talk
 to the shell itself: ``:as IOM`` or ``:as "ILO Focal Point"`` switches who is speaking. When
 stdin is not a terminal every input line is echoed as ``> line`` so a piped session reads as
-a transcript.
+a transcript. After each command the shell delivers the outbox rows that are due (reminders,
+announcements) through a notifier that prints them.
 """
 
+import asyncio
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from bot.app import App
 from bot.render_text import render_text
+from bot.shell_notifier import ShellNotifier
 from handlers.core import Choice, Form, Reply, Speaker, Where
 from handlers.people import SHELL, shell_speaker
+from scheduler.dispatch import Dispatcher, Policy
 
 FILES_ENV = "NETWORK_BOT_FILES"
 META_HELP = (
@@ -35,16 +40,28 @@ class Shell:
         self.choices: list[Choice] = []
         self.where = Where(platform=SHELL, channel="shell")
         self.files = Path(os.environ.get(FILES_ENV, "network-bot-files"))
+        self.outbox = Dispatcher(app.engine, app.config, [ShellNotifier(app.engine, stdout)],
+                                 app.runner.clock, policy=Policy(concurrency=1))
 
     def run(self) -> int:
         if self.interactive:
             self._say(f"{self.app.config.network.name}. You are {self.speaker.display_name}. "
                       "Type help for commands, :as to speak as someone else, :quit to leave.")
+        self._deliver_due()
         for line in self._lines(self._prompt):
             if line.strip() in (":quit", ":q", ":exit"):
                 break
             self._handle(line)
+            self._deliver_due()
         return 0
+
+    def _deliver_due(self) -> None:
+        """Print the notifications that are due now, in due order."""
+        try:
+            asyncio.run(self.outbox.run_due())
+        except DBAPIError:
+            self._say("(Notifications wait: the database is not answering. They go out after "
+                      "your next command.)")
 
     def _handle(self, line: str) -> None:
         text = line.strip()

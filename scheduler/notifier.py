@@ -50,6 +50,10 @@ class DeliveryFailed(Exception):
 
 
 class Notifier(Protocol):
+    """One platform's sender. ``min_interval`` is the least time in seconds between two sends
+    to one channel or conversation (Slack about 1.0, Teams 1/7); the dispatcher paces to it."""
+
     platform: str
+    min_interval: float
 
     async def send(self, delivery: Delivery) -> list[PostedRef]: ...
