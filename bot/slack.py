@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientError, web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.respond.async_respond import AsyncRespond
@@ -54,6 +54,11 @@ FOLLOW_UP_FAILED = "Slack follow-up failed"
 Respond = Callable[..., Awaitable[Any]]
 
 
+def _same_token_notice(record: logging.LogRecord) -> bool:
+    """Drop bolt's warning that our client's token wins over SLACK_BOT_TOKEN: they are one."""
+    return "`token` will be unused" not in record.getMessage()
+
+
 @dataclass(frozen=True)
 class Conversation:
     """Where and to whom an answer goes."""
@@ -83,6 +88,7 @@ class SlackAdapter:
         self.roster_has_emails = any(person.email for person in app.config.people)
         self._emails: dict[str, str | None] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        log.addFilter(_same_token_notice)
         self.bolt = AsyncApp(client=client, signing_secret=signing_secret,
                              process_before_response=True, logger=log, name="network-bot")
         # Bolt logs refused requests with their bodies; we log them ourselves, without.
@@ -193,9 +199,8 @@ class SlackAdapter:
             else:
                 try:
                     found = await self.client.users_info(user=user)
-                except SlackApiError as problem:
-                    log.warning("users.info failed for %s: %s", user,
-                                problem.response.get("error"))
+                except (SlackApiError, ClientError, TimeoutError) as problem:
+                    log.warning("users.info failed for %s: %s", user, problem)
                     return None
                 self._emails[user] = found["user"].get("profile", {}).get("email")
         return self._emails[user]
