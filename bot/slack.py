@@ -271,7 +271,11 @@ class SlackAdapter:
 
 
 class SocketMode:
-    """The background service that receives Slack's requests over Socket Mode instead of HTTP."""
+    """The background service that receives Slack's requests over Socket Mode instead of HTTP.
+
+    It connects in the background (slack_sdk retries until Slack answers), so an unreachable
+    Slack never holds up the web server's start.
+    """
 
     name = "Slack Socket Mode"
 
@@ -280,9 +284,12 @@ class SocketMode:
 
         self.handler = AsyncSocketModeHandler(adapter.bolt, app_token, logger=log,
                                               web_client=adapter.client)
+        self._connecting: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        await self.handler.connect_async()
+        self._connecting = asyncio.ensure_future(self.handler.connect_async())
 
     async def stop(self) -> None:
         await self.handler.close_async()
+        if self._connecting is not None:
+            self._connecting.cancel()

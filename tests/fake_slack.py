@@ -35,6 +35,8 @@ class FakeSlack:
         self._failures: dict[str, list[Failure]] = {}
         self._numbers = itertools.count(1)
         self._runner: web.AppRunner | None = None
+        self.socket: web.WebSocketResponse | None = None  # the bot's Socket Mode connection
+        self.socket_replies: list[dict[str, Any]] = []
         self.url = ""
 
     async def start(self) -> "FakeSlack":
@@ -42,6 +44,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{name}", self._respond)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -91,6 +94,8 @@ class FakeSlack:
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         number = next(self._numbers)
         ts = f"1700000000.{number:06d}"
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.url.replace("http", "ws") + "/socket"}
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1",
                     "user": "network", "team": "Workspace", "url": self.url}
@@ -117,6 +122,17 @@ class FakeSlack:
         self.calls.append(Call("response_url", {"name": request.match_info["name"],
                                                 **await request.json()}))
         return web.Response(text="ok")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then collect the bot's acknowledgements of envelopes."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        self.socket = socket
+        async for message in socket:
+            if message.type == web.WSMsgType.TEXT:
+                self.socket_replies.append(json.loads(message.data))
+        return socket
 
     async def _upload(self, request: web.Request) -> web.Response:
         self.calls.append(Call("upload", {"file_id": request.match_info["file_id"],

@@ -22,7 +22,7 @@ from bot.render_slack import FormOrigin
 from bot.server import SLACK_ADAPTER, create_web_app
 from bot.slack_settings import SlackSettings
 from handlers import registry
-from handlers.core import Attachment, Choice, Context, Form, FormField, Reply
+from handlers.core import Attachment, Choice, Context, Form, FormField, Post, Reply
 from handlers.runner import Runner
 from storage.db import make_engine
 from storage.models import AgendaItem
@@ -161,6 +161,8 @@ def test_verbs(monkeypatch: pytest.MonkeyPatch) -> None:
         if args == "long":
             return Reply(title="Minutes", text="\n".join(f"{n}. " + "x" * 90 for n in
                                                          range(1, 700)))
+        if args == "announce":
+            return Reply(text="Announced.", posts=[Post(Reply(text="Meeting #1 moved"))])
         if args == "slow":
             time.sleep(0.3)
             return Reply(text="slow but sure", private=False)
@@ -400,6 +402,18 @@ def test_files_are_uploaded_with_the_v2_api(
     play(scenario)
 
 
+def test_posts_go_to_the_network_channel(play: Callable[..., None], test_verbs: None) -> None:
+    async def scenario(slack: SlackWorld) -> None:
+        _, body = await slack.command("confirm announce")
+        assert body["text"] == "Announced."
+        await slack.settle()
+        [posted] = slack.fake.of("chat.postMessage")
+        assert posted["channel"] == "C-PLACEHOLDER-NETWORK"
+        assert posted["text"] == "Meeting #1 moved"
+
+    play(scenario)
+
+
 def _get(web_app: web.Application, path: str) -> tuple[int, Any]:
     async def main() -> tuple[int, Any]:
         runner = web.AppRunner(web_app)
@@ -427,3 +441,52 @@ def test_healthz_reports_the_database_and_platforms(
     down = App(config=config, engine=broken, runner=Runner(broken, config, Clock()))
     assert _get(create_web_app(down, None), "/healthz") == (503, {
         "status": "degraded", "database": "unreachable", "platforms": {"slack": "off"}})
+
+
+async def _until(condition: Callable[[], object]) -> None:
+    for _ in range(300):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("timed out waiting")
+
+
+def test_socket_mode_takes_commands_over_the_websocket(
+    engine: Engine, config: AppConfig
+) -> None:
+    app = App(config=config, engine=engine, runner=Runner(engine, config, Clock()))
+
+    async def main() -> None:
+        fake = await FakeSlack().start()
+        settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET, app_token="xapp-test",
+                                 api_url=fake.api_url)
+        runner = web.AppRunner(create_web_app(app, settings))
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        try:
+            await _until(lambda: fake.socket is not None)
+            assert [c.token for c in fake.calls if c.method == "apps.connections.open"] == \
+                ["xapp-test"]
+            command = {"command": "/network", "text": "whoami", "user_id": IOM,
+                       "channel_id": CHANNEL, "trigger_id": "socket-trigger", "team_id": "T1",
+                       "response_url": fake.response_url("command")}
+            assert fake.socket is not None
+            await fake.socket.send_json({"envelope_id": "e1", "type": "slash_commands",
+                                         "accepts_response_payload": True, "payload": command})
+            await _until(lambda: fake.socket_replies)
+            [reply] = fake.socket_replies
+            assert reply["envelope_id"] == "e1"
+            assert reply["payload"]["response_type"] == "ephemeral"
+            assert reply["payload"]["blocks"][1]["text"]["text"] == "You are IOM Focal Point."
+            async with aiohttp.ClientSession() as http:
+                async with http.post(f"{base}/slack/events", data=b"x") as response:
+                    assert response.status == 404  # no HTTP endpoint in Socket Mode
+                async with http.get(f"{base}/healthz") as response:
+                    assert (await response.json())["platforms"] == {"slack": "socket mode"}
+        finally:
+            await runner.cleanup()
+            await fake.stop()
+
+    asyncio.run(main())
