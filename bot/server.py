@@ -21,7 +21,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import App
-from bot.slack_settings import SlackSettings, missing
+from bot.slack_settings import ACK_BUDGET, SlackSettings, missing
 from scheduler.notifier import Notifier
 
 if TYPE_CHECKING:
@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
-ACK_BUDGET = 2.0
 
 
 class Service(Protocol):

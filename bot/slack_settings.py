@@ -8,6 +8,7 @@ REQUIRED = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
 APP_TOKEN = "SLACK_APP_TOKEN"
 API_URL = "SLACK_API_URL"
 DEFAULT_API_URL = "https://slack.com/api/"
+ACK_BUDGET = 2.0  # seconds the core may take before the ack goes out without the reply
 
 
 @dataclass(frozen=True)
