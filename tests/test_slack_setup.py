@@ -107,3 +107,11 @@ def test_serve_starts_the_web_server_and_stops_on_interrupt(tmp_path: Path) -> N
     assert server.returncode == 0, err
     assert not any(secret in out + err for secret in secrets.values())
     assert (tmp_path / "network.db").exists()
+
+
+def test_the_shell_and_the_server_module_do_not_load_slack() -> None:
+    probe = ("import sys, bot.cli, bot.shell, bot.server, bot.slack_manifest; "
+             "print(sorted(m for m in sys.modules if m.startswith(('slack_bolt', 'slack_sdk'))))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            cwd=REPO, timeout=60, check=True)
+    assert result.stdout == "[]\n"
