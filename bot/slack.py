@@ -26,6 +26,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from bot.app import App
@@ -195,7 +196,11 @@ class SlackAdapter:
         if not self.roster_has_emails:
             return None
         if user not in self._emails:
-            if await asyncio.to_thread(self._known, user):
+            try:
+                known = await asyncio.to_thread(self._known, user)
+            except SQLAlchemyError:
+                return None  # the core will say that the database is not answering
+            if known:
                 self._emails[user] = None
             else:
                 try:

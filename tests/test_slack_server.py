@@ -240,6 +240,19 @@ def test_people_off_the_roster_are_refused_politely_and_looked_up_once(
     assert _items(engine) == []
 
 
+def test_a_database_outage_is_answered_politely(config: AppConfig, tmp_path: Any) -> None:
+    broken = make_engine(f"sqlite:///{tmp_path}/missing/dir/network.db")
+    app = App(config=config, engine=broken, runner=Runner(broken, config, Clock()))
+
+    async def main() -> None:
+        async with SlackWorld(app, FakeSlack(), 2.0) as slack:
+            status, body = await slack.command("agenda add Anything", user="U-UNKNOWN")
+            assert status == 200
+            assert "The database is not answering right now" in _texts(body["blocks"])
+
+    asyncio.run(main())
+
+
 def test_people_are_matched_by_their_slack_email(play: Callable[..., None]) -> None:
     async def scenario(slack: SlackWorld) -> None:
         _, body = await slack.command("whoami", user="U-REAL-ILO")
