@@ -9,8 +9,9 @@ returns, without bolt's 10 ms polling of the ack (measured on ``whoami`` over lo
 a modal, uploading files, continuation messages) runs as a tracked background task.
 
 Idempotency keys: ``slack:command:<trigger_id>`` for commands (a redelivery carries the same
-trigger id), ``slack:click:<user>:<channel>:<message ts>:<action id>`` for buttons (a double
-click presses the same button of the same message twice), ``slack:view:<view id>`` for forms.
+trigger id), ``slack:click:<user>:<channel>:<message ts>:<action id>:<time slot>`` for buttons
+(a double click presses the same button of the same message twice within seconds; see
+``_click_key``), ``slack:view:<view id>`` for forms.
 """
 
 import asyncio
@@ -48,6 +49,7 @@ from scheduler.notifier import DeliveryFailed, RetryLater
 log = logging.getLogger(__name__)
 
 COMMAND = "/network"
+CLICK_WINDOW = 5.0  # seconds within which clicks of one button count as one
 WORKING = "Working on it…"
 FORM_EXPIRED = ("The form could not be opened (Slack allows 3 seconds for that). "
                 "Please run the command again.")
@@ -89,6 +91,7 @@ class SlackAdapter:
         self.ack_budget = ack_budget
         self.roster_has_emails = any(person.email for person in app.config.people)
         self._emails: dict[str, str | None] = {}
+        self._clicks: dict[str, tuple[float, str]] = {}  # button -> last click, its key
         self._tasks: set[asyncio.Task[None]] = set()
         log.addFilter(_same_token_notice)
         self.bolt = AsyncApp(client=client, signing_secret=signing_secret,
@@ -142,11 +145,9 @@ class SlackAdapter:
             channel=container.get("channel_id") or body.get("channel", {}).get("id", ""),
             user=body["user"]["id"], response_url=body.get("response_url"),
             trigger_id=body.get("trigger_id"))
-        if container.get("message_ts"):
-            key = (f"slack:click:{talk.user}:{talk.channel}:{container['message_ts']}:"
-                   f"{action['action_id']}")
-        else:
-            key = f"slack:click:{talk.user}:{action['action_ts']}"
+        button = f"{talk.user}:{talk.channel}:{container.get('message_ts', '')}:" \
+                 f"{action['action_id']}"
+        key = self._click_key(button, float(action["action_ts"]))
         work = self._run(talk, body["user"].get("username", ""), action["value"], key)
         self._later(self._deliver_when_done(work, talk))
 
@@ -171,6 +172,20 @@ class SlackAdapter:
         else:
             await ack()
             self._later(self.deliver(reply, talk))
+
+    def _click_key(self, button: str, clicked: float) -> str:
+        """One key for clicks of one button that follow each other within CLICK_WINDOW.
+
+        A double click (or a redelivery) then applies once, while pressing the same button
+        again later (agree, object, agree again) runs again. Keys come from time slots so
+        that replicas agree; a run of clicks straddling a slot keeps its first key here.
+        """
+        for stale in [b for b, (t, _) in self._clicks.items() if clicked - t >= CLICK_WINDOW]:
+            del self._clicks[stale]
+        previous = self._clicks.get(button)
+        key = previous[1] if previous else f"slack:click:{button}:{int(clicked // CLICK_WINDOW)}"
+        self._clicks[button] = (clicked, key)
+        return key
 
     # -- running the core ---------------------------------------------------------------
 
