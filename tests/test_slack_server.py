@@ -155,8 +155,8 @@ def test_verbs(monkeypatch: pytest.MonkeyPatch) -> None:
         if args == "item":
             return Reply(form=Form("Agenda item", "agenda add {item}",
                                    [FormField("item", "Item")]))
-        if args == "file":
-            return Reply(text="Here it is.", private=False,
+        if args in ("file", "my file"):
+            return Reply(text="Here it is.", private=args == "my file",
                          files=[Attachment("invite.ics", b"BEGIN:VCALENDAR", "text/calendar")])
         if args == "long":
             return Reply(title="Minutes", text="\n".join(f"{n}. " + "x" * 90 for n in
@@ -414,6 +414,10 @@ def test_files_are_uploaded_with_the_v2_api(
             ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
         assert slack.fake.of("upload")[0]["content"] == b"BEGIN:VCALENDAR"
         assert slack.fake.of("files.completeUploadExternal")[0]["channel_id"] == CHANNEL
+        await slack.command("confirm my file")  # a private reply's files go to a DM
+        await slack.settle()
+        assert slack.fake.of("conversations.open") == [{"users": IOM}]
+        assert slack.fake.of("files.completeUploadExternal")[1]["channel_id"] == f"D{IOM}"
 
     play(scenario)
 
