@@ -41,11 +41,27 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_argument("--failed", action="store_true", help="only the failed rows")
     outbox.add_argument("action", nargs="?", choices=["retry"], help="retry: send row ID again")
     outbox.add_argument("id", nargs="?", type=int, help="the outbox row to retry")
+    serve = commands.add_parser("serve", help="run the web server for Slack (see README)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on "
+                       "(default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=3000, help="port (default: 3000)")
+    manifest = commands.add_parser("manifest", help="print a chat app manifest built from "
+                                   "app.yaml")
+    manifest.add_argument("platform", choices=["slack"])
+    manifest.add_argument("--url", help="the public https base URL of `serve`, e.g. "
+                          "https://bot.example.org")
+    manifest.add_argument("--socket-mode", action="store_true",
+                          help="receive requests over Socket Mode (no public URL)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "manifest" and not args.socket_mode and \
+            not (args.url or "").startswith("https://"):
+        parser.error("manifest slack needs --url https://your-host (Slack only calls https "
+                     "URLs) or --socket-mode")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return _dispatch(args)
@@ -67,6 +83,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"{args.config or 'app.yaml'}: OK — {len(config.agencies)} agencies, "
               f"{len(config.people)} people, {len(config.working_groups)} working groups")
         return 0
+    if args.command == "manifest":
+        from bot.slack_manifest import manifest_yaml
+
+        print(manifest_yaml(load_config(args.config), args.url, args.socket_mode), end="")
+        return 0
     app = open_app(args.config, args.database_url)
     if args.command == "db":
         print("database is up to date")
@@ -85,6 +106,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return write_report(app, args.year, args.out)
     if args.command == "outbox":
         return _outbox(app, args)
+    if args.command == "serve":
+        from bot.server import serve
+
+        return serve(app, args.host, args.port)
     from bot.shell import Shell
 
     return Shell(app, sys.stdin, sys.stdout, interactive=sys.stdin.isatty()).run()

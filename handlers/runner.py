@@ -52,6 +52,8 @@ class Runner:
         self.engine = engine
         self.config = config
         self.clock = clock
+        # Called after every handled command, e.g. to wake outbox delivery for rows due now.
+        self.after_command: list[Callable[[], None]] = []
         registry.load_all()
 
     def run(
@@ -59,7 +61,10 @@ class Runner:
     ) -> Reply:
         """Handle one command line; never raises for anything a member could type."""
         try:
-            return self._run(speaker, where, line, key)
+            reply = self._run(speaker, where, line, key)
+            for listener in self.after_command:
+                listener()
+            return reply
         except UserError as refusal:
             return refusal.reply()
         except IntegrityError:

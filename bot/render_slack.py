@@ -1,0 +1,251 @@
+"""The neutral Reply as Slack Block Kit: messages, modals for forms, and Slack's limits.
+
+Every piece of text from the core is escaped for mrkdwn (``&``, ``<``, ``>``), so an agenda item
+reading ``<!channel>`` shows as text and pings nobody, while ``*bold*`` passes through. Long
+replies are split, never refused by Slack: at most 3,000 characters a section, and a message
+holds at most 50 blocks and about 12,000 characters (Slack answers ``msg_blocks_too_long``
+well below its documented 40,000); further parts become continuation messages.
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from handlers.core import Choice, Form, FormField, Reply
+
+SECTION_LIMIT = 3000
+FIELD_LIMIT = 2000
+FIELDS_PER_SECTION = 10
+BUTTONS_PER_BLOCK = 25
+BLOCK_LIMIT = 50
+MESSAGE_CHARS = 12000
+HEADER_LIMIT = 150
+BUTTON_LABEL_LIMIT = 75
+MODAL_TITLE_LIMIT = 24
+MODAL_BLOCK_LIMIT = 100
+OPTION_LIMIT = 100
+FALLBACK_LIMIT = 300
+
+CHOICE_ACTION = "network_choice_"  # + the choice's number; the button's value is its command
+FORM_CALLBACK = "network_form"
+
+Block = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """One chat message: ``text`` is the notification fallback, ``blocks`` what is shown."""
+
+    text: str
+    blocks: list[Block]
+
+
+def escape(text: str) -> str:
+    """Text as mrkdwn shows it literally: no links, no mentions, no ``<!channel>``."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Pieces of at most ``limit`` characters, cut at a line break, else at a space.
+
+    A piece never ends inside an escape entity such as ``&amp;``.
+    """
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit + 1)
+        if cut <= 0:
+            cut = text.rfind(" ", 0, limit + 1)
+        if cut > 0:
+            pieces.append(text[:cut])
+            text = text[cut + 1:]
+            continue
+        cut = limit
+        entity = text.rfind("&", cut - 4, cut)
+        if entity > 0 and ";" not in text[entity:cut]:
+            cut = entity
+        pieces.append(text[:cut])
+        text = text[cut:]
+    pieces.append(text)
+    return [piece for piece in pieces if piece.strip()]
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def section(mrkdwn: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}}
+
+
+def context(mrkdwn: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn}]}
+
+
+def text_sections(text: str) -> list[Block]:
+    return [section(piece) for piece in split_text(escape(text))]
+
+
+def _field_blocks(fields: list[tuple[str, str]]) -> list[Block]:
+    """Label/value pairs, ten to a section; a value too long for a field gets its own sections."""
+    blocks: list[Block] = []
+    group: list[dict[str, str]] = []
+
+    def flush() -> None:
+        if group:
+            blocks.append({"type": "section", "fields": list(group)})
+            group.clear()
+
+    for label, value in fields:
+        shown = f"*{escape(label)}*\n{escape(value)}"
+        if len(shown) > FIELD_LIMIT:
+            flush()
+            blocks += [section(piece) for piece in split_text(shown)]
+            continue
+        group.append({"type": "mrkdwn", "text": shown})
+        if len(group) == FIELDS_PER_SECTION:
+            flush()
+    flush()
+    return blocks
+
+
+def _button(number: int, choice: Choice) -> Block:
+    button: Block = {
+        "type": "button",
+        "text": plain(clip(choice.label, BUTTON_LABEL_LIMIT)),
+        "action_id": f"{CHOICE_ACTION}{number}",
+        "value": choice.command,
+    }
+    if choice.style in ("primary", "danger"):
+        button["style"] = choice.style
+    return button
+
+
+def _button_blocks(choices: list[Choice]) -> list[Block]:
+    buttons = [_button(n, choice) for n, choice in enumerate(choices, start=1)]
+    return [{"type": "actions", "elements": buttons[i:i + BUTTONS_PER_BLOCK]}
+            for i in range(0, len(buttons), BUTTONS_PER_BLOCK)]
+
+
+def reply_blocks(reply: Reply, note: str | None = None) -> list[Block]:
+    """Every block of a reply, before splitting into messages."""
+    blocks: list[Block] = []
+    if reply.title:
+        blocks.append({"type": "header", "text": plain(clip(reply.title, HEADER_LIMIT))})
+    blocks += text_sections(reply.text)
+    blocks += _field_blocks(reply.fields)
+    if reply.files:
+        names = ", ".join(attachment.filename for attachment in reply.files)
+        blocks.append(context(escape(clip(f"Attached: {names}", FIELD_LIMIT))))
+    if note:
+        blocks.append(context(escape(note)))
+    blocks += _button_blocks(reply.choices)
+    return blocks
+
+
+def _size(block: Block) -> int:
+    return len(json.dumps(block, ensure_ascii=False))
+
+
+def fallback_text(reply: Reply) -> str:
+    """The plain line Slack shows in notifications (escaped: it is mrkdwn too)."""
+    first = reply.title or next((line for line in reply.text.splitlines() if line.strip()), "")
+    return escape(clip(first.strip(), FALLBACK_LIMIT)) or "(no text)"
+
+
+def render_messages(reply: Reply, note: str | None = None) -> list[SlackMessage]:
+    """The reply as one message, or several when it exceeds Slack's limits for one."""
+    groups: list[list[Block]] = [[]]
+    used = 0
+    # One block and some characters stay free for the "Part i of n" note.
+    for block in reply_blocks(reply, note):
+        size = _size(block)
+        if groups[-1] and (len(groups[-1]) >= BLOCK_LIMIT - 1 or used + size > MESSAGE_CHARS - 100):
+            groups.append([])
+            used = 0
+        groups[-1].append(block)
+        used += size
+    fallback = fallback_text(reply)
+    if len(groups) == 1:
+        return [SlackMessage(fallback, groups[0] or [section(fallback)])]
+    total = len(groups)
+    return [SlackMessage(f"{fallback} (part {n} of {total})",
+                         [*group, context(f"Part {n} of {total}")])
+            for n, group in enumerate(groups, start=1)]
+
+
+@dataclass(frozen=True)
+class FormOrigin:
+    """What a modal carries in its ``private_metadata`` to run the form when it is submitted:
+    the command template, the field names, and where to answer (channel and response URL)."""
+
+    submit: str
+    fields: tuple[str, ...]
+    channel: str
+    response_url: str | None = None
+
+    def dump(self) -> str:
+        return json.dumps({"s": self.submit, "f": list(self.fields), "c": self.channel,
+                           "r": self.response_url}, separators=(",", ":"))
+
+    @classmethod
+    def load(cls, metadata: str) -> "FormOrigin":
+        data = json.loads(metadata)
+        return cls(submit=data["s"], fields=tuple(data["f"]), channel=data["c"],
+                   response_url=data.get("r"))
+
+    def form(self) -> Form:
+        return Form(title="", submit=self.submit,
+                    fields=[FormField(name=name, label=name) for name in self.fields])
+
+
+def _option(value: str, label: str) -> dict[str, Any]:
+    return {"text": plain(clip(label, BUTTON_LABEL_LIMIT)), "value": value}
+
+
+def _input(field: FormField) -> Block:
+    element: dict[str, Any]
+    if field.options:
+        options = [_option(value, label) for value, label in field.options[:OPTION_LIMIT]]
+        element = {"type": "static_select", "action_id": field.name, "options": options}
+        initial = next((o for o in options if o["value"] == field.initial), None)
+        if initial:
+            element["initial_option"] = initial
+    else:
+        element = {"type": "plain_text_input", "action_id": field.name,
+                   "multiline": field.multiline}
+        if field.initial:
+            element["initial_value"] = field.initial
+    if field.placeholder:
+        element["placeholder"] = plain(clip(field.placeholder, HEADER_LIMIT))
+    return {"type": "input", "block_id": field.name, "optional": not field.required,
+            "label": plain(clip(field.label, FIELD_LIMIT)), "element": element}
+
+
+def modal_view(form: Form, text: str, origin: FormOrigin) -> dict[str, Any]:
+    """The form as a modal; the reply's text, if any, is shown above the inputs."""
+    inputs = [_input(field) for field in form.fields]
+    intro = text_sections(text)[: MODAL_BLOCK_LIMIT - len(inputs)]
+    return {
+        "type": "modal",
+        "callback_id": FORM_CALLBACK,
+        "title": plain(clip(form.title or "Network", MODAL_TITLE_LIMIT)),
+        "submit": plain(clip(form.submit_label, MODAL_TITLE_LIMIT)),
+        "close": plain("Cancel"),
+        "private_metadata": origin.dump(),
+        "blocks": intro + inputs,
+    }
+
+
+def submitted_values(view: dict[str, Any]) -> dict[str, str]:
+    """Each input's value from a submitted modal's state, by field name."""
+    values: dict[str, str] = {}
+    for block_id, actions in view.get("state", {}).get("values", {}).items():
+        for state in actions.values():
+            selected = state.get("selected_option")
+            value = selected["value"] if selected else state.get("value")
+            values[block_id] = value or ""
+    return values

@@ -1,0 +1,173 @@
+"""``network-bot serve``: one aiohttp server for the chat platforms, plus background services.
+
+Routes: ``POST /slack/events`` (Slack over HTTP) and ``GET /healthz``. Slack is imported only
+when it is configured, so the shell never pays for slack_bolt.
+
+Background services are things that run beside the web server for as long as it runs (Slack's
+Socket Mode connection; the outbox dispatcher). Each has ``name``, ``async start()`` and
+``async stop()``; the web app starts them in order on startup and stops them in reverse order
+on cleanup. Add new ones in ``background_services``: it receives the App and the notifiers of
+every enabled platform (e.g. the dispatcher: ``OutboxService(app, notifiers)``).
+"""
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Protocol
+
+from aiohttp import web
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.app import App
+from bot.slack_settings import ACK_BUDGET, SlackSettings, missing
+from scheduler.notifier import Notifier
+from scheduler.service import OutboxService
+
+if TYPE_CHECKING:
+    from bot.slack import SlackAdapter
+
+log = logging.getLogger(__name__)
+
+SLACK_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+
+class Service(Protocol):
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def background_services(app: App, notifiers: list[Notifier]) -> list[Service]:
+    """The services started with the web server, besides the platforms' own connections."""
+    if not notifiers:
+        return []
+    return [OutboxDelivery(OutboxService(app.engine, app.config, notifiers,
+                                         clock=app.runner.clock), app)]
+
+
+class OutboxDelivery:
+    """Outbox delivery in the server's loop, woken after every command as well as on time."""
+
+    name = "outbox delivery"
+
+    def __init__(self, service: OutboxService, app: App) -> None:
+        self.service = service
+        self.app = app
+        self._wake: Callable[[], object] | None = None
+
+    async def start(self) -> None:
+        await self.service.start()
+        loop = asyncio.get_running_loop()
+        self._wake = lambda: loop.call_soon_threadsafe(self.service.poke)
+        self.app.runner.after_command.append(self._wake)
+
+    async def stop(self) -> None:
+        if self._wake is not None and self._wake in self.app.runner.after_command:
+            self.app.runner.after_command.remove(self._wake)
+        await self.service.stop()
+
+
+APP = web.AppKey("network_app", App)
+PLATFORMS = web.AppKey("platforms", dict)
+SERVICES = web.AppKey("services", list)
+SLACK_ADAPTER: web.AppKey["SlackAdapter"] = web.AppKey("slack_adapter")
+
+
+def create_web_app(
+    app: App, slack: SlackSettings | None, ack_budget: float = ACK_BUDGET
+) -> web.Application:
+    """The aiohttp application ``serve`` runs (tests start it on a loopback port)."""
+    web_app = web.Application()
+    web_app[APP] = app
+    platforms: dict[str, str] = {"slack": "off"}
+    notifiers: list[Notifier] = []
+    services: list[Service] = []
+    if slack is not None:
+        from bot.slack import SlackAdapter, SocketMode
+        from bot.slack_notifier import make_client
+
+        adapter = SlackAdapter(app, make_client(slack), slack.signing_secret, ack_budget)
+        notifiers.append(adapter.sender)
+        web_app[SLACK_ADAPTER] = adapter
+        if slack.app_token:
+            services.append(SocketMode(adapter, slack.app_token))
+            platforms["slack"] = "socket mode"
+        else:
+            web_app.router.add_post(SLACK_PATH, adapter.handle)
+            platforms["slack"] = "http"
+
+        async def finish_follow_ups(_: web.Application) -> None:
+            await adapter.close()
+
+        web_app.on_cleanup.append(finish_follow_ups)
+    web_app[PLATFORMS] = platforms
+    web_app[SERVICES] = services + background_services(app, notifiers)
+    web_app.router.add_get(HEALTH_PATH, health)
+    web_app.on_startup.append(_start_services)
+    web_app.on_cleanup.insert(0, _stop_services)
+    return web_app
+
+
+async def _start_services(web_app: web.Application) -> None:
+    for service in web_app[SERVICES]:
+        await service.start()
+        log.info("started %s", service.name)
+
+
+async def _stop_services(web_app: web.Application) -> None:
+    for service in reversed(web_app[SERVICES]):
+        try:
+            await service.stop()
+        except Exception:
+            log.exception("stopping %s failed", service.name)
+
+
+def database_reachable(engine: Engine) -> bool:
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return False
+    return True
+
+
+async def health(request: web.Request) -> web.Response:
+    """``GET /healthz``: 200 when the database answers, 503 when it does not."""
+    reachable = await asyncio.to_thread(database_reachable, request.app[APP].engine)
+    return web.json_response(
+        {"status": "ok" if reachable else "degraded",
+         "database": "reachable" if reachable else "unreachable",
+         "platforms": request.app[PLATFORMS]},
+        status=200 if reachable else 503,
+    )
+
+
+def describe(slack: SlackSettings | None, env: Mapping[str, str]) -> list[str]:
+    """What starts and what is missing, for the operator (never a secret)."""
+    if slack is None:
+        lines = [f"Slack: off (missing {', '.join(missing(env))}; see README, Connect Slack)"]
+    elif slack.socket_mode:
+        lines = ["Slack: on, Socket Mode (SLACK_APP_TOKEN is set; no public URL needed)"]
+    else:
+        lines = [f"Slack: on, requests at POST {SLACK_PATH} (set SLACK_APP_TOKEN for Socket "
+                 "Mode instead)"]
+    if slack is not None and env.get("SLACK_API_URL"):
+        lines.append("Slack Web API: SLACK_API_URL overrides https://slack.com/api/")
+    if slack is None:
+        lines.append("No chat platform is on: only GET /healthz will answer.")
+    return lines
+
+
+def serve(app: App, host: str, port: int, env: Mapping[str, str] = os.environ) -> int:
+    slack = SlackSettings.from_env(env)
+    for line in describe(slack, env):
+        print(line, flush=True)
+    print(f"Listening on http://{host}:{port} (health: {HEALTH_PATH}); Ctrl+C stops.", flush=True)
+    logging.getLogger("bot").setLevel(logging.INFO)
+    web.run_app(create_web_app(app, slack), host=host, port=port, print=None)
+    return 0

@@ -1,0 +1,59 @@
+"""A Slack app manifest (YAML) built from app.yaml, to paste into api.slack.com/apps."""
+
+from typing import Any
+
+import yaml
+
+from bot.config import AppConfig
+from bot.render_slack import clip
+from bot.server import SLACK_PATH
+from handlers import registry
+
+BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "files:write", "users:read",
+              "users:read.email"]
+APP_NAME_LIMIT = 35
+DESCRIPTION_LIMIT = 140
+
+
+def usage_hint() -> str:
+    verbs = [verb for verb in registry.verbs() if verb != "help"]
+    return clip(" | ".join(["help [verb]", *verbs]), 1000)
+
+
+def slack_manifest(config: AppConfig, url: str | None, socket_mode: bool) -> dict[str, Any]:
+    """The manifest; requests go to ``<url>/slack/events``, or over Socket Mode."""
+    registry.load_all()
+    name = config.network.name
+    command: dict[str, Any] = {
+        "command": "/network",
+        "description": clip(f"Meetings, agenda, polls and minutes of {name}", 2000),
+        "usage_hint": usage_hint(),
+        "should_escape": False,
+    }
+    interactivity: dict[str, Any] = {"is_enabled": True}
+    if not socket_mode:
+        request_url = f"{(url or '').rstrip('/')}{SLACK_PATH}"
+        command["url"] = request_url
+        interactivity["request_url"] = request_url
+    return {
+        "display_information": {
+            "name": clip(name, APP_NAME_LIMIT),
+            "description": clip(f"The chat assistant of {name}", DESCRIPTION_LIMIT),
+        },
+        "features": {
+            "bot_user": {"display_name": clip(name, 80), "always_online": True},
+            "slash_commands": [command],
+        },
+        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "settings": {
+            "interactivity": interactivity,
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": socket_mode,
+            "token_rotation_enabled": False,
+        },
+    }
+
+
+def manifest_yaml(config: AppConfig, url: str | None, socket_mode: bool) -> str:
+    return yaml.safe_dump(slack_manifest(config, url, socket_mode), sort_keys=False,
+                          allow_unicode=True)

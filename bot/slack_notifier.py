@@ -1,0 +1,143 @@
+"""Sending to Slack: the outbox Notifier, and the posting the Slack adapter shares with it.
+
+Slack's answers become the dispatcher's vocabulary: HTTP 429 raises RetryLater with the
+Retry-After seconds, 5xx and network trouble raise a transient DeliveryFailed, any other
+refusal (channel_not_found, not_in_channel, ...) a permanent one.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot.config import AppConfig
+from bot.render_slack import SlackMessage, render_messages
+from bot.slack_settings import SlackSettings
+from handlers.core import Attachment, Reply
+from scheduler.notifier import Delivery, DeliveryFailed, PostedRef, RetryLater
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+LATE_NOTE = "Sent late: the bot was offline when this was due."
+DEFAULT_RETRY_AFTER = 30.0
+# Slack errors that say "try again later" rather than "this will never work".
+TRANSIENT_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable",
+                              "request_timeout", "ratelimited"})
+
+
+def make_client(settings: SlackSettings) -> AsyncWebClient:
+    return AsyncWebClient(token=settings.bot_token, base_url=settings.api_url)
+
+
+def _retry_after(value: str | None) -> float:
+    try:
+        return max(float(value or DEFAULT_RETRY_AFTER), 0.0)
+    except ValueError:
+        return DEFAULT_RETRY_AFTER
+
+
+async def call_slack(call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
+    """Await one Web API call, translating its failure for the dispatcher."""
+    try:
+        return await call
+    except SlackApiError as problem:
+        response = problem.response
+        status = response.status_code
+        error = response.data.get("error") if isinstance(response.data, dict) else None
+        if status == 429:
+            raise RetryLater(_retry_after(response.headers.get("Retry-After")),
+                             "Slack rate limit") from None
+        if status >= 500 or error in TRANSIENT_ERRORS:
+            raise DeliveryFailed(f"Slack answered HTTP {status} {error or ''}".strip(),
+                                 transient=True) from None
+        raise DeliveryFailed(f"Slack refused the call: {error or f'HTTP {status}'}",
+                             transient=False) from None
+    except (aiohttp.ClientError, TimeoutError) as problem:
+        raise DeliveryFailed(f"cannot reach Slack: {problem!r}", transient=True) from None
+
+
+class SlackNotifier:
+    """Posts outbox deliveries to the network's Slack channel and to people's DMs."""
+
+    platform = PLATFORM
+    min_interval = 1.0  # seconds between messages to one channel (Slack allows ~1 a second)
+
+    def __init__(self, client: AsyncWebClient, config: AppConfig) -> None:
+        self.client = client
+        self.config = config
+        # Targets a delivery already reached, so a retry after a later failure does not
+        # post to them twice; forgotten once the delivery completes or fails for good.
+        self._reached: dict[tuple[int, str], list[PostedRef]] = {}
+
+    async def send(self, delivery: Delivery) -> list[PostedRef]:
+        note = LATE_NOTE if delivery.late else None
+        if delivery.update_refs:
+            return await self.update(delivery.update_refs, delivery.reply, note)
+        targets: list[tuple[str, Callable[[], Awaitable[str]]]] = []
+        if delivery.to_network:
+            targets.append(("network", self._network_channel))
+        for user in delivery.people:
+            targets.append((f"user:{user}", lambda user=user: self.dm_channel(user)))
+        refs: list[PostedRef] = []
+        try:
+            for target, channel in targets:
+                key = (delivery.outbox_id, target)
+                if key not in self._reached:
+                    self._reached[key] = await self.post(await channel(), delivery.reply, note)
+                refs += self._reached[key]
+        except DeliveryFailed as failure:
+            if not failure.transient:
+                self._forget(delivery.outbox_id)
+            raise
+        self._forget(delivery.outbox_id)
+        return refs
+
+    def _forget(self, outbox_id: int) -> None:
+        for key in [key for key in self._reached if key[0] == outbox_id]:
+            del self._reached[key]
+
+    async def _network_channel(self) -> str:
+        if not self.config.channels.slack:
+            raise DeliveryFailed("channels.slack is not set in app.yaml", transient=False)
+        return self.config.channels.slack
+
+    async def dm_channel(self, user: str) -> str:
+        opened = await call_slack(self.client.conversations_open(users=user))
+        return opened["channel"]["id"]
+
+    async def post(self, channel: str, reply: Reply, note: str | None = None) -> list[PostedRef]:
+        """Post a reply (split into parts if needed) and its files to a channel."""
+        refs = await self._post_messages(channel, render_messages(reply, note))
+        await self.upload(refs[0].channel, reply.files)
+        return refs
+
+    async def _post_messages(self, channel: str, messages: list[SlackMessage]) -> list[PostedRef]:
+        refs = []
+        for message in messages:
+            posted = await call_slack(self.client.chat_postMessage(
+                channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False))
+            refs.append(PostedRef(channel=posted["channel"], message_ref=posted["ts"]))
+        return refs
+
+    async def update(
+        self, refs: tuple[PostedRef, ...], reply: Reply, note: str | None = None
+    ) -> list[PostedRef]:
+        """Update messages in place (a poll's tally); parts beyond the refs are posted anew."""
+        messages = render_messages(reply, note)
+        updated = []
+        for ref, message in zip(refs, messages, strict=False):
+            await call_slack(self.client.chat_update(
+                channel=ref.channel, ts=ref.message_ref, text=message.text,
+                blocks=message.blocks))
+            updated.append(ref)
+        return updated + await self._post_messages(refs[-1].channel, messages[len(refs):])
+
+    async def upload(self, channel: str, files: list[Attachment]) -> None:
+        for attachment in files:
+            await call_slack(self.client.files_upload_v2(
+                channel=channel, content=attachment.content, filename=attachment.filename,
+                title=attachment.title or attachment.filename))

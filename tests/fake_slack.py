@@ -1,0 +1,140 @@
+"""A fake Slack Web API on loopback that records every call.
+
+In the spirit of bolt-python's ``tests/mock_web_api_server`` and opsdroid's
+``testing/external_api``: a real aiohttp server the real slack_sdk client talks to over HTTP,
+answering like Slack does. It also serves the ``response_url`` webhooks and the file upload
+URLs, and can be told to fail the next call of a method (``fail``).
+"""
+
+import itertools
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    method: str  # a Web API method ("chat.postMessage"), "response_url" or "upload"
+    args: dict[str, Any]
+    token: str | None = None
+
+
+@dataclass
+class Failure:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+class FakeSlack:
+    def __init__(self, emails: dict[str, str] | None = None) -> None:
+        self.emails = emails or {}  # user id -> e-mail, for users.info
+        self.calls: list[Call] = []
+        self._failures: dict[str, list[Failure]] = {}
+        self._numbers = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.socket: web.WebSocketResponse | None = None  # the bot's Socket Mode connection
+        self.socket_replies: list[dict[str, Any]] = []
+        self.url = ""
+
+    async def start(self) -> "FakeSlack":
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/respond/{name}", self._respond)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/socket", self._socket)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def response_url(self, name: str) -> str:
+        return f"{self.url}/respond/{name}"
+
+    def fail(self, method: str, status: int, error: str = "failed",
+             headers: dict[str, str] | None = None) -> None:
+        """Make the next call of ``method`` fail like Slack would."""
+        self._failures.setdefault(method, []).append(
+            Failure(status, {"ok": False, "error": error}, headers or {}))
+
+    def of(self, method: str) -> list[dict[str, Any]]:
+        return [call.args for call in self.calls if call.method == method]
+
+    def methods(self) -> list[str]:
+        return [call.method for call in self.calls]
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        elif request.can_read_body:
+            args.update(dict(await request.post()))
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ") or None
+        self.calls.append(Call(method, args, token))
+        if self._failures.get(method):
+            failure = self._failures[method].pop(0)
+            return web.json_response(failure.body, status=failure.status,
+                                     headers=failure.headers)
+        return web.json_response(self._answer(method, args))
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        number = next(self._numbers)
+        ts = f"1700000000.{number:06d}"
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.url.replace("http", "ws") + "/socket"}
+        if method == "auth.test":
+            return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1",
+                    "user": "network", "team": "Workspace", "url": self.url}
+        if method in ("chat.postMessage", "chat.update"):
+            return {"ok": True, "channel": args["channel"], "ts": args.get("ts", ts)}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": ts}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": f"D{args['users']}"}}
+        if method == "users.info":
+            user = args["user"]
+            return {"ok": True, "user": {"id": user, "profile": {"email": self.emails.get(user)}}}
+        if method == "views.open":
+            return {"ok": True, "view": {"id": f"V{number}"}}
+        if method == "files.getUploadURLExternal":
+            return {"ok": True, "file_id": f"F{number}",
+                    "upload_url": f"{self.url}/upload/F{number}"}
+        if method == "files.completeUploadExternal":
+            files = json.loads(args["files"]) if isinstance(args["files"], str) else args["files"]
+            return {"ok": True, "files": [{"id": f["id"], "title": f["title"]} for f in files]}
+        return {"ok": False, "error": "unknown_method"}
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        self.calls.append(Call("response_url", {"name": request.match_info["name"],
+                                                **await request.json()}))
+        return web.Response(text="ok")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then collect the bot's acknowledgements of envelopes."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        self.socket = socket
+        async for message in socket:
+            if message.type == web.WSMsgType.TEXT:
+                self.socket_replies.append(json.loads(message.data))
+        return socket
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.calls.append(Call("upload", {"file_id": request.match_info["file_id"],
+                                          "content": await request.read()}))
+        return web.Response(text="OK", content_type="text/plain")

@@ -1,0 +1,513 @@
+"""Slack end to end: signed HTTP requests into the real aiohttp server and bolt AsyncApp,
+answered against a fake Slack Web API on loopback that records every call."""
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.app import App
+from bot.config import AppConfig
+from bot.render_slack import FormOrigin
+from bot.server import SLACK_ADAPTER, create_web_app
+from bot.slack_settings import SlackSettings
+from handlers import registry
+from handlers.core import Attachment, Choice, Context, Form, FormField, Post, Reply
+from handlers.runner import Runner
+from storage.db import make_engine
+from storage.models import AgendaItem
+from tests.conftest import Clock
+from tests.fake_slack import FakeSlack
+
+SECRET = "test-signing-secret"
+TOKEN = "xoxb-test-token"
+IOM = "U-PLACEHOLDER-IOM"
+CHANNEL = "C-TEST"
+
+
+class SlackWorld:
+    """The bot's web server with Slack on, a fake Slack, and a signed-request client."""
+
+    def __init__(self, app: App, fake: FakeSlack, ack_budget: float) -> None:
+        self.app = app
+        self.fake = fake
+        self.ack_budget = ack_budget
+        self.base = ""
+        self._triggers = 0
+
+    async def __aenter__(self) -> "SlackWorld":
+        await self.fake.start()
+        settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET,
+                                 api_url=self.fake.api_url)
+        self.web_app = create_web_app(self.app, settings, self.ack_budget)
+        self.runner = web.AppRunner(self.web_app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.base = f"http://127.0.0.1:{self.runner.addresses[0][1]}"
+        self.http = aiohttp.ClientSession()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.http.close()
+        await self.runner.cleanup()
+        await self.fake.stop()
+
+    async def settle(self) -> None:
+        """Wait for the follow-ups sent after the ack (response_url, modals, uploads)."""
+        await self.web_app[SLACK_ADAPTER].idle()
+
+    async def post(
+        self, body: str, *, secret: str = SECRET, age: float = 0,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
+        timestamp = str(int(time.time() - age))
+        signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+        async with self.http.post(f"{self.base}/slack/events", data=body.encode(), headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature,
+            **(headers or {}),
+        }) as response:
+            text = await response.text()
+            return response.status, json.loads(text) if text.startswith("{") else text
+
+    def command_body(self, text: str, user: str = IOM, trigger: str | None = None) -> str:
+        self._triggers += 1
+        return urlencode({
+            "token": "legacy", "team_id": "T1", "channel_id": CHANNEL, "user_id": user,
+            "user_name": "someone", "command": "/network", "text": text,
+            "response_url": self.fake.response_url("command"),
+            "trigger_id": trigger or f"trigger-{self._triggers}",
+        })
+
+    async def command(self, text: str, user: str = IOM, **kwargs: Any) -> tuple[int, Any]:
+        return await self.post(self.command_body(text, user), **kwargs)
+
+    async def click(self, value: str, user: str = IOM, message_ts: str = "1700000000.000001",
+                    action_id: str = "network_choice_1", later: float = 0) -> tuple[int, Any]:
+        payload = {
+            "type": "block_actions", "team": {"id": "T1"}, "trigger_id": "click-trigger",
+            "user": {"id": user, "username": "someone"}, "channel": {"id": CHANNEL},
+            "container": {"type": "message", "message_ts": message_ts, "channel_id": CHANNEL},
+            "response_url": self.fake.response_url("click"),
+            "actions": [{"type": "button", "action_id": action_id, "block_id": "b",
+                         "value": value, "action_ts": f"{time.time() + later:.6f}"}],
+        }
+        return await self.post(urlencode({"payload": json.dumps(payload)}))
+
+    async def submit(self, view: dict[str, Any], values: dict[str, str],
+                     user: str = IOM) -> tuple[int, Any]:
+        state = {name: {name: {"type": "plain_text_input", "value": value}}
+                 for name, value in values.items()}
+        payload = {
+            "type": "view_submission", "team": {"id": "T1"}, "trigger_id": "view-trigger",
+            "user": {"id": user, "username": "someone"},
+            "view": {**view, "id": "V-FORM", "state": {"values": state}},
+        }
+        return await self.post(urlencode({"payload": json.dumps(payload)}))
+
+
+Scenario = Callable[[SlackWorld], Awaitable[None]]
+
+
+@pytest.fixture
+def play(engine: Engine, config: AppConfig) -> Callable[..., None]:
+    def run(scenario: Scenario, ack_budget: float = 2.0, emails: dict[str, str] | None = None
+            ) -> None:
+        app = App(config=config, engine=engine, runner=Runner(engine, config, Clock()))
+
+        async def main() -> None:
+            async with SlackWorld(app, FakeSlack(emails), ack_budget) as world:
+                await scenario(world)
+
+        asyncio.run(main())
+
+    return run
+
+
+def _items(engine: Engine) -> list[str]:
+    with Session(engine) as session:
+        return list(session.exec(select(AgendaItem.text).order_by(AgendaItem.id)).all())
+
+
+def _texts(blocks: list[dict[str, Any]]) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+@pytest.fixture
+def test_verbs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Verbs with buttons, forms, files, long and slow replies (the real ones come later)."""
+
+    def confirm(ctx: Context, args: str) -> Reply:
+        if args == "ask":
+            return Reply(text="Why?", form=Form("Reason", "confirm {answer}",
+                                                [FormField("answer", "Reason", multiline=True)]))
+        if args == "item":
+            return Reply(form=Form("Agenda item", "agenda add {item}",
+                                   [FormField("item", "Item")]))
+        if args in ("file", "my file"):
+            return Reply(text="Here it is.", private=args == "my file",
+                         files=[Attachment("invite.ics", b"BEGIN:VCALENDAR", "text/calendar")])
+        if args == "long":
+            return Reply(title="Minutes", text="\n".join(f"{n}. " + "x" * 90 for n in
+                                                         range(1, 700)))
+        if args == "announce":
+            return Reply(text="Announced.", posts=[Post(Reply(text="Meeting #1 moved"))])
+        if args == "slow":
+            time.sleep(0.3)
+            return Reply(text="slow but sure", private=False)
+        if args:
+            return Reply(text=f"confirmed: {args}")
+        return Reply(text="Sure?", choices=[Choice("Yes", "confirm yes", "primary"),
+                                            Choice("No", "confirm no")])
+
+    spec = registry.CommandSpec("confirm", "test", "confirm", "confirm", confirm)
+    monkeypatch.setitem(registry.REGISTRY, "confirm", spec)
+
+
+def test_whoami_answers_in_the_ack_privately(play: Callable[..., None]) -> None:
+    async def scenario(slack: SlackWorld) -> None:
+        status, body = await slack.command("whoami")
+        assert status == 200
+        assert body["response_type"] == "ephemeral"
+        assert body["blocks"][0] == {"type": "header", "text": {
+            "type": "plain_text", "text": "whoami", "emoji": True}}
+        assert body["blocks"][1]["text"]["text"] == "You are IOM Focal Point."
+        fields = [f["text"] for f in body["blocks"][2]["fields"]]
+        assert "*Agency*\nIOM — International Organization for Migration" in fields
+        assert "*Roles*\nSecretariat, member" in fields
+        await slack.settle()
+        assert slack.fake.of("response_url") == []
+        assert [call.token for call in slack.fake.calls] == [TOKEN]  # auth.test, once
+
+    play(scenario)
+
+
+def test_agenda_add_is_public_and_escaped(play: Callable[..., None], engine: Engine) -> None:
+    async def scenario(slack: SlackWorld) -> None:
+        status, body = await slack.command("agenda add <!channel> review & <https://x.io|go>")
+        assert status == 200
+        assert body["response_type"] == "in_channel"
+        shown = _texts(body["blocks"]) + body["text"]
+        assert "&lt;!channel&gt; review &amp; &lt;https://x.io|go&gt;" in shown
+        assert "<!channel>" not in shown and "<https" not in shown
+        status, body = await slack.command("help")
+        assert body["response_type"] == "ephemeral"
+        assert "*agenda add &lt;text&gt; [#1 ... #23] [for #N]* — Propose an item" in \
+            _texts(body["blocks"])
+
+    play(scenario)
+    assert _items(engine) == ["<!channel> review & <https://x.io|go>"]
+
+
+def test_bad_input_is_refused_and_changes_nothing(
+    play: Callable[..., None], engine: Engine
+) -> None:
+    async def scenario(slack: SlackWorld) -> None:
+        _, body = await slack.command("agenda add    ")
+        assert body["response_type"] == "ephemeral"
+        assert "The agenda item is empty." in _texts(body["blocks"])
+        _, body = await slack.command("agendum")
+        assert "I don't know 'agendum'. Did you mean agenda?" in _texts(body["blocks"])
+
+    play(scenario)
+    assert _items(engine) == []
+
+
+def test_people_off_the_roster_are_refused_politely_and_looked_up_once(
+    play: Callable[..., None], engine: Engine
+) -> None:
+    async def scenario(slack: SlackWorld) -> None:
+        _, body = await slack.command("agenda add Sneaky", user="U-STRANGER")
+        assert "You are not on the roster of UN Network on Migration in Lao PDR" in \
+            _texts(body["blocks"])
+        _, body = await slack.command("agenda", user="U-STRANGER")
+        assert "not on the roster" in _texts(body["blocks"])
+        assert slack.fake.of("users.info") == [{"user": "U-STRANGER"}]
+        _, body = await slack.command("whoami")
+        assert slack.fake.of("users.info") == [{"user": "U-STRANGER"}]  # roster ids need none
+
+    play(scenario)
+    assert _items(engine) == []
+
+
+def test_a_database_outage_is_answered_politely(config: AppConfig, tmp_path: Any) -> None:
+    broken = make_engine(f"sqlite:///{tmp_path}/missing/dir/network.db")
+    app = App(config=config, engine=broken, runner=Runner(broken, config, Clock()))
+
+    async def main() -> None:
+        async with SlackWorld(app, FakeSlack(), 2.0) as slack:
+            status, body = await slack.command("agenda add Anything", user="U-UNKNOWN")
+            assert status == 200
+            assert "The database is not answering right now" in _texts(body["blocks"])
+
+    asyncio.run(main())
+
+
+def test_people_are_matched_by_their_slack_email(play: Callable[..., None]) -> None:
+    async def scenario(slack: SlackWorld) -> None:
+        _, body = await slack.command("whoami", user="U-REAL-ILO")
+        assert body["blocks"][1]["text"]["text"] == "You are ILO Focal Point."
+
+    play(scenario, emails={"U-REAL-ILO": "ILO.Focal@placeholder.invalid"})
+
+
+def test_bad_and_stale_signatures_are_refused_without_logging_bodies(
+    play: Callable[..., None], engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario(slack: SlackWorld) -> None:
+        body = slack.command_body("agenda add Forged item")
+        assert (await slack.post(body, secret="wrong-secret"))[0] == 401
+        assert (await slack.post(body, age=6 * 60))[0] == 401
+        assert (await slack.post(body, headers={"X-Slack-Request-Timestamp": "soon"}))[0] == 401
+        assert (await slack.post(slack.command_body("agenda add Genuine item"), age=4 * 60)
+                )[0] == 200
+
+    with caplog.at_level(logging.DEBUG):
+        play(scenario)
+    assert _items(engine) == ["Genuine item"]  # only the fresh, correctly signed one
+    refusals = [r.getMessage() for r in caplog.records if "Refused a Slack request" in
+                r.getMessage()]
+    assert len(refusals) == 3
+    assert "Forged" not in caplog.text and SECRET not in caplog.text and TOKEN not in caplog.text
+
+
+def test_a_redelivered_command_applies_once(play: Callable[..., None], engine: Engine) -> None:
+    async def scenario(slack: SlackWorld) -> None:
+        body = slack.command_body("agenda add Only once", trigger="same-trigger")
+        _, first = await slack.post(body)
+        _, again = await slack.post(body, headers={"X-Slack-Retry-Num": "1",
+                                                   "X-Slack-Retry-Reason": "http_timeout"})
+        assert first == again
+        assert "Added agenda item #1" in _texts(first["blocks"])
+
+    play(scenario)
+    assert _items(engine) == ["Only once"]
+
+
+def test_buttons_run_their_command_and_a_double_click_applies_once(
+    play: Callable[..., None], engine: Engine, test_verbs: None
+) -> None:
+    async def scenario(slack: SlackWorld) -> None:
+        _, body = await slack.command("confirm")
+        actions = body["blocks"][-1]
+        assert actions["type"] == "actions"
+        assert [(b["action_id"], b["value"], b.get("style")) for b in actions["elements"]] == \
+            [("network_choice_1", "confirm yes", "primary"), ("network_choice_2", "confirm no",
+                                                              None)]
+        status, _ = await slack.click("confirm yes")
+        assert status == 200
+        await slack.settle()
+        [answer] = slack.fake.of("response_url")
+        assert answer["text"] == "confirmed: yes"
+        assert answer["response_type"] == "ephemeral" and answer["replace_original"] is False
+        for _ in range(2):
+            await slack.click("agenda add Clicked twice", message_ts="1700000000.000009")
+        await slack.settle()
+        await slack.click("agenda add Clicked twice", message_ts="1700000000.000010")
+        await slack.settle()
+        assert _items(engine) == ["Clicked twice"] * 2  # once per message, not per click
+        await slack.click("agenda add Clicked twice", message_ts="1700000000.000010", later=60)
+        await slack.settle()
+        assert _items(engine) == ["Clicked twice"] * 3  # the same button pressed again later
+
+    play(scenario)
+
+
+def test_a_form_opens_a_modal_and_its_submission_runs_the_command(
+    play: Callable[..., None], test_verbs: None
+) -> None:
+    async def scenario(slack: SlackWorld) -> None:
+        status, body = await slack.command("confirm ask")
+        assert status == 200 and body == ""
+        await slack.settle()
+        [opened] = slack.fake.of("views.open")
+        assert opened["trigger_id"].startswith("trigger-")
+        view = opened["view"]
+        assert view["callback_id"] == "network_form" and view["title"]["text"] == "Reason"
+        assert view["blocks"][0]["text"]["text"] == "Why?"
+        assert view["blocks"][1]["block_id"] == "answer"
+        assert view["blocks"][1]["element"]["multiline"] is True
+        origin = FormOrigin.load(view["private_metadata"])
+        assert (origin.submit, origin.channel) == ("confirm {answer}", CHANNEL)
+        status, body = await slack.submit(view, {"answer": "the <!here> & more"})
+        assert status == 200 and body == ""
+        await slack.settle()
+        [answer] = slack.fake.of("response_url")
+        assert answer["text"] == "confirmed: the &lt;!here&gt; &amp; more"
+
+    play(scenario)
+
+
+def test_a_refused_submission_shows_the_error_on_the_field(
+    play: Callable[..., None], engine: Engine, test_verbs: None
+) -> None:
+    async def scenario(slack: SlackWorld) -> None:
+        await slack.command("confirm item")
+        await slack.settle()
+        [opened] = slack.fake.of("views.open")
+        status, body = await slack.submit(opened["view"], {"item": "   "})
+        assert status == 200
+        assert body["response_action"] == "errors"
+        assert body["errors"]["item"].startswith("The agenda item is empty.\nExample: agenda add")
+        _, body = await slack.submit(opened["view"], {"item": "Fixed after the error"})
+        assert body == ""
+        await slack.settle()
+        assert "Added agenda item #1" in slack.fake.of("response_url")[0]["text"]
+
+    play(scenario)
+    assert _items(engine) == ["Fixed after the error"]
+
+
+def test_long_replies_are_split_into_sections_and_messages(
+    play: Callable[..., None], test_verbs: None
+) -> None:
+    async def scenario(slack: SlackWorld) -> None:
+        _, first = await slack.command("confirm long")
+        await slack.settle()
+        rest = slack.fake.of("response_url")
+        messages = [first["blocks"]] + [answer["blocks"] for answer in rest]
+        assert len(messages) > 1
+        sections = [b["text"]["text"] for blocks in messages for b in blocks
+                    if b["type"] == "section"]
+        assert all(len(text) <= 3000 for text in sections)
+        assert "\n".join(sections) == "\n".join(f"{n}. " + "x" * 90 for n in range(1, 700))
+        assert all(len(blocks) <= 50 for blocks in messages)
+        assert messages[-1][-1]["elements"][0]["text"] == f"Part {len(messages)} of " \
+            f"{len(messages)}"
+
+    play(scenario)
+
+
+def test_a_slow_core_is_acked_first_and_answers_through_the_response_url(
+    play: Callable[..., None], test_verbs: None
+) -> None:
+    async def scenario(slack: SlackWorld) -> None:
+        started = time.monotonic()
+        _, body = await slack.command("confirm slow")
+        assert time.monotonic() - started < 0.25
+        assert body["text"] == "Working on it…" and body["response_type"] == "ephemeral"
+        await slack.settle()
+        [answer] = slack.fake.of("response_url")
+        assert answer["text"] == "slow but sure" and answer["response_type"] == "in_channel"
+
+    play(scenario, ack_budget=0.05)
+
+
+def test_files_are_uploaded_with_the_v2_api(
+    play: Callable[..., None], test_verbs: None
+) -> None:
+    async def scenario(slack: SlackWorld) -> None:
+        _, body = await slack.command("confirm file")
+        assert "Attached: invite.ics" in _texts(body["blocks"])
+        await slack.settle()
+        assert [m for m in slack.fake.methods() if m != "auth.test"] == \
+            ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
+        assert slack.fake.of("upload")[0]["content"] == b"BEGIN:VCALENDAR"
+        assert slack.fake.of("files.completeUploadExternal")[0]["channel_id"] == CHANNEL
+        await slack.command("confirm my file")  # a private reply's files go to a DM
+        await slack.settle()
+        assert slack.fake.of("conversations.open") == [{"users": IOM}]
+        assert slack.fake.of("files.completeUploadExternal")[1]["channel_id"] == f"D{IOM}"
+
+    play(scenario)
+
+
+def test_posts_go_to_the_network_channel(play: Callable[..., None], test_verbs: None) -> None:
+    async def scenario(slack: SlackWorld) -> None:
+        _, body = await slack.command("confirm announce")
+        assert body["text"] == "Announced."
+        await slack.settle()
+        [posted] = slack.fake.of("chat.postMessage")
+        assert posted["channel"] == "C-PLACEHOLDER-NETWORK"
+        assert posted["text"] == "Meeting #1 moved"
+
+    play(scenario)
+
+
+def _get(web_app: web.Application, path: str) -> tuple[int, Any]:
+    async def main() -> tuple[int, Any]:
+        runner = web.AppRunner(web_app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        try:
+            async with aiohttp.ClientSession() as http, \
+                    http.get(f"http://127.0.0.1:{runner.addresses[0][1]}{path}") as response:
+                return response.status, await response.json()
+        finally:
+            await runner.cleanup()
+
+    return asyncio.run(main())
+
+
+def test_healthz_reports_the_database_and_platforms(
+    engine: Engine, config: AppConfig, tmp_path: Any
+) -> None:
+    app = App(config=config, engine=engine, runner=Runner(engine, config, Clock()))
+    settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET)
+    assert _get(create_web_app(app, settings), "/healthz") == (200, {
+        "status": "ok", "database": "reachable", "platforms": {"slack": "http"}})
+    broken = make_engine(f"sqlite:///{tmp_path}/missing/dir/network.db")
+    down = App(config=config, engine=broken, runner=Runner(broken, config, Clock()))
+    assert _get(create_web_app(down, None), "/healthz") == (503, {
+        "status": "degraded", "database": "unreachable", "platforms": {"slack": "off"}})
+
+
+async def _until(condition: Callable[[], object]) -> None:
+    for _ in range(300):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("timed out waiting")
+
+
+def test_socket_mode_takes_commands_over_the_websocket(
+    engine: Engine, config: AppConfig
+) -> None:
+    app = App(config=config, engine=engine, runner=Runner(engine, config, Clock()))
+
+    async def main() -> None:
+        fake = await FakeSlack().start()
+        settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET, app_token="xapp-test",
+                                 api_url=fake.api_url)
+        runner = web.AppRunner(create_web_app(app, settings))
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        try:
+            await _until(lambda: fake.socket is not None)
+            assert [c.token for c in fake.calls if c.method == "apps.connections.open"] == \
+                ["xapp-test"]
+            command = {"command": "/network", "text": "whoami", "user_id": IOM,
+                       "channel_id": CHANNEL, "trigger_id": "socket-trigger", "team_id": "T1",
+                       "response_url": fake.response_url("command")}
+            assert fake.socket is not None
+            await fake.socket.send_json({"envelope_id": "e1", "type": "slash_commands",
+                                         "accepts_response_payload": True, "payload": command})
+            await _until(lambda: fake.socket_replies)
+            [reply] = fake.socket_replies
+            assert reply["envelope_id"] == "e1"
+            assert reply["payload"]["response_type"] == "ephemeral"
+            assert reply["payload"]["blocks"][1]["text"]["text"] == "You are IOM Focal Point."
+            async with aiohttp.ClientSession() as http:
+                async with http.post(f"{base}/slack/events", data=b"x") as response:
+                    assert response.status == 404  # no HTTP endpoint in Socket Mode
+                async with http.get(f"{base}/healthz") as response:
+                    assert (await response.json())["platforms"] == {"slack": "socket mode"}
+        finally:
+            await runner.cleanup()
+            await fake.stop()
+
+    asyncio.run(main())

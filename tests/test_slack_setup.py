@@ -1,0 +1,118 @@
+"""Setting Slack up: the app manifest, what ``serve`` says at start, and ``serve`` itself."""
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.cli import main
+from bot.server import describe
+from bot.slack_settings import SlackSettings
+from tests.conftest import REPO
+
+SCOPES = ["commands", "chat:write", "chat:write.public", "files:write", "users:read",
+          "users:read.email"]
+
+
+def _manifest(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
+    assert main(["--config", str(REPO / "app.yaml"), "manifest", "slack", *args]) == 0
+    return yaml.safe_load(capsys.readouterr().out)
+
+
+def test_the_manifest_points_slack_at_the_events_url(capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = _manifest(capsys, "--url", "https://bot.example.org/")
+    assert manifest["display_information"]["name"] == "UN Network on Migration in Lao PDR"
+    [command] = manifest["features"]["slash_commands"]
+    assert command["command"] == "/network"
+    assert command["url"] == "https://bot.example.org/slack/events"
+    assert command["usage_hint"].startswith("help [verb] | ")
+    assert " | agenda | " in command["usage_hint"] and " | whoami" in command["usage_hint"]
+    assert manifest["oauth_config"]["scopes"]["bot"] == SCOPES
+    assert manifest["settings"]["interactivity"] == {
+        "is_enabled": True, "request_url": "https://bot.example.org/slack/events"}
+    assert manifest["settings"]["socket_mode_enabled"] is False
+
+
+def test_the_socket_mode_manifest_needs_no_url(capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = _manifest(capsys, "--socket-mode")
+    assert "url" not in manifest["features"]["slash_commands"][0]
+    assert manifest["settings"]["interactivity"] == {"is_enabled": True}
+    assert manifest["settings"]["socket_mode_enabled"] is True
+
+
+@pytest.mark.parametrize("args", [[], ["--url", "http://bot.example.org"]])
+def test_the_manifest_asks_for_an_https_url(
+    capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["manifest", "slack", *args])
+    assert exited.value.code == 2
+    assert "manifest slack needs --url https://your-host" in capsys.readouterr().err
+
+
+def test_startup_says_what_is_on_and_what_is_missing() -> None:
+    assert describe(None, {"SLACK_BOT_TOKEN": "xoxb-secret"}) == [
+        "Slack: off (missing SLACK_SIGNING_SECRET; see README, Connect Slack)",
+        "No chat platform is on: only GET /healthz will answer.",
+    ]
+    env = {"SLACK_BOT_TOKEN": "xoxb-secret", "SLACK_SIGNING_SECRET": "shh",
+           "SLACK_APP_TOKEN": "xapp-secret", "SLACK_API_URL": "http://proxy:8080/api"}
+    settings = SlackSettings.from_env(env)
+    assert settings is not None and settings.api_url == "http://proxy:8080/api/"
+    lines = describe(settings, env)
+    assert lines[0].startswith("Slack: on, Socket Mode")
+    shown = "\n".join(lines) + repr(settings)
+    assert not any(secret in shown for secret in ("xoxb-secret", "shh", "xapp-secret"))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_serve_starts_the_web_server_and_stops_on_interrupt(tmp_path: Path) -> None:
+    port = _free_port()
+    secrets = {"SLACK_BOT_TOKEN": "xoxb-not-printed", "SLACK_SIGNING_SECRET": "not-printed"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)], cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={"NETWORK_BOT_CONFIG": str(REPO / "app.yaml"), "PYTHONPATH": str(REPO),
+             "PATH": "", **secrets},
+    )
+    try:
+        assert server.stdout is not None
+        first = server.stdout.readline()
+        assert first == "Slack: on, requests at POST /slack/events (set SLACK_APP_TOKEN for " \
+                        "Socket Mode instead)\n"
+        assert server.stdout.readline().startswith(f"Listening on http://127.0.0.1:{port}")
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz") as response:
+                    health = json.load(response)
+                break
+            except OSError:
+                time.sleep(0.05)
+        assert health == {"status": "ok", "database": "reachable",
+                          "platforms": {"slack": "http"}}
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, err = server.communicate(timeout=30)
+    assert server.returncode == 0, err
+    assert not any(secret in out + err for secret in secrets.values())
+    assert (tmp_path / "network.db").exists()
+
+
+def test_the_shell_and_the_server_module_do_not_load_slack() -> None:
+    probe = ("import sys, bot.cli, bot.shell, bot.server, bot.slack_manifest; "
+             "print(sorted(m for m in sys.modules if m.startswith(('slack_bolt', 'slack_sdk'))))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            cwd=REPO, timeout=60, check=True)
+    assert result.stdout == "[]\n"
