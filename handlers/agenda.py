@@ -35,6 +35,7 @@ from storage.models import (
     Meeting,
     MeetingStatus,
     Outbox,
+    WorkingGroup,
 )
 from templates import render
 
@@ -51,10 +52,14 @@ _TAG = re.compile(r"(?:^|\s+)#(\d+)$")
     detail="Objective tags (#1 to #23) come at the end of the text; 'for #N' names a "
            "meeting. Without it the item goes to the next meeting whose agenda deadline has "
            "not passed, or to the backlog until one is scheduled. After a meeting's deadline "
-           "only its organisers (the Chair, the Secretariat) may add to it.",
+           "only its organisers (the Chair, the Secretariat) may add to it. Partners add items "
+           "to their working groups' meetings, naming them with 'for #N'.",
+    partners=True,
 )
 def agenda_add(ctx: Context, args: str) -> Reply:
     text, tags, meeting_ref = _read_item(ctx, args)
+    if ctx.actor.is_partner:
+        _partner_meeting(ctx, meeting_ref)
     meeting = _target(ctx, meeting_ref) if meeting_ref is not None else next_open(ctx, None)
     agency_id = ctx.session.exec(select(Agency.id).where(Agency.code == ctx.actor.agency)).first()
     item = AgendaItem(text=text, agency_id=agency_id, proposer_id=ctx.actor.person_id,
@@ -90,8 +95,12 @@ def agenda(ctx: Context, args: str) -> Reply:
     usage="agenda list [#N]",
     example="agenda list #1",
     detail="Without #N: the next meeting's agenda and the items waiting in the backlog.",
+    partners=True,
 )
 def agenda_list(ctx: Context, args: str) -> Reply:
+    if ctx.actor.is_partner:
+        _partner_meeting(ctx, parse_ref(args, "meeting", "agenda list #1") if args.strip()
+                         else None)
     if args.strip():
         meeting = get_meeting(ctx, parse_ref(args, "meeting", "agenda list #1"),
                               "agenda list #1")
@@ -256,6 +265,24 @@ def _read_item(ctx: Context, args: str) -> tuple[str, list[int], int | None]:
                         f"{valid[0]} to {valid[-1]}. Type objectives to see them.", ADD_EXAMPLE)
     text = check_text(body, what="agenda item", example=ADD_EXAMPLE)
     return text, list(dict.fromkeys(tags)), meeting_ref
+
+
+def _partner_meeting(ctx: Context, meeting_id: int | None) -> None:
+    """Partners work on their own working groups' meetings, named with #N."""
+    groups = sorted(ctx.actor.partner_wgs)
+    theirs = select(Meeting.id).join(WorkingGroup, col(WorkingGroup.id) == Meeting.wg_id).where(
+        col(WorkingGroup.slug).in_(groups))
+    if meeting_id is not None and ctx.session.exec(theirs.where(Meeting.id == meeting_id)).first():
+        return
+    upcoming = ctx.session.exec(theirs.where(
+        Meeting.starts_at > ctx.now, Meeting.status == MeetingStatus.SCHEDULED
+    ).order_by(Meeting.starts_at)).all()
+    listed = ", ".join(f"#{m}" for m in upcoming) or "none scheduled yet"
+    raise UserError(f"As a partner ({ctx.actor.partner}) you work on the meetings of your "
+                    f"working groups ({', '.join(groups) or 'none yet'}); name one with #N. "
+                    f"Upcoming: {listed}.",
+                    f"agenda add Outreach to returnee communities for #{upcoming[0]}"
+                    if upcoming else "meeting list")
 
 
 def _target(ctx: Context, meeting_id: int) -> Meeting:

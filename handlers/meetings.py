@@ -94,6 +94,7 @@ def meeting_schedule(ctx: Context, args: str) -> Reply:
     summary="List the upcoming meetings with their agenda item counts",
     usage="meeting list",
     example="meeting list",
+    partners=True,
 )
 def meeting_list(ctx: Context, args: str) -> Reply:
     counts = func.count(col(AgendaItem.id))

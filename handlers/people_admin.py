@@ -8,6 +8,7 @@ identity comes from the platform (a Slack or Teams mention); in the shell a pers
 from sqlmodel import select
 
 from handlers.core import Context, Reply, Role, UserError
+from handlers.grammar import take_quoted
 from handlers.mentions import PersonRef, find_named, take_person
 from handlers.people import SHELL
 from handlers.registry import command
@@ -35,7 +36,7 @@ PARTNER_PREFIX = "partner:"
 )
 def people_add(ctx: Context, args: str) -> Reply:
     ref, rest = take_person(args, ADD_EXAMPLE)
-    target, _, name = rest.partition(" ")
+    target, name = _take_target(rest)
     if not target:
         raise UserError("Say which agency (or partner:<organisation>) they belong to.",
                         ADD_EXAMPLE)
@@ -46,7 +47,7 @@ def people_add(ctx: Context, args: str) -> Reply:
         raise UserError(f"{existing.name} is already on the roster; use people move to change "
                         "their agency.", f'people move @"{existing.name}" UNICEF')
     if target.lower().startswith(PARTNER_PREFIX):
-        organisation = _partner(ctx, target[len(PARTNER_PREFIX):].strip().strip('"“”'))
+        organisation = _partner(ctx, target[len(PARTNER_PREFIX):])
         person = Person(name=name, partner_org=organisation, created_at=ctx.now)
         belongs = f"partner {organisation}"
     else:
@@ -99,6 +100,16 @@ def people_move(ctx: Context, args: str) -> Reply:
     person.agency_id, person.partner_org = agency.id, None
     record_change(ctx, "person.moved", person.name, f"{current or 'partner'} → {agency.code}")
     return Reply(text=f"{person.name} is now a focal point of {agency.code}.")
+
+
+def _take_target(rest: str) -> tuple[str, str]:
+    """``ILO [name]`` or ``partner:"Lao Women's Union" [name]`` -> (target, name)."""
+    if rest.lower().startswith(PARTNER_PREFIX):
+        organisation, name = take_quoted(rest[len(PARTNER_PREFIX):])
+        if organisation:
+            return PARTNER_PREFIX + organisation, name
+    target, _, name = rest.partition(" ")
+    return target, name
 
 
 def _may_manage(ctx: Context, code: str | None, what: str) -> None:
