@@ -511,3 +511,27 @@ def test_socket_mode_takes_commands_over_the_websocket(
             await fake.stop()
 
     asyncio.run(main())
+
+
+def test_serve_delivers_the_poll_and_updates_its_tally_in_place(
+    play: Callable[..., None],
+) -> None:
+    """The outbox runs inside serve: the poll is posted, a vote updates the same message."""
+
+    async def scenario(slack: SlackWorld) -> None:
+        status, _ = await slack.command('poll propose "Joint statement on safe migration"',
+                                        user="U-PLACEHOLDER-RCO")
+        assert status == 200
+        await _until(lambda: any("Joint statement" in json.dumps(call)
+                                 for call in slack.fake.of("chat.postMessage")))
+        [posted] = [c for c in slack.fake.of("chat.postMessage")
+                    if "Joint statement" in json.dumps(c)]
+        assert posted["channel"] == "C-PLACEHOLDER-NETWORK"
+        assert "vote #1 agree" in json.dumps(posted["blocks"])
+        await slack.click("vote #1 agree", user="U-PLACEHOLDER-ILO")
+        await _until(lambda: slack.fake.of("chat.update"))
+        [update] = slack.fake.of("chat.update")
+        assert update["channel"] == "C-PLACEHOLDER-NETWORK"
+        assert "ILO" in json.dumps(update["blocks"])
+
+    play(scenario)
