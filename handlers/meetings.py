@@ -38,6 +38,8 @@ from storage.models import (
     Meeting,
     MeetingKind,
     MeetingStatus,
+    Person,
+    WGPartner,
     WorkingGroup,
 )
 from storage.outbox import NETWORK, cancel_pending, people_audience
@@ -215,17 +217,28 @@ def meeting_ics_command(ctx: Context, args: str) -> Reply:
                  files=[meeting_ics(ctx, meeting)])
 
 
+def _partner_audience(scope: Scope, meeting: Meeting) -> list[str]:
+    """A working group's partners are not in the network's channels: remind them directly."""
+    if meeting.wg_id is None:
+        return []
+    partners = [p for p in scope.session.exec(
+        select(Person.id).join(WGPartner, col(WGPartner.organisation) == Person.partner_org)
+        .where(WGPartner.wg_id == meeting.wg_id, Person.active)).all() if p is not None]
+    return [people_audience(partners)] if partners else []
+
+
 def plan_rows(scope: Scope, meeting: Meeting) -> None:
     """(Re)write the meeting's reminders, agenda deadline job and minutes-overdue nudge."""
     cancel_pending(scope.session, meeting_id=meeting.id, kinds=SCHEDULED_KINDS)
     values = _values(scope, meeting)
+    audiences = [NETWORK, *_partner_audience(scope, meeting)]
     for lead in scope.config.meetings.reminders:
         due = meeting.starts_at - lead
-        if due > scope.now:
+        for audience in audiences if due > scope.now else ():
             queue(scope, "meeting.reminder",
                   Reply(text=render("meeting_reminder.j2", lead=_lead(lead), **values),
                         private=False),
-                  due_at=due, meeting_id=meeting.id)
+                  due_at=due, audience=audience, meeting_id=meeting.id)
     deadline = agenda_deadline(scope, meeting)
     if deadline > scope.now:
         queue(scope, "agenda.deadline",

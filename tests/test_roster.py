@@ -190,3 +190,16 @@ def test_partners_add_agenda_items_to_their_working_groups_meetings_only(
         assert not refused.ok
         assert "meetings of your working groups (protection)" in refused.text
         assert "Upcoming: #1." in refused.text
+
+
+def test_partners_are_reminded_of_their_working_groups_meetings(bot: BotHarness) -> None:
+    bot.say('partners add "Lao Women\'s Union" to wg:protection')
+    bot.say('people add @"Khampheng" partner:"Lao Women\'s Union"')
+    bot.say('meeting schedule wg:protection 20/03/2031 10:00 "Protection WG"')
+    bot.say('meeting schedule regular 24/03/2031 10:00 "Mid-year review"')
+    with bot.session() as session:
+        khampheng = session.exec(select(Person.id).where(Person.name == "Khampheng")).one()
+        reminders = session.exec(select(Outbox).where(Outbox.kind == "meeting.reminder")).all()
+    direct = [r for r in reminders if r.audience == f"people:{khampheng}"]
+    assert len(direct) == 3 and {r.meeting_id for r in direct} == {1}
+    assert len([r for r in reminders if r.audience == "network"]) == 6
