@@ -6,8 +6,8 @@ when it is configured, so the shell never pays for slack_bolt.
 Background services are things that run beside the web server for as long as it runs (Slack's
 Socket Mode connection; the outbox dispatcher). Each has ``name``, ``async start()`` and
 ``async stop()``; the web app starts them in order on startup and stops them in reverse order
-on cleanup. Add new ones in ``background_services``: it receives the App and the notifiers of
-every enabled platform (e.g. the dispatcher: ``OutboxService(app, notifiers)``).
+on cleanup. Add new ones in ``background_services``: it receives the App, the notifiers of
+every enabled platform and the outbox settings (e.g. the dispatcher's ``OutboxService``).
 
 Outbox delivery reads two optional settings from the environment (seconds):
 ``NETWORK_BOT_OUTBOX_LEASE`` (default 300: how long a replica that died mid-send holds its rows
