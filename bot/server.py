@@ -65,7 +65,8 @@ def env_seconds(env: Mapping[str, str], name: str, default: float) -> float:
     except ValueError:
         seconds = 0.0
     if not seconds > 0:
-        raise ConfigError(f"{name}={value!r} is not a number of seconds; write it like {name}=300")
+        raise ConfigError(f"{name}={value!r} is not a number of seconds above zero; "
+                          f"write it like {name}={default:g}")
     return seconds
 
 

@@ -93,8 +93,9 @@ def test_serve_refuses_a_lease_that_is_not_seconds(
     monkeypatch.setenv("NETWORK_BOT_OUTBOX_LEASE", "5 minutes")
     database = f"sqlite:///{tmp_path / 'network.db'}"
     assert main(["--config", str(REPO / "app.yaml"), "--database-url", database, "serve"]) == 2
-    assert capsys.readouterr().err == ("NETWORK_BOT_OUTBOX_LEASE='5 minutes' is not a number of "
-                                       "seconds; write it like NETWORK_BOT_OUTBOX_LEASE=300\n")
+    assert capsys.readouterr().err == (
+        "NETWORK_BOT_OUTBOX_LEASE='5 minutes' is not a number of seconds above zero; "
+        "write it like NETWORK_BOT_OUTBOX_LEASE=300\n")
 
 
 def test_serve_starts_the_web_server_and_stops_on_interrupt(tmp_path: Path) -> None:
