@@ -6,14 +6,21 @@ when it is configured, so the shell never pays for slack_bolt.
 Background services are things that run beside the web server for as long as it runs (Slack's
 Socket Mode connection; the outbox dispatcher). Each has ``name``, ``async start()`` and
 ``async stop()``; the web app starts them in order on startup and stops them in reverse order
-on cleanup. Add new ones in ``background_services``: it receives the App and the notifiers of
-every enabled platform (e.g. the dispatcher: ``OutboxService(app, notifiers)``).
+on cleanup. Add new ones in ``background_services``: it receives the App, the notifiers of
+every enabled platform and the outbox settings (e.g. the dispatcher's ``OutboxService``).
+
+Outbox delivery reads two optional settings from the environment (seconds):
+``NETWORK_BOT_OUTBOX_LEASE`` (default 300: how long a replica that died mid-send holds its rows
+before another retries them) and ``NETWORK_BOT_OUTBOX_SWEEP`` (default 30: how often it looks
+for rows other processes wrote).
 """
 
 import asyncio
 import logging
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
@@ -21,7 +28,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import App
+from bot.config import ConfigError
 from bot.slack_settings import ACK_BUDGET, SlackSettings, missing
+from scheduler.dispatch import Policy
 from scheduler.notifier import Notifier
 from scheduler.service import OutboxService
 
@@ -42,12 +51,48 @@ class Service(Protocol):
     async def stop(self) -> None: ...
 
 
-def background_services(app: App, notifiers: list[Notifier]) -> list[Service]:
+LEASE_ENV = "NETWORK_BOT_OUTBOX_LEASE"
+SWEEP_ENV = "NETWORK_BOT_OUTBOX_SWEEP"
+
+
+def env_seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive number of seconds from the environment, or ``default`` when unset."""
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise ConfigError(f"{name}={value!r} is not a number of seconds above zero; "
+                          f"write it like {name}={default:g}")
+    return seconds
+
+
+@dataclass(frozen=True)
+class OutboxSettings:
+    lease: timedelta = Policy.lease
+    sweep: timedelta = timedelta(seconds=30)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> "OutboxSettings":
+        default = cls()
+        return cls(
+            lease=timedelta(seconds=env_seconds(env, LEASE_ENV, default.lease.total_seconds())),
+            sweep=timedelta(seconds=env_seconds(env, SWEEP_ENV, default.sweep.total_seconds())),
+        )
+
+
+def background_services(
+    app: App, notifiers: list[Notifier], outbox: OutboxSettings
+) -> list[Service]:
     """The services started with the web server, besides the platforms' own connections."""
     if not notifiers:
         return []
-    return [OutboxDelivery(OutboxService(app.engine, app.config, notifiers,
-                                         clock=app.runner.clock), app)]
+    service = OutboxService(app.engine, app.config, notifiers, clock=app.runner.clock,
+                            sweep=outbox.sweep, policy=Policy(lease=outbox.lease))
+    return [OutboxDelivery(service, app)]
 
 
 class OutboxDelivery:
@@ -79,7 +124,8 @@ SLACK_ADAPTER: web.AppKey["SlackAdapter"] = web.AppKey("slack_adapter")
 
 
 def create_web_app(
-    app: App, slack: SlackSettings | None, ack_budget: float = ACK_BUDGET
+    app: App, slack: SlackSettings | None, ack_budget: float = ACK_BUDGET,
+    outbox: OutboxSettings | None = None,
 ) -> web.Application:
     """The aiohttp application ``serve`` runs (tests start it on a loopback port)."""
     web_app = web.Application()
@@ -91,7 +137,8 @@ def create_web_app(
         from bot.slack import SlackAdapter, SocketMode
         from bot.slack_notifier import make_client
 
-        adapter = SlackAdapter(app, make_client(slack), slack.signing_secret, ack_budget)
+        adapter = SlackAdapter(app, make_client(slack), slack.signing_secret, ack_budget,
+                               min_interval=slack.min_interval)
         notifiers.append(adapter.sender)
         web_app[SLACK_ADAPTER] = adapter
         if slack.app_token:
@@ -106,7 +153,7 @@ def create_web_app(
 
         web_app.on_cleanup.append(finish_follow_ups)
     web_app[PLATFORMS] = platforms
-    web_app[SERVICES] = services + background_services(app, notifiers)
+    web_app[SERVICES] = services + background_services(app, notifiers, outbox or OutboxSettings())
     web_app.router.add_get(HEALTH_PATH, health)
     web_app.on_startup.append(_start_services)
     web_app.on_cleanup.insert(0, _stop_services)
@@ -165,9 +212,10 @@ def describe(slack: SlackSettings | None, env: Mapping[str, str]) -> list[str]:
 
 def serve(app: App, host: str, port: int, env: Mapping[str, str] = os.environ) -> int:
     slack = SlackSettings.from_env(env)
+    outbox = OutboxSettings.from_env(env)
     for line in describe(slack, env):
         print(line, flush=True)
     print(f"Listening on http://{host}:{port} (health: {HEALTH_PATH}); Ctrl+C stops.", flush=True)
     logging.getLogger("bot").setLevel(logging.INFO)
-    web.run_app(create_web_app(app, slack), host=host, port=port, print=None)
+    web.run_app(create_web_app(app, slack, outbox=outbox), host=host, port=port, print=None)
     return 0

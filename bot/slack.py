@@ -41,7 +41,7 @@ from bot.render_slack import (
     submitted_values,
 )
 from bot.slack_notifier import PLATFORM, SlackNotifier
-from bot.slack_settings import ACK_BUDGET
+from bot.slack_settings import ACK_BUDGET, DEFAULT_MIN_INTERVAL
 from handlers.core import Reply, Speaker, Where
 from handlers.people import find_person
 from scheduler.notifier import DeliveryFailed, RetryLater
@@ -83,11 +83,11 @@ class Conversation:
 class SlackAdapter:
     def __init__(
         self, app: App, client: AsyncWebClient, signing_secret: str,
-        ack_budget: float = ACK_BUDGET,
+        ack_budget: float = ACK_BUDGET, min_interval: float = DEFAULT_MIN_INTERVAL,
     ) -> None:
         self.core = app
         self.client = client
-        self.sender = SlackNotifier(client, app.config)
+        self.sender = SlackNotifier(client, app.config, min_interval)
         self.ack_budget = ack_budget
         self.roster_has_emails = any(person.email for person in app.config.people)
         self._emails: dict[str, str | None] = {}

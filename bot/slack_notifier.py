@@ -15,7 +15,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.config import AppConfig
 from bot.render_slack import SlackMessage, render_messages
-from bot.slack_settings import SlackSettings
+from bot.slack_settings import DEFAULT_MIN_INTERVAL, SlackSettings
 from handlers.core import Attachment, Reply
 from scheduler.notifier import Delivery, DeliveryFailed, PostedRef, RetryLater
 
@@ -64,11 +64,12 @@ class SlackNotifier:
     """Posts outbox deliveries to the network's Slack channel and to people's DMs."""
 
     platform = PLATFORM
-    min_interval = 1.0  # seconds between messages to one channel (Slack allows ~1 a second)
 
-    def __init__(self, client: AsyncWebClient, config: AppConfig) -> None:
+    def __init__(self, client: AsyncWebClient, config: AppConfig,
+                 min_interval: float = DEFAULT_MIN_INTERVAL) -> None:
         self.client = client
         self.config = config
+        self.min_interval = min_interval  # seconds between messages to one channel
         # Targets a delivery already reached, so a retry after a later failure does not
         # post to them twice; forgotten once the delivery completes or fails for good.
         self._reached: dict[tuple[int, str], list[PostedRef]] = {}

@@ -3,11 +3,16 @@
 In the spirit of bolt-python's ``tests/mock_web_api_server`` and opsdroid's
 ``testing/external_api``: a real aiohttp server the real slack_sdk client talks to over HTTP,
 answering like Slack does. It also serves the ``response_url`` webhooks and the file upload
-URLs, and can be told to fail the next call of a method (``fail``).
+URLs, and can be told to fail the next call of a method (``fail``) or to leave every call
+made with one token unanswered (``stall``). ``InThread`` runs it on its own event loop in a
+thread, for tests that drive other OS processes (``network-bot serve``) from synchronous code.
 """
 
+import asyncio
 import itertools
 import json
+import threading
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +43,9 @@ class FakeSlack:
         self.socket: web.WebSocketResponse | None = None  # the bot's Socket Mode connection
         self.socket_replies: list[dict[str, Any]] = []
         self.url = ""
+        self.held = 0  # calls left unanswered by ``stall``
+        self._stalled: set[str] = set()
+        self._release = asyncio.Event()
 
     async def start(self) -> "FakeSlack":
         app = web.Application()
@@ -54,6 +62,7 @@ class FakeSlack:
         return self
 
     async def stop(self) -> None:
+        self._release.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -70,6 +79,11 @@ class FakeSlack:
         self._failures.setdefault(method, []).append(
             Failure(status, {"ok": False, "error": error}, headers or {}))
 
+    def stall(self, token: str) -> None:
+        """Leave every later call made with ``token`` unanswered (not recorded) until the
+        fake stops, so its caller is caught mid-send."""
+        self._stalled.add(token)
+
     def of(self, method: str) -> list[dict[str, Any]]:
         return [call.args for call in self.calls if call.method == method]
 
@@ -84,6 +98,10 @@ class FakeSlack:
         elif request.can_read_body:
             args.update(dict(await request.post()))
         token = request.headers.get("Authorization", "").removeprefix("Bearer ") or None
+        if token in self._stalled:
+            self.held += 1
+            await self._release.wait()
+            return web.json_response({"ok": False, "error": "service_unavailable"}, status=503)
         self.calls.append(Call(method, args, token))
         if self._failures.get(method):
             failure = self._failures[method].pop(0)
@@ -138,3 +156,26 @@ class FakeSlack:
         self.calls.append(Call("upload", {"file_id": request.match_info["file_id"],
                                           "content": await request.read()}))
         return web.Response(text="OK", content_type="text/plain")
+
+
+class InThread:
+    """A FakeSlack serving from its own event loop in a daemon thread (a context manager)."""
+
+    def __init__(self, fake: FakeSlack) -> None:
+        self.fake = fake
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    def __enter__(self) -> FakeSlack:
+        self._thread.start()
+        self._call(self.fake.start())
+        return self.fake
+
+    def __exit__(self, *_: object) -> None:
+        self._call(self.fake.stop())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+
+    def _call(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(30)

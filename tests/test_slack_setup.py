@@ -2,20 +2,21 @@
 
 import json
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.cli import main
-from bot.server import describe
+from bot.config import ConfigError
+from bot.server import OutboxSettings, describe
 from bot.slack_settings import SlackSettings
-from tests.conftest import REPO
+from tests.conftest import REPO, free_port
 
 SCOPES = ["commands", "chat:write", "chat:write.public", "files:write", "users:read",
           "users:read.email"]
@@ -72,14 +73,33 @@ def test_startup_says_what_is_on_and_what_is_missing() -> None:
     assert not any(secret in shown for secret in ("xoxb-secret", "shh", "xapp-secret"))
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def test_outbox_and_pacing_settings_come_from_the_environment() -> None:
+    assert OutboxSettings.from_env({}) == OutboxSettings(
+        lease=timedelta(minutes=5), sweep=timedelta(seconds=30))
+    assert OutboxSettings.from_env({"NETWORK_BOT_OUTBOX_LEASE": "2",
+                                    "NETWORK_BOT_OUTBOX_SWEEP": "0.5"}) == OutboxSettings(
+        lease=timedelta(seconds=2), sweep=timedelta(seconds=0.5))
+    slack = {"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": "shh"}
+    assert SlackSettings.from_env(slack).min_interval == 1.0  # type: ignore[union-attr]
+    assert SlackSettings.from_env(
+        {**slack, "SLACK_MIN_INTERVAL": "0"}).min_interval == 0.0  # type: ignore[union-attr]
+    with pytest.raises(ConfigError, match=r"SLACK_MIN_INTERVAL='-1' is not a number of seconds"):
+        SlackSettings.from_env({**slack, "SLACK_MIN_INTERVAL": "-1"})
+
+
+def test_serve_refuses_a_lease_that_is_not_seconds(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NETWORK_BOT_OUTBOX_LEASE", "5 minutes")
+    database = f"sqlite:///{tmp_path / 'network.db'}"
+    assert main(["--config", str(REPO / "app.yaml"), "--database-url", database, "serve"]) == 2
+    assert capsys.readouterr().err == (
+        "NETWORK_BOT_OUTBOX_LEASE='5 minutes' is not a number of seconds above zero; "
+        "write it like NETWORK_BOT_OUTBOX_LEASE=300\n")
 
 
 def test_serve_starts_the_web_server_and_stops_on_interrupt(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     secrets = {"SLACK_BOT_TOKEN": "xoxb-not-printed", "SLACK_SIGNING_SECRET": "not-printed"}
     server = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)], cwd=tmp_path,
