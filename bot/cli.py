@@ -41,10 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_argument("--failed", action="store_true", help="only the failed rows")
     outbox.add_argument("action", nargs="?", choices=["retry"], help="retry: send row ID again")
     outbox.add_argument("id", nargs="?", type=int, help="the outbox row to retry")
-    serve = commands.add_parser("serve", help="run the web server for Slack (see README)")
+    serve = commands.add_parser("serve", help="run the web server for Slack and Teams (see README)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on "
                        "(default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=3000, help="port (default: 3000)")
+    serve.add_argument("--teams-emulator", action="store_true",
+                       help="Teams without credentials or authentication, for local testing "
+                            "(loopback only)")
     manifest = commands.add_parser("manifest", help="print a chat app manifest built from "
                                    "app.yaml")
     manifest.add_argument("platform", choices=["slack"])
@@ -109,7 +112,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "serve":
         from bot.server import serve
 
-        return serve(app, args.host, args.port)
+        return serve(app, args.host, args.port, teams_emulator=args.teams_emulator)
     from bot.shell import Shell
 
     return Shell(app, sys.stdin, sys.stdout, interactive=sys.stdin.isatty()).run()
