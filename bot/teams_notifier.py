@@ -191,11 +191,13 @@ class TeamsNotifier:
     ) -> T:
         """Run ``work`` in a proactive turn of a stored conversation; failures translated."""
         target = ConversationReference().deserialize(reference)
-        target.activity_id = None  # a new message, not a reply in a thread
         results: list[T] = []
         failures: list[Exception] = []
 
         async def callback(turn: TurnContext) -> None:
+            # Sends reply to the turn's activity; a continuation's id is made up, and a post
+            # is a new message rather than a reply in a thread.
+            turn.activity.id = None
             try:
                 results.append(await work(turn))
             except SENDING_ERRORS as problem:
