@@ -460,7 +460,7 @@ def test_healthz_reports_the_database_and_platforms(
     app = App(config=config, engine=engine, runner=Runner(engine, config, Clock()))
     settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET)
     assert _get(create_web_app(app, settings), "/healthz") == (200, {
-        "status": "ok", "database": "reachable", "platforms": {"slack": "http"}})
+        "status": "ok", "database": "reachable", "platforms": {"slack": "http", "teams": "off"}})
     broken = make_engine(f"sqlite:///{tmp_path}/missing/dir/network.db")
     down = App(config=config, engine=broken, runner=Runner(broken, config, Clock()))
     assert _get(create_web_app(down, None), "/healthz") == (503, {
