@@ -464,7 +464,8 @@ def test_healthz_reports_the_database_and_platforms(
     broken = make_engine(f"sqlite:///{tmp_path}/missing/dir/network.db")
     down = App(config=config, engine=broken, runner=Runner(broken, config, Clock()))
     assert _get(create_web_app(down, None), "/healthz") == (503, {
-        "status": "degraded", "database": "unreachable", "platforms": {"slack": "off"}})
+        "status": "degraded", "database": "unreachable",
+        "platforms": {"slack": "off", "teams": "off"}})
 
 
 async def _until(condition: Callable[[], object]) -> None:
