@@ -12,9 +12,11 @@ import json
 import re
 from typing import Any
 
+from bot.render_slack import split_text
 from handlers.core import Choice, Form, FormField, Reply
 
 CARD_CHARS = 24000
+BLOCK_CHARS = 4000
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
@@ -51,7 +53,9 @@ def text_block(text: str, **style: Any) -> Element:
 
 
 def _paragraphs(text: str) -> list[Element]:
-    return [text_block(part) for part in text.split("\n\n") if part.strip()]
+    """A TextBlock a paragraph; a paragraph too long for one card is cut at line breaks."""
+    return [text_block(piece) for part in text.split("\n\n")
+            for piece in split_text(part, BLOCK_CHARS)]
 
 
 def _facts(fields: list[tuple[str, str]]) -> list[Element]:
