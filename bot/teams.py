@@ -17,17 +17,21 @@ import re
 
 from aiohttp import web
 from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsInfo
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
 from botbuilder.schema import Activity, ActivityTypes, Mention
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
 from bot.app import App
 from bot.render_teams import COMMAND_KEY, FIELDS_KEY, TEMPLATE_KEY
-from bot.teams_notifier import PLATFORM, TeamsNotifier, remember
+from bot.teams_notifier import PLATFORM, SENDING_ERRORS, TeamsNotifier, remember
 from bot.teams_settings import TeamsSettings
 from handlers.core import Form, FormField, Reply, Speaker, Where
+from handlers.people import find_person
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,8 @@ class TeamsAdapter:
             ConfigurationBotFrameworkAuthentication(settings.as_configuration()))
         self.cloud.on_turn_error = self._on_error
         self.sender = TeamsNotifier(self.cloud, app, settings.app_id)
+        self.roster_has_emails = any(person.email for person in app.config.people)
+        self._emails: dict[str, str | None] = {}  # Teams user -> e-mail, when not on roster
 
     async def handle(self, request: web.Request) -> web.Response:
         """``POST /api/messages``: one Bot Framework activity."""
@@ -62,15 +68,14 @@ class TeamsAdapter:
             await asyncio.to_thread(remember, self.core.engine, reference)
         if activity.type != ActivityTypes.message:
             return
-        reply = await self._answer_to(activity)
+        reply = await self._answer_to(activity, await self._email_of(turn))
         if reply is not None:
             await self.sender.reply_in(turn, reply)
 
-    async def _answer_to(self, activity: Activity) -> Reply | None:
+    async def _answer_to(self, activity: Activity, email: str | None) -> Reply | None:
         person = activity.from_property
-        speaker = Speaker(platform=PLATFORM,
-                          external_id=person.aad_object_id or person.id,
-                          display_name=person.name or "")
+        speaker = Speaker(platform=PLATFORM, external_id=_user_id(activity),
+                          display_name=person.name or "", email=email)
         where = Where(PLATFORM, activity.conversation.id)
         key = f"teams:{activity.id}"
         value = activity.value if isinstance(activity.value, dict) else None
@@ -88,6 +93,36 @@ class TeamsAdapter:
         if not line:
             return None
         return await asyncio.to_thread(self.core.runner.run, speaker, where, line, key)
+
+    async def _email_of(self, turn: TurnContext) -> str | None:
+        """The e-mail Teams has for someone the roster does not know by object id (cached)."""
+        if not self.roster_has_emails or turn.activity.type != ActivityTypes.message or \
+                turn.activity.channel_data is None:  # not from Teams: no roster to ask
+            return None
+        user = _user_id(turn.activity)
+        if user not in self._emails:
+            try:
+                known = await asyncio.to_thread(self._known, user)
+            except SQLAlchemyError:
+                return None  # the core will say that the database is not answering
+            if known:
+                self._emails[user] = None
+            else:
+                try:
+                    member = await TeamsInfo.get_member(turn, turn.activity.from_property.id)
+                except SENDING_ERRORS as problem:
+                    log.warning("the Teams roster has no e-mail for %s: %r", user, problem)
+                    return None
+                self._emails[user] = member.email or member.user_principal_name
+        return self._emails[user]
+
+    def _known(self, user: str) -> bool:
+        with Session(self.core.engine) as session:
+            return find_person(session, Speaker(platform=PLATFORM, external_id=user)) is not None
+
+
+def _user_id(activity: Activity) -> str:
+    return activity.from_property.aad_object_id or activity.from_property.id
 
 
 def command_line(activity: Activity) -> str:

@@ -2,8 +2,9 @@
 
 The real botbuilder connector client talks to it over HTTP: ``POST
 /v3/conversations/{id}/activities[/{replyToId}]`` (new messages and replies) and ``PUT
-/v3/conversations/{id}/activities/{activityId}`` (updates in place). ``fail`` makes the next
-call answer with an error status.
+/v3/conversations/{id}/activities/{activityId}`` (updates in place). ``GET
+/v3/conversations/{id}/members/{userId}`` answers from ``members`` (the Teams roster). ``fail``
+makes the next call answer with an error status.
 """
 
 import itertools
@@ -29,6 +30,7 @@ class Sent:
 class FakeConnector:
     def __init__(self) -> None:
         self.sent: list[Sent] = []
+        self.members: dict[str, dict[str, Any]] = {}  # Teams user id -> member, for the roster
         self._failures: list[tuple[int, dict[str, str]]] = []
         self._numbers = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -41,6 +43,7 @@ class FakeConnector:
                             self._activity)
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}",
                            self._activity)
+        app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -54,6 +57,12 @@ class FakeConnector:
 
     def fail(self, status: int, headers: dict[str, str] | None = None) -> None:
         self._failures.append((status, headers or {}))
+
+    async def _member(self, request: web.Request) -> web.Response:
+        member = self.members.get(request.match_info["member"])
+        if member is None:
+            return web.json_response({"error": {"code": "MemberNotFound"}}, status=404)
+        return web.json_response(member)
 
     async def _activity(self, request: web.Request) -> web.Response:
         if self._failures:

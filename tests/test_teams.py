@@ -51,6 +51,7 @@ class TeamsClient:
             "channelId": "msteams", "serviceUrl": self.connector.url,
             "timestamp": "2031-03-03T02:00:00.000Z",
             "from": sender or user("IOM"), "recipient": BOT,
+            "channelData": {"tenant": {"id": "tenant-1"}},
             "conversation": {"id": conversation, "conversationType": conversation_type,
                              "tenantId": "tenant-1"},
             **({"text": text} if text is not None else {}), **extra,
@@ -273,3 +274,20 @@ def test_with_credentials_an_activity_without_a_token_is_refused(
 
     asyncio.run(main())
     assert _items(engine) == [] and _references(engine) == {}
+
+
+def test_someone_unknown_by_object_id_is_matched_by_the_email_teams_has(
+    play: Callable[[Scenario], None], engine: Engine,
+) -> None:
+    newcomer = {"id": "29:new-ilo", "name": "New ILO", "aadObjectId": "aad-not-in-app-yaml"}
+    unknown = {"id": "29:nobody", "name": "Nobody", "aadObjectId": "aad-nobody"}
+
+    async def scenario(teams: TeamsClient, connector: FakeConnector) -> None:
+        connector.members["29:new-ilo"] = {"id": "29:new-ilo", "name": "New ILO",
+                                           "email": "ILO.Focal@placeholder.invalid"}
+        assert "You are ILO Focal Point" in card_text(await teams.say("whoami", sender=newcomer))
+        refused = card_text(await teams.say("agenda add Remittances", sender=unknown))
+        assert "You are not on the roster" in refused
+
+    play(scenario)
+    assert _items(engine) == []
