@@ -41,24 +41,37 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_argument("--failed", action="store_true", help="only the failed rows")
     outbox.add_argument("action", nargs="?", choices=["retry"], help="retry: send row ID again")
     outbox.add_argument("id", nargs="?", type=int, help="the outbox row to retry")
-    serve = commands.add_parser("serve", help="run the web server for Slack (see README)")
+    serve = commands.add_parser("serve", help="run the web server for Slack and Teams (see README)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on "
                        "(default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=3000, help="port (default: 3000)")
+    serve.add_argument("--teams-emulator", action="store_true",
+                       help="Teams without credentials or authentication, for local testing "
+                            "(loopback only)")
     manifest = commands.add_parser("manifest", help="print a chat app manifest built from "
                                    "app.yaml")
-    manifest.add_argument("platform", choices=["slack"])
+    manifest.add_argument("platform", choices=["slack", "teams"])
     manifest.add_argument("--url", help="the public https base URL of `serve`, e.g. "
                           "https://bot.example.org")
     manifest.add_argument("--socket-mode", action="store_true",
                           help="receive requests over Socket Mode (no public URL)")
+    manifest.add_argument("--app-id", help="teams: the bot's Microsoft App ID (a GUID)")
+    manifest.add_argument("--out", type=Path, help="teams: the app package to write, e.g. "
+                          "network-bot-teams.zip")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "manifest" and not args.socket_mode and \
+    if args.command == "manifest" and args.platform == "teams":
+        from bot.teams_manifest import valid_app_id
+
+        if not args.out or not valid_app_id(args.app_id or ""):
+            parser.error("manifest teams needs --app-id with the bot's Microsoft App ID (a GUID, "
+                         "e.g. 00000000-0000-0000-0000-000000000000) and --out "
+                         "network-bot-teams.zip")
+    elif args.command == "manifest" and not args.socket_mode and \
             not (args.url or "").startswith("https://"):
         parser.error("manifest slack needs --url https://your-host (Slack only calls https "
                      "URLs) or --socket-mode")
@@ -82,6 +95,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         config = load_config(args.config)
         print(f"{args.config or 'app.yaml'}: OK — {len(config.agencies)} agencies, "
               f"{len(config.people)} people, {len(config.working_groups)} working groups")
+        return 0
+    if args.command == "manifest" and args.platform == "teams":
+        from bot.teams_manifest import teams_package
+
+        args.out.write_bytes(teams_package(load_config(args.config), args.app_id))
+        print(f"wrote {args.out}: upload it in Teams (Apps > Manage your apps > Upload an app)")
         return 0
     if args.command == "manifest":
         from bot.slack_manifest import manifest_yaml
@@ -109,7 +128,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "serve":
         from bot.server import serve
 
-        return serve(app, args.host, args.port)
+        return serve(app, args.host, args.port, teams_emulator=args.teams_emulator)
     from bot.shell import Shell
 
     return Shell(app, sys.stdin, sys.stdout, interactive=sys.stdin.isatty()).run()

@@ -1,7 +1,8 @@
 """``network-bot serve``: one aiohttp server for the chat platforms, plus background services.
 
-Routes: ``POST /slack/events`` (Slack over HTTP) and ``GET /healthz``. Slack is imported only
-when it is configured, so the shell never pays for slack_bolt.
+Routes: ``POST /slack/events`` (Slack over HTTP), ``POST /api/messages`` (Microsoft Teams) and
+``GET /healthz``. Slack and Teams are imported only when they are configured, so the shell and a
+server without Teams never pay for slack_bolt or botbuilder (~0.8 s).
 
 Background services are things that run beside the web server for as long as it runs (Slack's
 Socket Mode connection; the outbox dispatcher). Each has ``name``, ``async start()`` and
@@ -30,16 +31,19 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.app import App
 from bot.config import ConfigError
 from bot.slack_settings import ACK_BUDGET, SlackSettings, missing
+from bot.teams_settings import APP_ID, TeamsSettings, is_loopback
 from scheduler.dispatch import Policy
 from scheduler.notifier import Notifier
 from scheduler.service import OutboxService
 
 if TYPE_CHECKING:
     from bot.slack import SlackAdapter
+    from bot.teams import TeamsAdapter
 
 log = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
+TEAMS_PATH = "/api/messages"
 HEALTH_PATH = "/healthz"
 
 
@@ -121,16 +125,18 @@ APP = web.AppKey("network_app", App)
 PLATFORMS = web.AppKey("platforms", dict)
 SERVICES = web.AppKey("services", list)
 SLACK_ADAPTER: web.AppKey["SlackAdapter"] = web.AppKey("slack_adapter")
+TEAMS_ADAPTER: web.AppKey["TeamsAdapter"] = web.AppKey("teams_adapter")
 
 
 def create_web_app(
     app: App, slack: SlackSettings | None, ack_budget: float = ACK_BUDGET,
     outbox: OutboxSettings | None = None,
+    teams: TeamsSettings | None = None,
 ) -> web.Application:
     """The aiohttp application ``serve`` runs (tests start it on a loopback port)."""
     web_app = web.Application()
     web_app[APP] = app
-    platforms: dict[str, str] = {"slack": "off"}
+    platforms: dict[str, str] = {"slack": "off", "teams": "off"}
     notifiers: list[Notifier] = []
     services: list[Service] = []
     if slack is not None:
@@ -152,6 +158,14 @@ def create_web_app(
             await adapter.close()
 
         web_app.on_cleanup.append(finish_follow_ups)
+    if teams is not None:
+        from bot.teams import TeamsAdapter
+
+        teams_adapter = TeamsAdapter(app, teams)
+        notifiers.append(teams_adapter.sender)
+        web_app[TEAMS_ADAPTER] = teams_adapter
+        web_app.router.add_post(TEAMS_PATH, teams_adapter.handle)
+        platforms["teams"] = "emulator" if teams.emulator else "on"
     web_app[PLATFORMS] = platforms
     web_app[SERVICES] = services + background_services(app, notifiers, outbox or OutboxSettings())
     web_app.router.add_get(HEALTH_PATH, health)
@@ -194,7 +208,8 @@ async def health(request: web.Request) -> web.Response:
     )
 
 
-def describe(slack: SlackSettings | None, env: Mapping[str, str]) -> list[str]:
+def describe(slack: SlackSettings | None, env: Mapping[str, str],
+             teams: TeamsSettings | None = None) -> list[str]:
     """What starts and what is missing, for the operator (never a secret)."""
     if slack is None:
         lines = [f"Slack: off (missing {', '.join(missing(env))}; see README, Connect Slack)"]
@@ -205,17 +220,37 @@ def describe(slack: SlackSettings | None, env: Mapping[str, str]) -> list[str]:
                  "Mode instead)"]
     if slack is not None and env.get("SLACK_API_URL"):
         lines.append("Slack Web API: SLACK_API_URL overrides https://slack.com/api/")
-    if slack is None:
+    lines.append(describe_teams(teams))
+    if slack is None and teams is None:
         lines.append("No chat platform is on: only GET /healthz will answer.")
     return lines
 
 
-def serve(app: App, host: str, port: int, env: Mapping[str, str] = os.environ) -> int:
+def describe_teams(teams: TeamsSettings | None) -> str:
+    if teams is None:
+        return f"Teams: off (missing {APP_ID}; see README, Connect Teams)"
+    if teams.emulator:
+        return (f"WARNING: Teams EMULATOR mode at POST {TEAMS_PATH}: authentication is OFF, "
+                "anyone who can reach this port can act as any member. Local testing only.")
+    line = f"Teams: on ({teams.app_type}), activities at POST {TEAMS_PATH}"
+    if teams.missing():
+        line += f"; missing {', '.join(teams.missing())}, so replies will fail"
+    return line
+
+
+def serve(app: App, host: str, port: int, env: Mapping[str, str] = os.environ,
+          teams_emulator: bool = False) -> int:
+    if teams_emulator and not is_loopback(host):
+        print(f"--teams-emulator turns authentication off, so it only listens on loopback "
+              f"(e.g. --host 127.0.0.1), not on {host}.", flush=True)
+        return 2
     slack = SlackSettings.from_env(env)
     outbox = OutboxSettings.from_env(env)
-    for line in describe(slack, env):
+    teams = TeamsSettings.for_emulator() if teams_emulator else TeamsSettings.from_env(env)
+    for line in describe(slack, env, teams):
         print(line, flush=True)
     print(f"Listening on http://{host}:{port} (health: {HEALTH_PATH}); Ctrl+C stops.", flush=True)
     logging.getLogger("bot").setLevel(logging.INFO)
-    web.run_app(create_web_app(app, slack, outbox=outbox), host=host, port=port, print=None)
+    web.run_app(create_web_app(app, slack, teams=teams, outbox=outbox), host=host, port=port,
+                print=None)
     return 0

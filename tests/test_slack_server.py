@@ -21,6 +21,7 @@ from bot.config import AppConfig
 from bot.render_slack import FormOrigin
 from bot.server import SLACK_ADAPTER, create_web_app
 from bot.slack_settings import SlackSettings
+from bot.teams_settings import TeamsSettings
 from handlers import registry
 from handlers.core import Attachment, Choice, Context, Form, FormField, Post, Reply
 from handlers.runner import Runner
@@ -38,8 +39,10 @@ CHANNEL = "C-TEST"
 class SlackWorld:
     """The bot's web server with Slack on, a fake Slack, and a signed-request client."""
 
-    def __init__(self, app: App, fake: FakeSlack, ack_budget: float) -> None:
+    def __init__(self, app: App, fake: FakeSlack, ack_budget: float,
+                 teams: TeamsSettings | None = None) -> None:
         self.app = app
+        self.teams = teams
         self.fake = fake
         self.ack_budget = ack_budget
         self.base = ""
@@ -49,7 +52,7 @@ class SlackWorld:
         await self.fake.start()
         settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET,
                                  api_url=self.fake.api_url)
-        self.web_app = create_web_app(self.app, settings, self.ack_budget)
+        self.web_app = create_web_app(self.app, settings, self.ack_budget, teams=self.teams)
         self.runner = web.AppRunner(self.web_app)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
@@ -457,11 +460,12 @@ def test_healthz_reports_the_database_and_platforms(
     app = App(config=config, engine=engine, runner=Runner(engine, config, Clock()))
     settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET)
     assert _get(create_web_app(app, settings), "/healthz") == (200, {
-        "status": "ok", "database": "reachable", "platforms": {"slack": "http"}})
+        "status": "ok", "database": "reachable", "platforms": {"slack": "http", "teams": "off"}})
     broken = make_engine(f"sqlite:///{tmp_path}/missing/dir/network.db")
     down = App(config=config, engine=broken, runner=Runner(broken, config, Clock()))
     assert _get(create_web_app(down, None), "/healthz") == (503, {
-        "status": "degraded", "database": "unreachable", "platforms": {"slack": "off"}})
+        "status": "degraded", "database": "unreachable",
+        "platforms": {"slack": "off", "teams": "off"}})
 
 
 async def _until(condition: Callable[[], object]) -> None:
@@ -505,7 +509,8 @@ def test_socket_mode_takes_commands_over_the_websocket(
                 async with http.post(f"{base}/slack/events", data=b"x") as response:
                     assert response.status == 404  # no HTTP endpoint in Socket Mode
                 async with http.get(f"{base}/healthz") as response:
-                    assert (await response.json())["platforms"] == {"slack": "socket mode"}
+                    assert (await response.json())["platforms"] == {"slack": "socket mode",
+                                                                  "teams": "off"}
         finally:
             await runner.cleanup()
             await fake.stop()

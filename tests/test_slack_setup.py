@@ -61,6 +61,7 @@ def test_the_manifest_asks_for_an_https_url(
 def test_startup_says_what_is_on_and_what_is_missing() -> None:
     assert describe(None, {"SLACK_BOT_TOKEN": "xoxb-secret"}) == [
         "Slack: off (missing SLACK_SIGNING_SECRET; see README, Connect Slack)",
+        "Teams: off (missing MICROSOFT_APP_ID; see README, Connect Teams)",
         "No chat platform is on: only GET /healthz will answer.",
     ]
     env = {"SLACK_BOT_TOKEN": "xoxb-secret", "SLACK_SIGNING_SECRET": "shh",
@@ -112,6 +113,7 @@ def test_serve_starts_the_web_server_and_stops_on_interrupt(tmp_path: Path) -> N
         first = server.stdout.readline()
         assert first == "Slack: on, requests at POST /slack/events (set SLACK_APP_TOKEN for " \
                         "Socket Mode instead)\n"
+        assert server.stdout.readline().startswith("Teams: off (missing MICROSOFT_APP_ID")
         assert server.stdout.readline().startswith(f"Listening on http://127.0.0.1:{port}")
         for _ in range(100):
             try:
@@ -121,7 +123,7 @@ def test_serve_starts_the_web_server_and_stops_on_interrupt(tmp_path: Path) -> N
             except OSError:
                 time.sleep(0.05)
         assert health == {"status": "ok", "database": "reachable",
-                          "platforms": {"slack": "http"}}
+                          "platforms": {"slack": "http", "teams": "off"}}
     finally:
         server.send_signal(signal.SIGINT)
         out, err = server.communicate(timeout=30)
@@ -132,7 +134,8 @@ def test_serve_starts_the_web_server_and_stops_on_interrupt(tmp_path: Path) -> N
 
 def test_the_shell_and_the_server_module_do_not_load_slack() -> None:
     probe = ("import sys, bot.cli, bot.shell, bot.server, bot.slack_manifest; "
-             "print(sorted(m for m in sys.modules if m.startswith(('slack_bolt', 'slack_sdk'))))")
+             "print(sorted(m for m in sys.modules "
+             "if m.startswith(('slack_bolt', 'slack_sdk', 'botbuilder'))))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             cwd=REPO, timeout=60, check=True)
     assert result.stdout == "[]\n"

@@ -1,0 +1,152 @@
+"""The neutral Reply as Adaptive Cards 1.5 for Microsoft Teams.
+
+Text goes into TextBlocks (wrapped); the core's ``*bold*`` becomes Adaptive Cards' ``**bold**``
+and every other markdown character is escaped, so user text cannot format or link unexpectedly
+(Adaptive Cards never turn ``<at>`` text into a mention). Fields become a FactSet, choices
+Action.Submit buttons whose data carries the command line, and a form becomes inputs with an
+Action.Submit carrying the form's submit template. A card larger than ``CARD_CHARS`` is split
+into several cards ("Part i of n"), well below Teams' ~80 KB message limit.
+"""
+
+import json
+import re
+from typing import Any
+
+from bot.render_slack import split_text
+from handlers.core import Choice, Form, FormField, Reply
+
+CARD_CHARS = 24000
+BLOCK_CHARS = 4000
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+VERSION = "1.5"
+TEMPLATE_KEY = "template"  # a form's submit template, in its Action.Submit data
+FIELDS_KEY = "fields"  # the form's field names, beside it
+COMMAND_KEY = "command"  # a button's command line
+STYLES = {"primary": "positive", "danger": "destructive"}
+
+Element = dict[str, Any]
+_BOLD = re.compile(r"\*([^*\n]+)\*")
+_INLINE = re.compile(r"([\\`*_\[\]~])")  # emphasis, code, links, strike-through
+_LINE_START = re.compile(r"^(\s*)([#>+\-])", re.MULTILINE)  # headings, quotes, lists
+_NUMBERED = re.compile(r"^(\s*\d+)\.", re.MULTILINE)  # numbered lists
+
+
+def _literal(text: str) -> str:
+    text = _INLINE.sub(r"\\\1", text)
+    return _NUMBERED.sub(r"\1\\.", _LINE_START.sub(r"\1\\\2", text))
+
+
+def escape(text: str) -> str:
+    """Text as Adaptive Cards markdown shows it literally, keeping the core's ``*bold*``."""
+    pieces = []
+    last = 0
+    for bold in _BOLD.finditer(text):
+        pieces += [_literal(text[last:bold.start()]), "**", _literal(bold.group(1)), "**"]
+        last = bold.end()
+    pieces.append(_literal(text[last:]))
+    return "".join(pieces)
+
+
+def text_block(text: str, **style: Any) -> Element:
+    return {"type": "TextBlock", "text": escape(text), "wrap": True, **style}
+
+
+def _paragraphs(text: str) -> list[Element]:
+    """A TextBlock a paragraph; a paragraph too long for one card is cut at line breaks."""
+    return [text_block(piece) for part in text.split("\n\n")
+            for piece in split_text(part, BLOCK_CHARS)]
+
+
+def _facts(fields: list[tuple[str, str]]) -> list[Element]:
+    if not fields:
+        return []
+    return [{"type": "FactSet",
+             "facts": [{"title": escape(label), "value": escape(value)}
+                       for label, value in fields]}]
+
+
+def _button(choice: Choice) -> Element:
+    action: Element = {"type": "Action.Submit", "title": choice.label,
+                       "data": {COMMAND_KEY: choice.command}}
+    if choice.style in STYLES:
+        action["style"] = STYLES[choice.style]
+    return action
+
+
+def _input(field: FormField) -> Element:
+    element: Element
+    if field.options:
+        element = {"type": "Input.ChoiceSet", "style": "compact",
+                   "choices": [{"title": label, "value": value}
+                               for value, label in field.options]}
+    else:
+        element = {"type": "Input.Text", "isMultiline": field.multiline}
+        if field.placeholder:
+            element["placeholder"] = field.placeholder
+    element.update(id=field.name, label=field.label, isRequired=field.required)
+    if field.initial:
+        element["value"] = field.initial
+    if field.required:
+        element["errorMessage"] = f"{field.label} is needed."
+    return element
+
+
+def _form_action(form: Form) -> Element:
+    return {"type": "Action.Submit", "title": form.submit_label,
+            "data": {TEMPLATE_KEY: form.submit,
+                     FIELDS_KEY: [field.name for field in form.fields]}}
+
+
+def _card(body: list[Element], actions: list[Element]) -> Element:
+    card: Element = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION,
+                     "body": body or [text_block("(no text)")]}
+    if actions:
+        card["actions"] = actions
+    return card
+
+
+def render_cards(reply: Reply, note: str | None = None) -> list[Element]:
+    """The reply as one Adaptive Card, or several when one would be too large."""
+    body: list[Element] = []
+    if reply.title:
+        body.append(text_block(reply.title, weight="Bolder", size="Medium"))
+    body += _paragraphs(reply.text)
+    body += _facts(reply.fields)
+    if reply.files:
+        names = ", ".join(attachment.filename for attachment in reply.files)
+        body.append(text_block(f"Files ({names}) are sent to Slack and the shell only.",
+                               isSubtle=True))
+    if note:
+        body.append(text_block(note, isSubtle=True))
+    actions = [_button(choice) for choice in reply.choices]
+    if reply.form:
+        if reply.form.title:
+            body.append(text_block(reply.form.title, weight="Bolder"))
+        body += [_input(field) for field in reply.form.fields]
+        actions.append(_form_action(reply.form))
+    groups: list[list[Element]] = [[]]
+    used = 0
+    for element in body:
+        size = len(json.dumps(element, ensure_ascii=False))
+        if groups[-1] and used + size > CARD_CHARS:
+            groups.append([])
+            used = 0
+        groups[-1].append(element)
+        used += size
+    if len(groups) == 1:
+        return [_card(groups[0], actions)]
+    total = len(groups)
+    return [_card([*group, text_block(f"Part {n} of {total}", isSubtle=True)],
+                  actions if n == total else [])
+            for n, group in enumerate(groups, start=1)]
+
+
+def attachment(card: Element) -> dict[str, Any]:
+    return {"contentType": CONTENT_TYPE, "content": card}
+
+
+def summary(reply: Reply) -> str:
+    """A short plain line for notifications."""
+    first = reply.title or next((line for line in reply.text.splitlines() if line.strip()), "")
+    return first.strip()[:300]

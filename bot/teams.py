@@ -1,0 +1,147 @@
+"""Microsoft Teams: messages and card submits through botbuilder's CloudAdapter.
+
+``POST /api/messages`` receives Bot Framework activities (JWT-checked unless the server runs
+with ``--teams-emulator``). A message is a command line: in a channel the bot's own
+``<at>Network</at>`` mention is stripped and mentions of other people become the core's neutral
+``<@AAD-OBJECT-ID|Name>``. A card submit carries either a button's command line or a form's
+submit template and its inputs. The core runs in a worker thread; the answer is sent back as
+Adaptive Cards into the same conversation. Every message and every installation stores the
+conversation reference, so the notifier can post there later.
+
+Idempotency key: ``teams:<activity id>`` (a redelivered activity keeps its id).
+"""
+
+import asyncio
+import logging
+import re
+
+from aiohttp import web
+from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import Activity, ActivityTypes, Mention
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from bot.app import App
+from bot.render_teams import COMMAND_KEY, FIELDS_KEY, TEMPLATE_KEY
+from bot.teams_notifier import PLATFORM, SENDING_ERRORS, TeamsNotifier, remember
+from bot.teams_settings import TeamsSettings
+from handlers.core import Form, FormField, Reply, Speaker, Where
+from handlers.people import find_person
+
+log = logging.getLogger(__name__)
+
+REMEMBERED = {ActivityTypes.message, ActivityTypes.conversation_update,
+              ActivityTypes.installation_update}
+
+
+class TeamsAdapter:
+    def __init__(self, app: App, settings: TeamsSettings) -> None:
+        self.core = app
+        self.cloud = CloudAdapter(
+            ConfigurationBotFrameworkAuthentication(settings.as_configuration()))
+        self.cloud.on_turn_error = self._on_error
+        self.sender = TeamsNotifier(self.cloud, app, settings.app_id)
+        self.roster_has_emails = any(person.email for person in app.config.people)
+        self._emails: dict[str, str | None] = {}  # Teams user -> e-mail, when not on roster
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """``POST /api/messages``: one Bot Framework activity."""
+        try:
+            response = await self.cloud.process(request, self)
+        except web.HTTPUnauthorized:
+            log.warning("Refused a Teams request without a valid token from %s", request.remote)
+            raise
+        return response or web.Response(status=201)
+
+    async def _on_error(self, turn: TurnContext, error: Exception) -> None:
+        log.error("Teams turn failed: %r", error, exc_info=error)
+
+    async def on_turn(self, turn: TurnContext) -> None:
+        activity: Activity = turn.activity
+        if activity.type in REMEMBERED and activity.conversation is not None:
+            reference = TurnContext.get_conversation_reference(activity).serialize()
+            await asyncio.to_thread(remember, self.core.engine, reference)
+        if activity.type != ActivityTypes.message:
+            return
+        reply = await self._answer_to(activity, await self._email_of(turn))
+        if reply is not None:
+            await self.sender.reply_in(turn, reply)
+
+    async def _answer_to(self, activity: Activity, email: str | None) -> Reply | None:
+        person = activity.from_property
+        speaker = Speaker(platform=PLATFORM, external_id=_user_id(activity),
+                          display_name=person.name or "", email=email)
+        where = Where(PLATFORM, activity.conversation.id)
+        key = f"teams:{activity.id}"
+        value = activity.value if isinstance(activity.value, dict) else None
+        if value and isinstance(value.get(COMMAND_KEY), str):
+            return await asyncio.to_thread(self.core.runner.run, speaker, where,
+                                           value[COMMAND_KEY], key)
+        if value and isinstance(value.get(TEMPLATE_KEY), str):
+            names = [str(name) for name in value.get(FIELDS_KEY, [])]
+            form = Form(title="", submit=value[TEMPLATE_KEY],
+                        fields=[FormField(name=name, label=name) for name in names])
+            values = {name: str(value.get(name) or "") for name in names}
+            return await asyncio.to_thread(self.core.runner.submit, speaker, where, form,
+                                           values, key)
+        line = command_line(activity)
+        if not line:
+            return None
+        return await asyncio.to_thread(self.core.runner.run, speaker, where, line, key)
+
+    async def _email_of(self, turn: TurnContext) -> str | None:
+        """The e-mail Teams has for someone the roster does not know by object id (cached)."""
+        if not self.roster_has_emails or turn.activity.type != ActivityTypes.message or \
+                turn.activity.channel_data is None:  # not from Teams: no roster to ask
+            return None
+        user = _user_id(turn.activity)
+        if user not in self._emails:
+            try:
+                known = await asyncio.to_thread(self._known, user)
+            except SQLAlchemyError:
+                return None  # the core will say that the database is not answering
+            if known:
+                self._emails[user] = None
+            else:
+                try:
+                    member = await TeamsInfo.get_member(turn, turn.activity.from_property.id)
+                except SENDING_ERRORS as problem:
+                    log.warning("the Teams roster has no e-mail for %s: %r", user, problem)
+                    return None
+                self._emails[user] = member.email or member.user_principal_name
+        return self._emails[user]
+
+    def _known(self, user: str) -> bool:
+        with Session(self.core.engine) as session:
+            return find_person(session, Speaker(platform=PLATFORM, external_id=user)) is not None
+
+
+def _user_id(activity: Activity) -> str:
+    return activity.from_property.aad_object_id or activity.from_property.id
+
+
+def command_line(activity: Activity) -> str:
+    """The message text with the bot's mention removed and people's mentions made neutral."""
+    text = activity.text or ""
+    bot_id = activity.recipient.id if activity.recipient else None
+    for entity in activity.entities or []:
+        if entity.type != "mention":
+            continue
+        mention = Mention().deserialize({"type": entity.type,
+                                         **(entity.additional_properties or {})})
+        shown = mention.text or ""
+        if not shown or mention.mentioned is None:
+            continue
+        who = mention.mentioned
+        if who.id == bot_id:
+            text = text.replace(shown, " ", 1)
+        else:
+            name = re.sub(r"[|<>]", "", who.name or "").strip()
+            text = text.replace(shown, f"<@{who.aad_object_id or who.id}|{name}>", 1)
+    return re.sub(r"[ \t\u00a0]+", " ", text.replace("&nbsp;", " ")).strip()
+

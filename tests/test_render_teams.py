@@ -1,0 +1,53 @@
+"""Replies as Adaptive Cards: escaping, facts, buttons, forms and splitting."""
+
+import json
+
+from bot.render_teams import CARD_CHARS, escape, render_cards
+from handlers.core import Choice, Form, FormField, Reply
+
+
+def test_user_text_cannot_format_or_link_but_bold_stays() -> None:
+    assert escape("*Poll #3* on [safe](http://x) migration_costs") == \
+        "**Poll #3** on \\[safe\\](http://x) migration\\_costs"
+    assert escape("# Heading\n- item\n1. first\n> quote") == \
+        "\\# Heading\n\\- item\n1\\. first\n\\> quote"
+
+
+def test_facts_buttons_and_a_form() -> None:
+    reply = Reply(title="Poll #3", text="Rename the WG?", fields=[("Deadline", "Mon 10 Mar")],
+                  choices=[Choice("Agree", "vote #3 agree", "primary"),
+                           Choice("Object", "vote #3 object", "danger")])
+    [card] = render_cards(reply)
+    assert card["version"] == "1.5"
+    assert card["body"][0] == {"type": "TextBlock", "text": "Poll #3", "wrap": True,
+                               "weight": "Bolder", "size": "Medium"}
+    assert card["body"][2] == {"type": "FactSet",
+                               "facts": [{"title": "Deadline", "value": "Mon 10 Mar"}]}
+    assert card["actions"] == [
+        {"type": "Action.Submit", "title": "Agree", "data": {"command": "vote #3 agree"},
+         "style": "positive"},
+        {"type": "Action.Submit", "title": "Object", "data": {"command": "vote #3 object"},
+         "style": "destructive"}]
+    form = Form("Objection", "vote #3 object {reason}", [
+        FormField("reason", "Reason", multiline=True),
+        FormField("agency", "Agency", options=[("ILO", "ILO"), ("IOM", "IOM")], initial="IOM")])
+    [card] = render_cards(Reply(text="Why?", form=form))
+    question, title, reason, agency = card["body"]
+    assert (question["text"], title["text"]) == ("Why?", "Objection")
+    assert reason["type"] == "Input.Text" and reason["isMultiline"] and reason["isRequired"]
+    assert agency["type"] == "Input.ChoiceSet" and agency["value"] == "IOM"
+    assert card["actions"] == [{"type": "Action.Submit", "title": "Submit", "data": {
+        "template": "vote #3 object {reason}", "fields": ["reason", "agency"]}}]
+
+
+def test_a_long_reply_is_split_into_cards_below_the_limit() -> None:
+    lines = [f"Item {n}: " + "remittance costs " * 20 for n in range(400)]
+    cards = render_cards(Reply(text="\n".join(lines),
+                               choices=[Choice("More", "agenda list")]))
+    assert len(cards) > 1
+    assert all(len(json.dumps(card)) < CARD_CHARS + 5000 for card in cards)
+    shown = "".join(block["text"] for card in cards for block in card["body"])
+    assert all(f"Item {n}:" in shown for n in range(400))
+    assert cards[0]["body"][-1]["text"] == f"Part 1 of {len(cards)}"
+    assert "actions" not in cards[0] and cards[-1]["actions"][0]["data"] == \
+        {"command": "agenda list"}

@@ -1,0 +1,141 @@
+"""The outbox's Teams notifier against the fake Bot Connector, through stored references."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.app import App
+from bot.config import AppConfig
+from bot.teams import TeamsAdapter
+from bot.teams_notifier import LATE_NOTE, TeamsNotifier, remember
+from bot.teams_settings import TeamsSettings
+from handlers.core import Choice, Reply
+from handlers.runner import Runner
+from scheduler.notifier import Delivery, DeliveryFailed, PostedRef, RetryLater
+from tests.conftest import Clock
+from tests.fake_teams import FakeConnector
+
+NETWORK = "19:PLACEHOLDER-network@thread.tacv2"
+PERSONAL = "a:personal-ilo"
+POLL = Reply(title="Poll #3", text="Create a WG on *data*? [link](x)", private=False,
+             choices=[Choice("Agree", "vote #3 agree"), Choice("Object", "vote #3 object")])
+
+
+def _reference(url: str, conversation: str, kind: str, aad: str = "") -> dict[str, Any]:
+    return {"activityId": "incoming-9", "user": {"id": "29:x", "aadObjectId": aad},
+            "bot": {"id": "28:network-bot", "name": "Network"},
+            "conversation": {"id": conversation, "conversationType": kind},
+            "channelId": "msteams", "serviceUrl": url}
+
+
+def _with_teams(scenario: Callable[[FakeConnector, TeamsNotifier], Awaitable[Any]],
+                engine: Engine, config: AppConfig, remembered: bool = True) -> Any:
+    async def main() -> Any:
+        connector = await FakeConnector().start()
+        if remembered:
+            remember(engine, _reference(connector.url, NETWORK, "channel"))
+            remember(engine, _reference(connector.url, PERSONAL, "personal",
+                                        "PLACEHOLDER-AAD-ILO"))
+        app = App(config=config, engine=engine, runner=Runner(engine, config, Clock()))
+        try:
+            return await scenario(connector,
+                                  TeamsAdapter(app, TeamsSettings.for_emulator()).sender)
+        finally:
+            await connector.stop()
+
+    return asyncio.run(main())
+
+
+def _delivery(reply: Reply = POLL, **kwargs: Any) -> Delivery:
+    return Delivery(**{"outbox_id": 7, "kind": "poll.opened", "reply": reply,
+                       "to_network": True, **kwargs})
+
+
+def test_posts_a_card_to_the_network_channel_and_returns_refs(
+    engine: Engine, config: AppConfig,
+) -> None:
+    async def scenario(connector: FakeConnector, notifier: TeamsNotifier) -> None:
+        refs = await notifier.send(_delivery())
+        [posted] = connector.sent
+        assert posted.method == "POST" and posted.conversation == NETWORK
+        assert posted.activity_id is None  # a new message, not a reply to the stored one
+        [card] = posted.cards
+        assert card["body"][0]["text"] == "Poll #3"
+        assert card["body"][1]["text"] == "Create a WG on **data**? \\[link\\](x)"
+        assert [a["data"]["command"] for a in card["actions"]] == \
+            ["vote #3 agree", "vote #3 object"]
+        assert refs == [PostedRef(NETWORK, "sent-1")]
+        assert notifier.platform == "teams" and notifier.min_interval == pytest.approx(1 / 7)
+
+    _with_teams(scenario, engine, config)
+
+
+def test_people_are_reached_in_their_personal_chat(engine: Engine, config: AppConfig) -> None:
+    async def scenario(connector: FakeConnector, notifier: TeamsNotifier) -> None:
+        late = Reply(text="Minutes of meeting #2 are overdue.")
+        refs = await notifier.send(_delivery(late, to_network=False,
+                                             people=("PLACEHOLDER-AAD-ILO",), late=True))
+        [posted] = connector.sent
+        assert posted.conversation == PERSONAL and refs == [PostedRef(PERSONAL, "sent-1")]
+        assert LATE_NOTE in str(posted.cards)
+        with pytest.raises(DeliveryFailed, match="no personal chat") as failed:
+            await notifier.send(_delivery(late, to_network=False, people=("unknown-aad",)))
+        assert not failed.value.transient
+
+    _with_teams(scenario, engine, config)
+
+
+def test_a_tally_updates_the_card_in_place(engine: Engine, config: AppConfig) -> None:
+    async def scenario(connector: FakeConnector, notifier: TeamsNotifier) -> None:
+        tally = Reply(title="Poll #3", text="Agree (1): ILO")
+        refs = await notifier.send(_delivery(tally, update_refs=(PostedRef(NETWORK, "m-1"),)))
+        [update] = connector.sent
+        assert (update.method, update.conversation, update.activity_id) == \
+            ("PUT", NETWORK, "m-1")
+        assert "Agree (1): ILO" in str(update.cards)
+        assert refs == [PostedRef(NETWORK, "m-1")]
+
+    _with_teams(scenario, engine, config)
+
+
+@pytest.mark.parametrize("status", [412, 502, 504])
+def test_busy_answers_are_transient_failures(
+    status: int, engine: Engine, config: AppConfig,
+) -> None:
+    async def scenario(connector: FakeConnector, notifier: TeamsNotifier) -> None:
+        connector.fail(status)
+        with pytest.raises(DeliveryFailed, match=f"HTTP {status}") as failed:
+            await notifier.send(_delivery())
+        assert failed.value.transient
+        assert await notifier.send(_delivery()) == [PostedRef(NETWORK, "sent-1")]
+
+    _with_teams(scenario, engine, config)
+
+
+def test_rate_limits_and_refusals(engine: Engine, config: AppConfig) -> None:
+    async def scenario(connector: FakeConnector, notifier: TeamsNotifier) -> None:
+        connector.fail(429, {"Retry-After": "12"})
+        with pytest.raises(RetryLater) as later:
+            await notifier.send(_delivery())
+        assert later.value.seconds == 12
+        connector.fail(403)
+        with pytest.raises(DeliveryFailed, match="HTTP 403") as refused:
+            await notifier.send(_delivery())
+        assert not refused.value.transient
+        assert connector.sent == []
+
+    _with_teams(scenario, engine, config)
+
+
+def test_a_channel_the_bot_was_never_added_to_fails_for_good(
+    engine: Engine, config: AppConfig,
+) -> None:
+    async def scenario(connector: FakeConnector, notifier: TeamsNotifier) -> None:
+        with pytest.raises(DeliveryFailed, match="has not been added") as failed:
+            await notifier.send(_delivery())
+        assert not failed.value.transient
+
+    _with_teams(scenario, engine, config, remembered=False)

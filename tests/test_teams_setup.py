@@ -1,0 +1,75 @@
+"""Teams setup: the app package, the startup lines, and the emulator's loopback rule."""
+
+import io
+import json
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.server import describe, serve
+from bot.teams_settings import TeamsSettings
+
+APP_ID = "11111111-2222-3333-4444-555555555555"
+
+
+def _png_size_and_pixels(data: bytes) -> tuple[int, int, bytes]:
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height, depth, colour = struct.unpack(">IIBB", data[16:26])
+    assert (depth, colour) == (8, 6)  # 8-bit RGBA
+    start = data.index(b"IDAT") + 4
+    length = struct.unpack(">I", data[start - 8:start - 4])[0]
+    return width, height, zlib.decompress(data[start:start + length])
+
+
+def test_manifest_teams_writes_an_app_package(tmp_path: Path) -> None:
+    out = tmp_path / "network-bot-teams.zip"
+    assert main(["manifest", "teams", "--app-id", APP_ID, "--out", str(out)]) == 0
+    with zipfile.ZipFile(io.BytesIO(out.read_bytes())) as package:
+        assert sorted(package.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        manifest = json.loads(package.read("manifest.json"))
+        color = _png_size_and_pixels(package.read("color.png"))
+        outline = _png_size_and_pixels(package.read("outline.png"))
+    assert manifest["manifestVersion"] == "1.17" and "v1.17" in manifest["$schema"]
+    assert manifest["id"] == APP_ID
+    [bot] = manifest["bots"]
+    assert bot["botId"] == APP_ID and bot["scopes"] == ["personal", "team", "groupChat"]
+    titles = [c["title"] for c in bot["commandLists"][0]["commands"]]
+    assert titles[:3] == ["help", "whoami", "meeting list"] and "vote" in titles
+    assert len(titles) <= 10 and all(len(t) <= 32 for t in titles)
+    assert color[:2] == (192, 192) and outline[:2] == (32, 32)
+    # The outline icon is white on transparent, as Teams requires.
+    pixels = outline[2]
+    row = 1 + 32 * 4  # a filter byte, then 32 RGBA pixels
+    alphas = {pixels[y * row + 1 + x * 4 + 3] for y in range(32) for x in range(32)}
+    assert alphas == {0, 255}
+
+
+def test_manifest_teams_needs_a_guid_app_id(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["manifest", "teams", "--app-id", "not-a-guid", "--out", "x.zip"])
+    assert exited.value.code == 2
+    assert "manifest teams needs --app-id" in capsys.readouterr().err
+
+
+def test_startup_says_whether_teams_is_on_and_what_is_missing() -> None:
+    env = {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": "very-secret"}
+    teams = TeamsSettings.from_env(env)
+    assert teams is not None and teams.app_type == "SingleTenant"
+    [_, line] = describe(None, env, teams)
+    assert line == ("Teams: on (SingleTenant), activities at POST /api/messages; missing "
+                    "MICROSOFT_APP_TENANT_ID, so replies will fail")
+    assert "very-secret" not in line + repr(teams)
+    assert describe(None, {}, TeamsSettings.for_emulator())[1].startswith(
+        "WARNING: Teams EMULATOR mode")
+    assert TeamsSettings.from_env({}) is None
+
+
+def test_the_emulator_refuses_to_listen_beyond_loopback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert serve(None, "0.0.0.0", 3978, {}, teams_emulator=True) == 2  # type: ignore[arg-type]
+    assert "only listens on loopback" in capsys.readouterr().out
