@@ -17,7 +17,7 @@ from bot.config import AppConfig
 from bot.render_slack import SlackMessage, render_messages
 from bot.slack_settings import DEFAULT_MIN_INTERVAL, SlackSettings
 from handlers.core import Attachment, Reply
-from scheduler.notifier import Delivery, DeliveryFailed, PostedRef, RetryLater
+from scheduler.notifier import Delivery, DeliveryFailed, PostedRef, ReachedTargets, RetryLater
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +70,7 @@ class SlackNotifier:
         self.client = client
         self.config = config
         self.min_interval = min_interval  # seconds between messages to one channel
-        # Targets a delivery already reached, so a retry after a later failure does not
-        # post to them twice; forgotten once the delivery completes or fails for good.
-        self._reached: dict[tuple[int, str], list[PostedRef]] = {}
+        self._reached = ReachedTargets()
 
     async def send(self, delivery: Delivery) -> list[PostedRef]:
         note = LATE_NOTE if delivery.late else None
@@ -83,23 +81,13 @@ class SlackNotifier:
             targets.append(("network", self._network_channel))
         for user in delivery.people:
             targets.append((f"user:{user}", lambda user=user: self.dm_channel(user)))
-        refs: list[PostedRef] = []
-        try:
-            for target, channel in targets:
-                key = (delivery.outbox_id, target)
-                if key not in self._reached:
-                    self._reached[key] = await self.post(await channel(), delivery.reply, note)
-                refs += self._reached[key]
-        except DeliveryFailed as failure:
-            if not failure.transient:
-                self._forget(delivery.outbox_id)
-            raise
-        self._forget(delivery.outbox_id)
-        return refs
 
-    def _forget(self, outbox_id: int) -> None:
-        for key in [key for key in self._reached if key[0] == outbox_id]:
-            del self._reached[key]
+        async def post_to(channel: Callable[[], Awaitable[str]]) -> list[PostedRef]:
+            return await self.post(await channel(), delivery.reply, note)
+
+        return await self._reached.send_each(
+            delivery.outbox_id, [(target, lambda c=channel: post_to(c)) for target, channel in
+                                 targets])
 
     async def _network_channel(self) -> str:
         if not self.config.channels.slack:

@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 from bot.app import App
 from bot.render_teams import CONTENT_TYPE, render_cards, summary
 from handlers.core import Reply
-from scheduler.notifier import Delivery, DeliveryFailed, PostedRef, RetryLater
+from scheduler.notifier import Delivery, DeliveryFailed, PostedRef, ReachedTargets, RetryLater
 from storage.db import transaction
 from storage.models import ConversationRef
 
@@ -104,7 +104,7 @@ class TeamsNotifier:
         self.cloud = cloud
         self.core = app
         self.app_id = app_id or None
-        self._reached: dict[tuple[int, str], list[PostedRef]] = {}
+        self._reached = ReachedTargets()
 
     # -- in a turn ----------------------------------------------------------------------
 
@@ -133,24 +133,12 @@ class TeamsNotifier:
             targets.append(("network", self._network_reference))
         for user in delivery.people:
             targets.append((f"user:{user}", lambda user=user: self._personal_reference(user)))
-        refs: list[PostedRef] = []
-        try:
-            for target, reference in targets:
-                key = (delivery.outbox_id, target)
-                if key not in self._reached:
-                    self._reached[key] = await self._post(await reference(), delivery.reply,
-                                                           note)
-                refs += self._reached[key]
-        except DeliveryFailed as failure:
-            if not failure.transient:
-                self._forget(delivery.outbox_id)
-            raise
-        self._forget(delivery.outbox_id)
-        return refs
 
-    def _forget(self, outbox_id: int) -> None:
-        for key in [key for key in self._reached if key[0] == outbox_id]:
-            del self._reached[key]
+        async def post_to(reference: Callable[[], Awaitable[dict[str, Any]]]) -> list[PostedRef]:
+            return await self._post(await reference(), delivery.reply, note)
+
+        return await self._reached.send_each(
+            delivery.outbox_id, [(target, lambda r=ref: post_to(r)) for target, ref in targets])
 
     async def post(self, conversation_id: str, reply: Reply) -> list[PostedRef]:
         return await self._post(await self._reference(conversation_id), reply)

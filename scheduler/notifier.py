@@ -7,6 +7,7 @@ later), raises RetryLater when the platform asks to slow down (HTTP 429 Retry-Af
 raises DeliveryFailed for anything else; the dispatcher decides on backoff and final failure.
 """
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -57,3 +58,36 @@ class Notifier(Protocol):
     min_interval: float
 
     async def send(self, delivery: Delivery) -> list[PostedRef]: ...
+
+
+Send = Callable[[], Awaitable[list[PostedRef]]]
+
+
+class ReachedTargets:
+    """The targets each delivery already reached, for notifiers that send to several.
+
+    A retry after a later target failed does not post twice to the ones before it; what a
+    delivery reached is forgotten once it completes or fails for good.
+    """
+
+    def __init__(self) -> None:
+        self._reached: dict[tuple[int, str], list[PostedRef]] = {}
+
+    async def send_each(self, outbox_id: int, sends: list[tuple[str, Send]]) -> list[PostedRef]:
+        refs: list[PostedRef] = []
+        try:
+            for target, send in sends:
+                key = (outbox_id, target)
+                if key not in self._reached:
+                    self._reached[key] = await send()
+                refs += self._reached[key]
+        except DeliveryFailed as failure:
+            if not failure.transient:
+                self._forget(outbox_id)
+            raise
+        self._forget(outbox_id)
+        return refs
+
+    def _forget(self, outbox_id: int) -> None:
+        for key in [key for key in self._reached if key[0] == outbox_id]:
+            del self._reached[key]
