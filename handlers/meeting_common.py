@@ -9,13 +9,11 @@ from sqlmodel import col, func, select
 from handlers.core import Actor, Role, Scope, UserError
 from handlers.timefmt import show_time
 from storage.models import (
-    Agency,
     AgendaItem,
     AgendaStatus,
     Meeting,
     MeetingKind,
     MeetingStatus,
-    Person,
     WorkingGroup,
 )
 
@@ -57,15 +55,6 @@ def describe(scope: Scope, meeting: Meeting) -> str:
 
 def zone(scope: Scope) -> ZoneInfo:
     return scope.config.network.zone
-
-
-def people_of(scope: Scope, *agency_codes: str) -> list[int]:
-    """The active people of these agencies (e.g. the Chair's and the Secretariat's)."""
-    ids = scope.session.exec(
-        select(Person.id).join(Agency, Agency.id == Person.agency_id)
-        .where(col(Agency.code).in_(agency_codes), Person.active).order_by(Person.id)
-    ).all()
-    return [i for i in ids if i is not None]
 
 
 def next_open(scope: Scope, wg_id: int | None, after: Meeting | None = None) -> Meeting | None:

@@ -13,8 +13,9 @@ from sqlmodel import Session, select
 from bot.config import AppConfig
 from handlers.core import Context, Reply, Scope
 from handlers.jobs import job
-from handlers.meeting_common import people_of, zone
+from handlers.meeting_common import zone
 from handlers.notify import queue
+from handlers.people import people_of
 from handlers.registry import command
 from handlers.timefmt import show_date, show_time
 from storage.models import Meeting, MeetingKind, MeetingStatus, Outbox

@@ -25,11 +25,11 @@ from handlers.meeting_common import (
     move_items,
     next_open,
     open_items,
-    people_of,
     wg_slug,
     zone,
 )
 from handlers.notify import queue
+from handlers.people import people_of
 from handlers.registry import command
 from handlers.timefmt import show_time
 from storage.models import (

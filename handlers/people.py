@@ -1,9 +1,9 @@
 """Who is speaking: a platform identity resolved to a person, their agency and roles."""
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from bot.config import AppConfig
-from handlers.core import Actor, Role, Speaker
+from handlers.core import Actor, Role, Scope, Speaker
 from storage.models import Agency, Identity, Person, WGAgency, WGPartner, WGRole, WorkingGroup
 
 SHELL = "shell"
@@ -60,6 +60,15 @@ def _partner_actor(session: Session, speaker: Speaker, person: Person) -> Actor:
     ).all())
     return Actor(speaker=speaker, person_id=person.id, name=person.name,
                  partner=person.partner_org, partner_wgs=groups)
+
+
+def people_of(scope: Scope, *agency_codes: str) -> list[int]:
+    """The active people of these agencies (e.g. the Chair's and the Secretariat's)."""
+    ids = scope.session.exec(
+        select(Person.id).join(Agency, Agency.id == Person.agency_id)
+        .where(col(Agency.code).in_(agency_codes), Person.active).order_by(Person.id)
+    ).all()
+    return [i for i in ids if i is not None]
 
 
 def shell_speaker(session: Session, wanted: str) -> Speaker:

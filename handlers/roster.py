@@ -13,7 +13,7 @@ from sqlmodel import select
 from handlers.core import Choice, Context, Reply, Role, Speaker, UserError
 from handlers.grammar import take_quoted
 from handlers.notify import queue
-from handlers.people import SHELL, find_person
+from handlers.people import SHELL, find_person, people_of
 from handlers.registry import command
 from handlers.timefmt import show_date
 from storage.models import (
@@ -45,14 +45,6 @@ def agency_by_code(ctx: Context, code: str, example: str) -> Agency:
         raise UserError(f"'{code}' is not a member agency (members: {', '.join(codes)}).",
                         example)
     return agency
-
-
-def people_of_roles(ctx: Context, *codes: str) -> list[int]:
-    """Ids of the active focal points of the given agencies."""
-    return [p for p in ctx.session.exec(
-        select(Person.id).join(Agency, Agency.id == Person.agency_id)
-        .where(Agency.code.in_(codes), Person.active)  # type: ignore[attr-defined]
-    ).all() if p is not None]
 
 
 @command(
@@ -88,7 +80,7 @@ def members_join(ctx: Context, args: str) -> Reply:
         title="Request to join the Network",
         text=f"{ctx.actor.name} asks for *{code}* ({name}) to join {network.name}.",
         choices=[Choice("Approve", f"members approve {code}", "primary")],
-    ), audience=people_audience(people_of_roles(ctx, network.secretariat, network.chair)))
+    ), audience=people_audience(people_of(ctx, network.secretariat, network.chair)))
     return Reply(text=f"Thank you. The request for {code} ({name}) to join was sent to the "
                       f"Secretariat ({network.secretariat}) and the Chair ({network.chair}).")
 
