@@ -2,25 +2,17 @@
 each row posted once by two or three replicas, none lost when one is killed with SIGKILL
 mid-send, and rows that fell due while no replica ran are delivered on restart.
 
-Each replica is its own OS process on its own loopback port, started exactly as an operator
-would (``network-bot --database-url ... serve --port N`` with Slack's environment variables),
-with a 2 s lease and a 0.3 s sweep instead of 5 minutes and 30 s, and pacing off so a thousand
-posts to the one network channel take seconds, not a thousand. Replicas are told apart by
-their bot token, which the fake records with every call.
+Each replica is a real ``serve`` process (tests/serve_process.py) with a 2 s lease and a
+0.3 s sweep instead of 5 minutes and 30 s, and pacing off so a thousand posts to the one
+network channel take seconds, not a thousand. Replicas are told apart by their bot token.
 """
 
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -31,14 +23,14 @@ from handlers.core import Reply
 from handlers.timefmt import show_time
 from storage.db import transaction
 from storage.models import Outbox, OutboxStatus
-from tests.conftest import REPO, _empty_postgres, free_port
-from tests.fake_slack import FakeSlack, InThread
+from tests.conftest import _empty_postgres
+from tests.fake_slack import FakeSlack
+from tests.serve_process import Served, ServeLauncher, wait_for
 
 ROWS = 1000
 KIND = "minutes.posted"
 LEASE_SECONDS = "2"
 NETWORK_CHANNEL = "C-PLACEHOLDER-NETWORK"  # channels.slack in app.yaml
-NETWORK_BOT = Path(sys.executable).with_name("network-bot")
 
 
 @pytest.fixture
@@ -47,77 +39,15 @@ def pg(postgres_engine: Engine) -> Engine:
     return postgres_engine
 
 
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with InThread(FakeSlack()) as fake:
-        yield fake
+OUTBOX_ENV = {"NETWORK_BOT_OUTBOX_LEASE": LEASE_SECONDS, "NETWORK_BOT_OUTBOX_SWEEP": "0.3"}
 
 
-class Replicas:
-    """Starts ``network-bot serve`` processes; the fixture kills whatever is left."""
-
-    def __init__(self, fake: FakeSlack, logs: Path) -> None:
-        self.fake = fake
-        self.logs = logs
-        self.processes: list[subprocess.Popen[bytes]] = []
-
-    @staticmethod
-    def token(n: int) -> str:
-        return f"xoxb-replica-{n}"
-
-    def start(self, n: int) -> subprocess.Popen[bytes]:
-        """Start replica ``n`` and wait until its GET /healthz answers 200."""
-        port = free_port()
-        env = {key: value for key, value in os.environ.items()
-               if not key.startswith(("SLACK_", "NETWORK_BOT_"))}
-        env.update(NETWORK_BOT_CONFIG=str(REPO / "app.yaml"), SLACK_BOT_TOKEN=self.token(n),
-                   SLACK_SIGNING_SECRET="test-signing-secret", SLACK_API_URL=self.fake.api_url,
-                   SLACK_MIN_INTERVAL="0", NETWORK_BOT_OUTBOX_LEASE=LEASE_SECONDS,
-                   NETWORK_BOT_OUTBOX_SWEEP="0.3")
-        log = self.logs / f"replica-{n}.log"
-        with log.open("ab") as out:
-            process = subprocess.Popen(
-                [str(NETWORK_BOT), "--database-url", os.environ["TEST_DATABASE_URL"],
-                 "serve", "--port", str(port)],
-                cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-        self.processes.append(process)
-        wait_for(lambda: _healthy(port, process, log), timeout=30)
-        return process
-
-    def stop(self, process: subprocess.Popen[bytes]) -> int:
-        process.send_signal(signal.SIGTERM)
-        return process.wait(timeout=20)
-
-    def kill_all(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.kill()
-                process.wait(timeout=10)
+def token(n: int) -> str:
+    return f"xoxb-replica-{n}"
 
 
-@pytest.fixture
-def replicas(slack: FakeSlack, tmp_path: Path) -> Iterator[Replicas]:
-    started = Replicas(slack, tmp_path)
-    try:
-        yield started
-    finally:
-        started.kill_all()
-
-
-def _healthy(port: int, process: subprocess.Popen[bytes], log: Path) -> bool:
-    assert process.poll() is None, f"serve exited early:\n{log.read_text()}"
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
-            return bool(answer.status == 200)
-    except (urllib.error.URLError, ConnectionError):
-        return False
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 40) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
+def start_replica(served: ServeLauncher, n: int) -> Served:
+    return served.start(token(n), os.environ["TEST_DATABASE_URL"], OUTBOX_ENV)
 
 
 def text(i: int) -> str:
@@ -149,52 +79,52 @@ def posts(fake: FakeSlack, token: str | None = None) -> Counter[str]:
 
 @pytest.mark.parametrize("count", [2, 3])
 def test_replicas_post_each_notification_exactly_once(
-        pg: Engine, slack: FakeSlack, replicas: Replicas, count: int) -> None:
-    started = [replicas.start(n) for n in range(count)]
+        pg: Engine, slack: FakeSlack, served: ServeLauncher, count: int) -> None:
+    started = [start_replica(served, n) for n in range(count)]
     queue_rows(pg, range(ROWS), datetime.now(UTC) - timedelta(seconds=1))
     wait_for(lambda: sent(pg) == ROWS)
-    assert [replicas.stop(process) for process in started] == [0] * count
+    assert [replica.stop() for replica in started] == [0] * count
     assert posts(slack) == Counter({text(i): 1 for i in range(ROWS)})
-    shares = [sum(posts(slack, Replicas.token(n)).values()) for n in range(count)]
+    shares = [sum(posts(slack, token(n)).values()) for n in range(count)]
     assert sum(1 for share in shares if share) >= 2, shares  # they shared the work
 
 
 def test_a_replica_killed_mid_send_loses_nothing(
-        pg: Engine, slack: FakeSlack, replicas: Replicas) -> None:
-    victim, *survivors = [replicas.start(n) for n in range(3)]
+        pg: Engine, slack: FakeSlack, served: ServeLauncher) -> None:
+    victim, *survivors = [start_replica(served, n) for n in range(3)]
     queue_rows(pg, range(ROWS), datetime.now(UTC) - timedelta(seconds=1))
-    wait_for(lambda: sum(posts(slack, Replicas.token(0)).values()) >= 30)
-    slack.stall(Replicas.token(0))  # its next posts go unanswered: caught mid-send
+    wait_for(lambda: sum(posts(slack, token(0)).values()) >= 30)
+    slack.stall(token(0))  # its next posts go unanswered: caught mid-send
     wait_for(lambda: slack.held >= 1)
-    victim.send_signal(signal.SIGKILL)
-    assert victim.wait(timeout=10) == -signal.SIGKILL
+    assert victim.kill() == -signal.SIGKILL
     with Session(pg) as session:
         orphaned = {payload["text"] for payload in session.exec(select(Outbox.payload).where(
             Outbox.status == OutboxStatus.SENDING,
-            Outbox.lease_owner.like(f"%:{victim.pid}:%"))).all()}  # type: ignore[union-attr]
+            Outbox.lease_owner.like(  # type: ignore[union-attr]
+                f"%:{victim.process.pid}:%"))).all()}
     wait_for(lambda: sent(pg) == ROWS)
-    assert [replicas.stop(process) for process in survivors] == [0, 0]
+    assert [replica.stop() for replica in survivors] == [0, 0]
 
     assert orphaned  # rows it held when it died ...
-    rescued = posts(slack, Replicas.token(1)) + posts(slack, Replicas.token(2))
+    rescued = posts(slack, token(1)) + posts(slack, token(2))
     assert orphaned <= set(rescued)  # ... the others delivered
     everything = posts(slack)
     assert set(everything) == {text(i) for i in range(ROWS)}  # nothing lost
     # At-least-once after a crash: only what the dead replica had posted may appear twice.
     twice = {t for t, n in everything.items() if n > 1}
-    assert twice <= set(posts(slack, Replicas.token(0)))
+    assert twice <= set(posts(slack, token(0)))
     assert max(everything.values()) <= 2
     print(f"killed replica held {len(orphaned)} rows; {len(twice)} posted twice")
 
 
 def test_rows_due_while_no_replica_runs_are_delivered_on_restart(
-        pg: Engine, slack: FakeSlack, replicas: Replicas) -> None:
-    assert replicas.stop(replicas.start(0)) == 0
+        pg: Engine, slack: FakeSlack, served: ServeLauncher) -> None:
+    assert start_replica(served, 0).stop() == 0
     down_at = datetime.now(UTC)
     queue_rows(pg, range(1), down_at + timedelta(seconds=1))  # falls due while it is down
     queue_rows(pg, range(1, 2), down_at - timedelta(minutes=10))  # a long outage: late
     time.sleep(1.2)
-    replicas.start(1)
+    start_replica(served, 1)
     wait_for(lambda: sent(pg) == 2)
     assert posts(slack) == Counter({text(0): 1, late_note(down_at - timedelta(minutes=10)): 1})
     [late] = [call.args for call in slack.calls if call.method == "chat.postMessage"
