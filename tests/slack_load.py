@@ -10,6 +10,7 @@ import asyncio
 import json
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,9 +91,13 @@ class CommandLoad:
         await self.stop()
         await self.http.close()
 
+    def hold(self) -> None:
+        """Send no new commands; those in flight go on."""
+        self._stopping.set()
+
     async def stop(self) -> None:
         """Stop sending and wait for the requests in flight."""
-        self._stopping.set()
+        self.hold()
         await asyncio.gather(*self._tasks)
 
     async def until(self, condition: Any, timeout: float = 60) -> None:
@@ -148,7 +153,8 @@ class StoredItem:
 
 
 def stored_items(engine: Engine, answers: list[Answer]) -> dict[str, StoredItem]:
-    """The agenda items in the database by title, with what belongs to them."""
+    """The agenda items in the database by title, with what belongs to them (asserting
+    that no title is stored twice)."""
     keys = {answer.title: answer.key for answer in answers}
     with Session(engine) as session:
         items = session.exec(select(AgendaItem.id, AgendaItem.text)).all()
@@ -158,6 +164,8 @@ def stored_items(engine: Engine, answers: list[Answer]) -> dict[str, StoredItem]
     tags: dict[int, set[int]] = {}
     for item_id, number in objectives:
         tags.setdefault(item_id, set()).add(number)
+    titles = Counter(text for _, text in items)
+    assert max(titles.values(), default=1) == 1, "an item was stored twice"
     return {text: StoredItem(item_id, frozenset(tags.get(item_id, ())),
                              keys.get(text) in processed) for item_id, text in items}
 
