@@ -3,9 +3,11 @@
 In the spirit of bolt-python's ``tests/mock_web_api_server`` and opsdroid's
 ``testing/external_api``: a real aiohttp server the real slack_sdk client talks to over HTTP,
 answering like Slack does. It also serves the ``response_url`` webhooks and the file upload
-URLs, and can be told to fail the next call of a method (``fail``) or to leave every call
-made with one token unanswered (``stall``). ``InThread`` runs it on its own event loop in a
-thread, for tests that drive other OS processes (``network-bot serve``) from synchronous code.
+URLs, and can be told to fail the next calls of a method or of the ``response_url`` (``fail``)
+or to leave every call made with one token unanswered (``stall``). Failed calls are recorded
+too, with ``ok`` False, so tests can count what Slack actually accepted (``accepted``).
+``InThread`` runs it on its own event loop in a thread, for tests that drive other OS
+processes (``network-bot serve``) from synchronous code.
 """
 
 import asyncio
@@ -24,6 +26,7 @@ class Call:
     method: str  # a Web API method ("chat.postMessage"), "response_url" or "upload"
     args: dict[str, Any]
     token: str | None = None
+    ok: bool = True  # False: the fake answered it with a scripted failure
 
 
 @dataclass
@@ -74,10 +77,11 @@ class FakeSlack:
         return f"{self.url}/respond/{name}"
 
     def fail(self, method: str, status: int, error: str = "failed",
-             headers: dict[str, str] | None = None) -> None:
-        """Make the next call of ``method`` fail like Slack would."""
-        self._failures.setdefault(method, []).append(
-            Failure(status, {"ok": False, "error": error}, headers or {}))
+             headers: dict[str, str] | None = None, times: int = 1) -> None:
+        """Make the next ``times`` calls of ``method`` (or posts to a "response_url") fail
+        like Slack would."""
+        self._failures.setdefault(method, []).extend(
+            Failure(status, {"ok": False, "error": error}, headers or {}) for _ in range(times))
 
     def stall(self, token: str) -> None:
         """Leave every later call made with ``token`` unanswered (not recorded) until the
@@ -86,6 +90,19 @@ class FakeSlack:
 
     def of(self, method: str) -> list[dict[str, Any]]:
         return [call.args for call in self.calls if call.method == method]
+
+    def accepted(self, method: str) -> list[dict[str, Any]]:
+        """The calls of ``method`` that the fake answered with success."""
+        return [call.args for call in list(self.calls) if call.method == method and call.ok]
+
+    def _failure(self, call: Call) -> web.Response | None:
+        """Record ``call``; the scripted failure to answer it with, if any."""
+        self.calls.append(call)
+        if not self._failures.get(call.method):
+            return None
+        failure = self._failures[call.method].pop(0)
+        call.ok = False
+        return web.json_response(failure.body, status=failure.status, headers=failure.headers)
 
     def methods(self) -> list[str]:
         return [call.method for call in self.calls]
@@ -102,12 +119,8 @@ class FakeSlack:
             self.held += 1
             await self._release.wait()
             return web.json_response({"ok": False, "error": "service_unavailable"}, status=503)
-        self.calls.append(Call(method, args, token))
-        if self._failures.get(method):
-            failure = self._failures[method].pop(0)
-            return web.json_response(failure.body, status=failure.status,
-                                     headers=failure.headers)
-        return web.json_response(self._answer(method, args))
+        failed = self._failure(Call(method, args, token))
+        return failed or web.json_response(self._answer(method, args))
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         number = next(self._numbers)
@@ -137,9 +150,9 @@ class FakeSlack:
         return {"ok": False, "error": "unknown_method"}
 
     async def _respond(self, request: web.Request) -> web.Response:
-        self.calls.append(Call("response_url", {"name": request.match_info["name"],
-                                                **await request.json()}))
-        return web.Response(text="ok")
+        failed = self._failure(Call("response_url", {"name": request.match_info["name"],
+                                                     **await request.json()}))
+        return failed or web.Response(text="ok")
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         """Socket Mode: say hello, then collect the bot's acknowledgements of envelopes."""

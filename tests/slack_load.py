@@ -134,7 +134,7 @@ class CommandLoad:
     def follow_ups(self) -> None:
         """Attach the response_url posts the fake recorded to their commands."""
         posts = {call.args["name"]: call.args for call in list(self.fake.calls)
-                 if call.method == "response_url"}
+                 if call.method == "response_url" and call.ok}
         for answer in self.answers:
             answer.followed_up = posts.get(answer.trigger, answer.followed_up)
 
