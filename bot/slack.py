@@ -24,9 +24,15 @@ from typing import Any
 from aiohttp import ClientError, web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -58,6 +64,15 @@ FOLLOW_UP_FAILED = "Slack follow-up failed"
 Respond = Callable[..., Awaitable[Any]]
 
 
+def _response_url_retries() -> list[AsyncRetryHandler]:
+    """A reply posted to a response_url is retried, a few times, after a dropped connection,
+    a 429 (after its Retry-After) or a 500/503 (after 0.5 s, then 1 s): otherwise one hiccup
+    at Slack loses the answer to a slow command for good."""
+    return [AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+            AsyncServerErrorRetryHandler(max_retry_count=2)]
+
+
 def _same_token_notice(record: logging.LogRecord) -> bool:
     """Drop bolt's warning that our client's token wins over SLACK_BOT_TOKEN: they are one."""
     return "`token` will be unused" not in record.getMessage()
@@ -73,7 +88,10 @@ class Conversation:
     trigger_id: str | None = None
 
     async def respond(self, message: SlackMessage, private: bool) -> None:
-        answer = await AsyncRespond(response_url=self.response_url)(
+        if self.response_url is None:
+            raise ValueError("no response_url to answer through")
+        answer = await AsyncWebhookClient(
+            self.response_url, retry_handlers=_response_url_retries()).send(
             text=message.text, blocks=message.blocks, replace_original=False,
             response_type="ephemeral" if private else "in_channel")
         if answer.status_code != 200:
