@@ -55,8 +55,12 @@ class PrivatePostgres:
             account = pwd.getpwnam(OS_USER)
             os.chown(self.home, account.pw_uid, account.pw_gid)
             self._as_user = ["runuser", "-u", OS_USER, "--"]
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
-                  "--no-sync", "-E", "UTF8")
+        try:
+            self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
+                      "--no-sync", "-E", "UTF8")
+        except BaseException:
+            shutil.rmtree(self.home, ignore_errors=True)
+            raise
 
     @property
     def url(self) -> str:

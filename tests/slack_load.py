@@ -18,6 +18,7 @@ import aiohttp
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot.slack import WORKING
 from handlers.runner import DATABASE_DOWN
 from storage.models import AgendaItem, AgendaItemObjective, ProcessedCommand
 from tests.fake_slack import FakeSlack
@@ -62,7 +63,7 @@ class Answer:
     @property
     def pending(self) -> bool:
         """Acked with 'working on it', the reply not yet posted to the response_url."""
-        return self.status == 200 and not self.ack.get("blocks") and self.followed_up is None
+        return self.ack.get("text") == WORKING and self.followed_up is None
 
 
 def title_of(prefix: str, number: int) -> str:
@@ -130,6 +131,18 @@ class CommandLoad:
             answer.status = None
         answer.seconds = time.monotonic() - started
         return answer
+
+    async def answer(self, title: str, trigger: str) -> Answer:
+        """One command and its final answer, waiting for its response_url post if need be."""
+        answer = await self.send(title, trigger)
+        self.answers.append(answer)
+        await self.until(self.answered)
+        return answer
+
+    def answered(self) -> bool:
+        """Whether every command has its final answer (after attaching the follow-ups)."""
+        self.follow_ups()
+        return not any(answer.pending for answer in self.answers)
 
     def follow_ups(self) -> None:
         """Attach the response_url posts the fake recorded to their commands."""

@@ -89,7 +89,7 @@ def test_the_bot_rides_out_a_database_outage_under_load(
         announce(engine, text, datetime.now(UTC) + timedelta(seconds=1))
         expected_posts.append(text)
         wait_for(lambda: announcements(engine) == [OutboxStatus.SENT] * 3, timeout=60)
-        wait_for(lambda: (load.follow_ups(), not any(a.pending for a in load.answers))[1])
+        wait_for(load.answered)
         stored = stored_items(engine, load.answers)
     finally:
         engine.dispose()
