@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 from aiohttp import web
-from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -29,11 +28,10 @@ from storage.db import make_engine
 from storage.models import AgendaItem
 from tests.conftest import Clock
 from tests.fake_slack import FakeSlack
+from tests.serve_process import CHANNEL, IOM, SIGNING_SECRET, command_body, signed_headers
 
-SECRET = "test-signing-secret"
+SECRET = SIGNING_SECRET
 TOKEN = "xoxb-test-token"
-IOM = "U-PLACEHOLDER-IOM"
-CHANNEL = "C-TEST"
 
 
 class SlackWorld:
@@ -74,24 +72,16 @@ class SlackWorld:
         self, body: str, *, secret: str = SECRET, age: float = 0,
         headers: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
-        timestamp = str(int(time.time() - age))
-        signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
         async with self.http.post(f"{self.base}/slack/events", data=body.encode(), headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature,
-            **(headers or {}),
+            **signed_headers(body, secret, age), **(headers or {}),
         }) as response:
             text = await response.text()
             return response.status, json.loads(text) if text.startswith("{") else text
 
     def command_body(self, text: str, user: str = IOM, trigger: str | None = None) -> str:
         self._triggers += 1
-        return urlencode({
-            "token": "legacy", "team_id": "T1", "channel_id": CHANNEL, "user_id": user,
-            "user_name": "someone", "command": "/network", "text": text,
-            "response_url": self.fake.response_url("command"),
-            "trigger_id": trigger or f"trigger-{self._triggers}",
-        })
+        return command_body(text, self.fake.response_url("command"),
+                            trigger or f"trigger-{self._triggers}", user)
 
     async def command(self, text: str, user: str = IOM, **kwargs: Any) -> tuple[int, Any]:
         return await self.post(self.command_body(text, user), **kwargs)
