@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session
 
 from bot.config import AppConfig
@@ -35,12 +35,21 @@ DATABASE_DOWN = (
     "The database is not answering right now, so nothing was changed. "
     "Please try again shortly."
 )
+SAVE_IN_DOUBT = (
+    "The database stopped answering while saving this, so it may or may not have been saved. "
+    "Please check whether it took effect before you try again."
+)
 PARTNERS_ONLY = (
     "As a partner ({organisation}) you take part in your working groups' meetings and agendas, "
     "but '{verb}' is for the member agencies' focal points (partners do not vote in Network "
     "consensus polls or run the Network's records). Type help to see what you can use."
 )
 INTERNAL_ERROR = "Something went wrong on our side, so nothing was changed. Please try again."
+
+
+class CommitInDoubt(Exception):
+    """The connection was lost during COMMIT: the database may have saved the command or not,
+    so "nothing was changed" would not be true."""
 
 
 def utc_now() -> datetime:
@@ -72,6 +81,9 @@ class Runner:
                 return stored
             log.exception("integrity error running %r", line[:80])
             return Reply(text=INTERNAL_ERROR, ok=False)
+        except CommitInDoubt:
+            log.warning("database lost during commit of %r", line[:80], exc_info=True)
+            return Reply(text=SAVE_IN_DOUBT, ok=False)
         except DBAPIError:
             log.warning("database unavailable", exc_info=True)
             return Reply(text=DATABASE_DOWN, ok=False)
@@ -107,6 +119,11 @@ class Runner:
             reply = spec.handler(Context(session, self.config, self.clock(), command), args)
             if key:
                 session.add(ProcessedCommand(key=key, reply=reply.to_dict()))
+            session.flush()  # the database has checked every write; only COMMIT is left
+            try:
+                session.commit()
+            except OperationalError as lost:
+                raise CommitInDoubt from lost
             return reply
 
     def _stored_reply(self, key: str) -> Reply | None:

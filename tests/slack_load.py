@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.slack import WORKING
-from handlers.runner import DATABASE_DOWN
+from handlers.runner import DATABASE_DOWN, SAVE_IN_DOUBT
 from storage.models import AgendaItem, AgendaItemObjective, ProcessedCommand
 from tests.fake_slack import FakeSlack
 from tests.serve_process import command_body, signed_headers
@@ -59,6 +59,11 @@ class Answer:
     def refused(self) -> bool:
         """Answered with the runner's 'database is not answering, try again shortly'."""
         return DATABASE_DOWN in self.reply
+
+    @property
+    def in_doubt(self) -> bool:
+        """Answered that the database went away while saving (it may or may not have)."""
+        return SAVE_IN_DOUBT in self.reply
 
     @property
     def pending(self) -> bool:
