@@ -8,10 +8,9 @@ success or the runner's "try again shortly"; /healthz says 503 while the databas
 nothing is half written (every item a reply called added is stored with its objectives and its
 idempotency key, no item was stored for a refused command, none without a reply; a command
 whose connection was lost during COMMIT is answered "may or may not have been saved", never
-"nothing was changed"); and the bot
-recovers by itself: commands succeed again, and the outbox delivers, exactly once, both a
-notification that fell due during an outage and one queued after it (so the outbox service and
-its APScheduler jobs survived the database errors).
+"nothing was changed"); and the bot recovers by itself: commands succeed again, and the outbox
+delivers, exactly once, both a notification that fell due during an outage and one queued
+after it (so the outbox service and its APScheduler jobs survived the database errors).
 """
 
 import asyncio
@@ -55,8 +54,8 @@ def announcements(engine: Engine) -> list[OutboxStatus]:
 
 
 def posted(fake: FakeSlack) -> Counter[str]:
-    return Counter(call.args["text"] for call in list(fake.calls)
-                   if call.method == "chat.postMessage" and call.args["channel"] == NETWORK_CHANNEL)
+    return Counter(args["text"] for args in fake.accepted("chat.postMessage")
+                   if args["channel"] == NETWORK_CHANNEL)
 
 
 def test_the_bot_rides_out_a_database_outage_under_load(
