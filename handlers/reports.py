@@ -9,8 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import distinct
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from handlers.core import Context, Reply, Scope
 from handlers.period import read_year, year_bounds
@@ -151,29 +150,38 @@ def gather(scope: Scope, year: int) -> ReportData:
     data.meetings = {kind: count for kind, count in session.exec(
         select(Meeting.kind, func.count()).where(*held).group_by(Meeting.kind)).all()}
 
+    # Each (item, objective) tag is unique, so counting rows counts distinct items.
     agenda = dict(session.exec(
-        select(AgendaItemObjective.objective_number, func.count(distinct(AgendaItem.id)))
+        select(AgendaItemObjective.objective_number, func.count())
         .join(AgendaItem, AgendaItem.id == AgendaItemObjective.item_id)
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .where(*held, AgendaItem.status != AgendaStatus.WITHDRAWN)
         .group_by(AgendaItemObjective.objective_number)).all())
     in_year = (Decision.superseded.is_(False),  # type: ignore[attr-defined]
                Decision.decided_at >= start, Decision.decided_at < end)
-    decided = dict(session.exec(
-        select(AgendaItemObjective.objective_number, func.count(distinct(Decision.id)))
+    # The objectives of each meeting that decided something this year, once per meeting,
+    # then its decisions: far fewer rows than joining every decision to every item.
+    meeting_objectives = (
+        select(AgendaItem.meeting_id, AgendaItemObjective.objective_number).distinct()
         .join(AgendaItem, AgendaItem.id == AgendaItemObjective.item_id)
-        .join(Decision, Decision.meeting_id == AgendaItem.meeting_id)
-        .where(*in_year).group_by(AgendaItemObjective.objective_number)).all())
+        .where(col(AgendaItem.meeting_id).in_(select(Decision.meeting_id).where(*in_year)))
+        .subquery())
+    decided = dict(session.exec(
+        select(meeting_objectives.c.objective_number, func.count())
+        .join(Decision, Decision.meeting_id == meeting_objectives.c.meeting_id)
+        .where(*in_year).group_by(meeting_objectives.c.objective_number)).all())
     data.objectives = [
         ObjectiveLine(o.number, o.text, agenda.get(o.number, 0), decided.get(o.number, 0))
         for o in session.exec(select(Objective).order_by(Objective.number)).all()]
 
+    # Columns rather than whole rows: a year holds hundreds of decisions and action items.
     data.decisions = [
-        DecisionLine(d.id or 0, d.decided_at.astimezone(zone).date(), d.text, d.meeting_id,
-                     d.poll_id, f"poll #{d.poll_id}: {question}" if d.poll_id
-                     else f"meeting #{d.meeting_id}: {title}")
-        for d, title, question in session.exec(
-            select(Decision, Meeting.title, Poll.question)
+        DecisionLine(number, decided_at.astimezone(zone).date(), text, meeting_id, poll_id,
+                     f"poll #{poll_id}: {question}" if poll_id
+                     else f"meeting #{meeting_id}: {title}")
+        for number, decided_at, text, meeting_id, poll_id, title, question in session.exec(
+            select(Decision.id, Decision.decided_at, Decision.text, Decision.meeting_id,
+                   Decision.poll_id, Meeting.title, Poll.question)
             .join(Meeting, Meeting.id == Decision.meeting_id, isouter=True)
             .join(Poll, Poll.id == Decision.poll_id, isouter=True)
             .where(*in_year).order_by(Decision.decided_at, Decision.id)).all()]
@@ -184,11 +192,12 @@ def gather(scope: Scope, year: int) -> ReportData:
         .group_by(func.coalesce(Poll.outcome, Poll.status))).all()}
 
     data.actions = [
-        ActionLine(a.id or 0, code, a.task, a.meeting_id, day(a.due_at), a.status,
-                   day(a.done_at), a.status == ActionStatus.OPEN and a.due_at is not None
-                   and a.due_at < scope.now)
-        for a, code in session.exec(
-            select(ActionItem, Agency.code).join(Agency, Agency.id == ActionItem.agency_id)
+        ActionLine(number, code, task, meeting_id, day(due_at), status, day(done_at),
+                   status == ActionStatus.OPEN and due_at is not None and due_at < scope.now)
+        for number, code, task, meeting_id, due_at, status, done_at in session.exec(
+            select(ActionItem.id, Agency.code, ActionItem.task, ActionItem.meeting_id,
+                   ActionItem.due_at, ActionItem.status, ActionItem.done_at)
+            .join(Agency, Agency.id == ActionItem.agency_id)
             .join(Meeting, Meeting.id == ActionItem.meeting_id)
             .where(*held, ActionItem.status != ActionStatus.SUPERSEDED)
             .order_by(ActionItem.id)).all()]
