@@ -316,10 +316,9 @@ def _listing(scope: Scope, meeting_id: int | None, *, shown: int | None = None,
         tagged = f" · objectives {_tags(objectives)}" if objectives else ""
         lines.append(f"{number}. #{item.id} {item.text} — "
                      f"{codes.get(item.agency_id, 'partner')} ({item.status}){tagged}")
-    if shown is not None and len(items) == shown:
-        hidden = count_items(scope, meeting_id) - shown
-        if hidden:
-            lines.append(more(hidden, "items", rest))
+    hidden = count_items(scope, meeting_id) - len(items) if shown is not None else 0
+    if hidden:
+        lines.append(more(hidden, "items", rest))
     return "\n".join(lines)
 
 
