@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, text
 from sqlmodel import Session, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -88,15 +88,18 @@ def seed(engine: Engine, config: AppConfig, meetings: int, items: int, polls: in
          rng: random.Random) -> dict[str, int]:
     with transaction(engine) as session:
         sync_roster(session, config)
-        agencies = dict(session.exec(select(Agency.id, Agency.code)).all())
+        agencies = dict(session.exec(select(Agency.id, Agency.code).order_by(Agency.id)).all())
         speaker_of = {agency: person for person, agency in session.exec(
             select(Person.id, Person.agency_id).order_by(Person.id.desc())).all()}
-        groups = list(session.exec(select(WorkingGroup.id)).all())
+        groups = list(session.exec(select(WorkingGroup.id).order_by(WorkingGroup.id)).all())
         secretary = next(speaker_of[a] for a, code in agencies.items()
                          if code == config.network.secretariat)
         counts = _seed_meetings(session, meetings, items, agencies, speaker_of, secretary,
                                 groups, rng)
         counts |= _seed_polls(session, polls, agencies, speaker_of, secretary, rng)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:  # as autovacuum would after such a load
+            connection.execute(text("ANALYZE"))
     return counts
 
 

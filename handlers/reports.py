@@ -8,8 +8,10 @@ Meetings count as held when they were not cancelled and have started.
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from sqlmodel import col, func, select
+from sqlalchemy import case
+from sqlmodel import Session, col, func, select
 
 from handlers.core import Context, Reply, Scope
 from handlers.period import read_year, year_bounds
@@ -150,26 +152,9 @@ def gather(scope: Scope, year: int) -> ReportData:
     data.meetings = {kind: count for kind, count in session.exec(
         select(Meeting.kind, func.count()).where(*held).group_by(Meeting.kind)).all()}
 
-    # Each (item, objective) tag is unique, so counting rows counts distinct items.
-    agenda = dict(session.exec(
-        select(AgendaItemObjective.objective_number, func.count())
-        .join(AgendaItem, AgendaItem.id == AgendaItemObjective.item_id)
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .where(*held, AgendaItem.status != AgendaStatus.WITHDRAWN)
-        .group_by(AgendaItemObjective.objective_number)).all())
     in_year = (Decision.superseded.is_(False),  # type: ignore[attr-defined]
                Decision.decided_at >= start, Decision.decided_at < end)
-    # The objectives of each meeting that decided something this year, once per meeting,
-    # then its decisions: far fewer rows than joining every decision to every item.
-    meeting_objectives = (
-        select(AgendaItem.meeting_id, AgendaItemObjective.objective_number).distinct()
-        .join(AgendaItem, AgendaItem.id == AgendaItemObjective.item_id)
-        .where(col(AgendaItem.meeting_id).in_(select(Decision.meeting_id).where(*in_year)))
-        .subquery())
-    decided = dict(session.exec(
-        select(meeting_objectives.c.objective_number, func.count())
-        .join(Decision, Decision.meeting_id == meeting_objectives.c.meeting_id)
-        .where(*in_year).group_by(meeting_objectives.c.objective_number)).all())
+    agenda, decided = _objective_counts(session, held, in_year)
     data.objectives = [
         ObjectiveLine(o.number, o.text, agenda.get(o.number, 0), decided.get(o.number, 0))
         for o in session.exec(select(Objective).order_by(Objective.number)).all()]
@@ -211,3 +196,32 @@ def gather(scope: Scope, year: int) -> ReportData:
             .where(*held).group_by(Meeting.id, Meeting.title, Meeting.starts_at)
             .order_by(Meeting.starts_at)).all()]
     return data
+
+
+def _objective_counts(
+    session: Session, held: tuple[Any, ...], in_year: tuple[Any, ...]
+) -> tuple[Counter[int], Counter[int]]:
+    """Per GCM objective: the agenda items (not withdrawn) of the meetings held, and the
+    decisions of the meetings whose items carry the objective.
+
+    One pass over the tags of the meetings concerned, counted per meeting and objective, then
+    summed here: a year's meetings hold tens of thousands of tagged items, and reading them
+    once instead of once per sum (or once per decision) is what keeps the report fast.
+    """
+    held_ids = set(session.exec(select(Meeting.id).where(*held)).all())
+    decisions = dict(session.exec(
+        select(Decision.meeting_id, func.count()).where(*in_year)
+        .group_by(Decision.meeting_id)).all())
+    tagged = session.exec(
+        select(AgendaItem.meeting_id, AgendaItemObjective.objective_number,
+               func.count(case((AgendaItem.status != AgendaStatus.WITHDRAWN, 1))))
+        .join(AgendaItem, AgendaItem.id == AgendaItemObjective.item_id)
+        .where(col(AgendaItem.meeting_id).in_(held_ids | set(decisions) - {None}))
+        .group_by(AgendaItem.meeting_id, AgendaItemObjective.objective_number)).all()
+    agenda: Counter[int] = Counter()
+    decided: Counter[int] = Counter()
+    for meeting_id, number, items in tagged:
+        if meeting_id in held_ids:
+            agenda[number] += items  # each (item, objective) tag is unique
+        decided[number] += decisions.get(meeting_id, 0)
+    return agenda, decided
