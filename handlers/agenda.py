@@ -96,7 +96,8 @@ def agenda(ctx: Context, args: str) -> Reply:
     summary="List a meeting's agenda items with agency, objectives and status",
     usage="agenda list [#N]",
     example="agenda list #1",
-    detail="Without #N: the next meeting's agenda and the items waiting in the backlog.",
+    detail="Without #N: the next meeting's agenda and the items waiting in the backlog, "
+           f"the first {PAGE} of each. With #N: every item of meeting #N.",
     partners=True,
 )
 def agenda_list(ctx: Context, args: str) -> Reply:

@@ -28,7 +28,8 @@ DUE_EXAMPLE = "action due #4 30 Jun 2031"
     usage="decisions [year | #N]",
     example=DECISIONS_EXAMPLE,
     detail="Without an argument, this year's decisions. With a year, that year's. With #N, "
-           "the decisions of meeting #N.",
+           f"the decisions of meeting #N. A long register shows its latest {PAGE}; the CSV file "
+           "of report <year> has every one.",
 )
 def decisions(ctx: Context, args: str) -> Reply:
     wanted = args.strip()
@@ -75,7 +76,8 @@ def decisions(ctx: Context, args: str) -> Reply:
     usage="actions [mine | open | all | AGENCY]",
     example=ACTIONS_EXAMPLE,
     detail="Without an argument, every open item. mine and AGENCY show that agency's open "
-           "items; all shows done ones too. Overdue items are marked OVERDUE.",
+           "items; all shows done ones too. Overdue items are marked OVERDUE. A long list "
+           f"shows its first {PAGE}, open ones first and the soonest due first.",
 )
 def actions(ctx: Context, args: str) -> Reply:
     wanted = args.strip().upper() or "OPEN"
