@@ -53,7 +53,8 @@ understand_when("14/03/2031 10:00", zone=ZoneInfo("Asia/Vientiane"),
                 now=datetime(2031, 3, 3, 2, 0, tzinfo=UTC))
 first = time.perf_counter()
 print(json.dumps({"import dateparser": imported_dateparser - started,
-                  "import handlers.dates (+ SQLModel, via core)": imported_handlers - imported_dateparser,
+                  "import handlers.dates (+ SQLModel, via core)":
+                      imported_handlers - imported_dateparser,
                   "first understand_when": first - imported_handlers}))
 """
 

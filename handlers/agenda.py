@@ -305,8 +305,8 @@ def _target(ctx: Context, meeting_id: int) -> Meeting:
 
 def _listing(scope: Scope, meeting_id: int | None, *, shown: int | None = None,
              rest: str = "") -> str:
-    """A meeting's (or the backlog's) items in order; past ``shown`` of them, a count and
-    ``rest``, which says where the others are."""
+    """A meeting's (or the backlog's) items in order. With ``shown``, only that many, then
+    how many more there are and ``rest``, which says where to find them."""
     items = agenda_items(scope, meeting_id, withdrawn=True, limit=shown)
     if not items:
         return f"No items yet. Propose one with: {ADD_EXAMPLE}"
