@@ -56,7 +56,7 @@ def decisions(ctx: Context, args: str) -> Reply:
         .where(*conditions)
         .order_by(Decision.decided_at.desc(), Decision.id.desc())  # type: ignore[attr-defined,union-attr]
         .limit(PAGE)).all()
-    lines = [more(total - PAGE, "earlier decisions",
+    lines = [more(total - PAGE, "decisions before these",
                   f"the CSV file of report {year} has them all.")] \
         if total > PAGE else []
     for decision, meeting_title, question in reversed(latest):

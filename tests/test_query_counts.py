@@ -119,7 +119,7 @@ def test_long_lists_show_a_page_and_say_how_many_more(bot: BotHarness) -> None:
     assert "… and 3 more items: agenda list #2 shows them all." in agenda
     assert "… and 3 more items: they join the next meeting once one is scheduled." in agenda
     decisions = bot.say("decisions #1").text.splitlines()
-    assert decisions[0] == ("… and 4 more earlier decisions: the CSV file of report 2031 has "
+    assert decisions[0] == ("… and 4 more decisions before these: the CSV file of report 2031 has "
                             "them all.")
     assert len(decisions) == 1 + 30 + 2 and decisions[-1] == "34 decision(s) for meeting #1 " \
         "(Meeting 0)."
