@@ -16,6 +16,7 @@ from handlers.meeting_common import (
     agenda_deadline,
     agenda_items,
     carry_over,
+    count_items,
     describe,
     get_meeting,
     may_organise,
@@ -25,6 +26,7 @@ from handlers.meeting_common import (
     zone,
 )
 from handlers.notify import queue
+from handlers.paging import PAGE, more
 from handlers.registry import command
 from handlers.timefmt import show_time
 from storage.models import (
@@ -94,7 +96,8 @@ def agenda(ctx: Context, args: str) -> Reply:
     summary="List a meeting's agenda items with agency, objectives and status",
     usage="agenda list [#N]",
     example="agenda list #1",
-    detail="Without #N: the next meeting's agenda and the items waiting in the backlog.",
+    detail="Without #N: the next meeting's agenda and the items waiting in the backlog, "
+           f"the first {PAGE} of each. With #N: every item of meeting #N.",
     partners=True,
 )
 def agenda_list(ctx: Context, args: str) -> Reply:
@@ -113,11 +116,11 @@ def agenda_list(ctx: Context, args: str) -> Reply:
     ).first()
     parts = []
     if upcoming is not None:
-        parts.append(f"*Next meeting*: {describe(ctx, upcoming)}\n"
-                     + _listing(ctx, upcoming.id))
-    backlog = _listing(ctx, None)
-    if upcoming is None or open_items(ctx, None):
-        parts.append("*Backlog* (waiting for a meeting)\n" + backlog)
+        parts.append(f"*Next meeting*: {describe(ctx, upcoming)}\n" + _listing(
+            ctx, upcoming.id, shown=PAGE, rest=f"agenda list #{upcoming.id} shows them all."))
+    if upcoming is None or _waiting(ctx):
+        parts.append("*Backlog* (waiting for a meeting)\n" + _listing(
+            ctx, None, shown=PAGE, rest="they join the next meeting once one is scheduled."))
     return Reply(title="Agenda", text="\n\n".join(parts))
 
 
@@ -226,11 +229,11 @@ def agenda_publish(ctx: Context, args: str) -> Reply:
 
 def publish(scope: Scope, meeting: Meeting) -> str:
     """Compile the agenda and queue it for the network now; returns its text."""
-    items = []
-    for item in open_items(scope, meeting.id):
-        agency = scope.session.get(Agency, item.agency_id) if item.agency_id else None
-        items.append({"text": item.text, "agency": agency.code if agency else "partner",
-                      "objectives": _tags(_objectives(scope, item)), "status": item.status})
+    listed = open_items(scope, meeting.id)
+    codes, tags = _agency_codes(scope), _objectives(scope, listed)
+    items = [{"text": item.text, "agency": codes.get(item.agency_id, "partner"),
+              "objectives": _tags(tags.get(item.id, [])), "status": item.status}
+             for item in listed]
     text = render("agenda.j2", id=meeting.id, title=meeting.title, where=meeting.location,
                   when=show_time(meeting.starts_at, zone(scope)), items=items)
     queue(scope, "agenda.published", Reply(text=text, private=False), meeting_id=meeting.id)
@@ -300,26 +303,47 @@ def _target(ctx: Context, meeting_id: int) -> Meeting:
     return meeting
 
 
-def _listing(scope: Scope, meeting_id: int | None) -> str:
-    items = agenda_items(scope, meeting_id, withdrawn=True)
+def _listing(scope: Scope, meeting_id: int | None, *, shown: int | None = None,
+             rest: str = "") -> str:
+    """A meeting's (or the backlog's) items in order. With ``shown``, only that many, then
+    how many more there are and ``rest``, which says where to find them."""
+    items = agenda_items(scope, meeting_id, withdrawn=True, limit=shown)
     if not items:
         return f"No items yet. Propose one with: {ADD_EXAMPLE}"
-    codes = dict(scope.session.exec(select(Agency.id, Agency.code)).all())
+    codes, tags = _agency_codes(scope), _objectives(scope, items)
     lines = []
     for number, item in enumerate(items, start=1):
-        objectives = _objectives(scope, item)
+        objectives = tags.get(item.id, [])
         tagged = f" · objectives {_tags(objectives)}" if objectives else ""
         lines.append(f"{number}. #{item.id} {item.text} — "
                      f"{codes.get(item.agency_id, 'partner')} ({item.status}){tagged}")
+    hidden = count_items(scope, meeting_id) - len(items) if shown is not None else 0
+    if hidden:
+        lines.append(more(hidden, "items", rest))
     return "\n".join(lines)
 
 
-def _objectives(scope: Scope, item: AgendaItem) -> list[int]:
-    return list(scope.session.exec(
-        select(AgendaItemObjective.objective_number)
-        .where(AgendaItemObjective.item_id == item.id)
-        .order_by(AgendaItemObjective.objective_number)  # type: ignore[arg-type]
-    ).all())
+def _agency_codes(scope: Scope) -> dict[int | None, str]:
+    return dict(scope.session.exec(select(Agency.id, Agency.code)).all())
+
+
+def _objectives(scope: Scope, items: list[AgendaItem]) -> dict[int | None, list[int]]:
+    """The GCM objectives each of ``items`` is tagged with, in one query."""
+    tags: dict[int | None, list[int]] = {}
+    for item_id, number in scope.session.exec(
+        select(AgendaItemObjective.item_id, AgendaItemObjective.objective_number)
+        .where(col(AgendaItemObjective.item_id).in_([item.id for item in items]))
+        .order_by(AgendaItemObjective.item_id, AgendaItemObjective.objective_number)  # type: ignore[arg-type]
+    ).all():
+        tags.setdefault(item_id, []).append(number)
+    return tags
+
+
+def _waiting(scope: Scope) -> bool:
+    """Whether any item (not withdrawn) waits in the backlog."""
+    return scope.session.exec(select(AgendaItem.id).where(
+        col(AgendaItem.meeting_id).is_(None), AgendaItem.status != AgendaStatus.WITHDRAWN
+    ).limit(1)).first() is not None
 
 
 def _tags(numbers: list[int]) -> str:

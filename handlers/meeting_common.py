@@ -4,6 +4,7 @@ where agenda items go (the next meeting still open for items, else the backlog).
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement
 from sqlmodel import col, func, select
 
 from handlers.core import Actor, Role, Scope, UserError
@@ -77,10 +78,9 @@ def next_open(scope: Scope, wg_id: int | None, after: Meeting | None = None) -> 
 
 
 def next_position(scope: Scope, meeting_id: int | None) -> int:
-    where = col(AgendaItem.meeting_id).is_(None) if meeting_id is None \
-        else AgendaItem.meeting_id == meeting_id
     current = scope.session.exec(
-        select(func.coalesce(func.max(AgendaItem.position), 0)).where(where)).one()
+        select(func.coalesce(func.max(AgendaItem.position), 0))
+        .where(_of_meeting(meeting_id))).one()
     return int(current) + 1
 
 
@@ -101,18 +101,28 @@ def move_items(scope: Scope, items: list[AgendaItem], meeting: Meeting | None) -
     scope.session.flush()
 
 
+def _of_meeting(meeting_id: int | None) -> ColumnElement[bool]:
+    column = col(AgendaItem.meeting_id)
+    return column.is_(None) if meeting_id is None else column == meeting_id
+
+
 def agenda_items(
-    scope: Scope, meeting_id: int | None, *, withdrawn: bool
+    scope: Scope, meeting_id: int | None, *, withdrawn: bool, limit: int | None = None
 ) -> list[AgendaItem]:
-    """A meeting's agenda items (or the backlog's) in order, with or without withdrawn ones."""
-    query = select(AgendaItem).where(
-        col(AgendaItem.meeting_id).is_(None) if meeting_id is None
-        else AgendaItem.meeting_id == meeting_id)
+    """A meeting's agenda items (or the backlog's) in order, with or without withdrawn ones;
+    the first ``limit`` of them if given."""
+    query = select(AgendaItem).where(_of_meeting(meeting_id))
     if not withdrawn:
         query = query.where(AgendaItem.status != AgendaStatus.WITHDRAWN)
     return list(scope.session.exec(
-        query.order_by(AgendaItem.position, AgendaItem.id)  # type: ignore[arg-type]
+        query.order_by(AgendaItem.position, AgendaItem.id).limit(limit)  # type: ignore[arg-type]
     ).all())
+
+
+def count_items(scope: Scope, meeting_id: int | None) -> int:
+    """How many agenda items (withdrawn ones too) a meeting, or the backlog, has."""
+    return scope.session.exec(
+        select(func.count()).select_from(AgendaItem).where(_of_meeting(meeting_id))).one()
 
 
 def open_items(scope: Scope, meeting_id: int | None) -> list[AgendaItem]:

@@ -29,6 +29,7 @@ from handlers.meeting_common import (
     zone,
 )
 from handlers.notify import queue
+from handlers.paging import PAGE, more
 from handlers.people import people_of
 from handlers.registry import command
 from handlers.timefmt import show_time
@@ -99,20 +100,25 @@ def meeting_schedule(ctx: Context, args: str) -> Reply:
     partners=True,
 )
 def meeting_list(ctx: Context, args: str) -> Reply:
-    counts = func.count(col(AgendaItem.id))
-    rows = ctx.session.exec(
-        select(Meeting, counts)
-        .join(AgendaItem, (AgendaItem.meeting_id == Meeting.id)
-              & (AgendaItem.status != AgendaStatus.WITHDRAWN), isouter=True)
-        .where(Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > ctx.now)
-        .group_by(col(Meeting.id)).order_by(Meeting.starts_at, Meeting.id)  # type: ignore[arg-type]
-    ).all()
-    if not rows:
+    upcoming = (Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > ctx.now)
+    total = ctx.session.exec(select(func.count()).select_from(Meeting).where(*upcoming)).one()
+    if not total:
         return Reply(title="Upcoming meetings",
                      text=f"No meeting is scheduled. Schedule one with: {SCHEDULE_EXAMPLE}")
+    meetings = ctx.session.exec(select(Meeting).where(*upcoming).order_by(
+        Meeting.starts_at, Meeting.id).limit(PAGE)).all()  # type: ignore[arg-type]
+    counts = dict(ctx.session.exec(
+        select(AgendaItem.meeting_id, func.count())
+        .where(col(AgendaItem.meeting_id).in_([m.id for m in meetings]),
+               AgendaItem.status != AgendaStatus.WITHDRAWN)
+        .group_by(AgendaItem.meeting_id)).all())
+    slugs = dict(ctx.session.exec(select(WorkingGroup.id, WorkingGroup.slug)).all())
     lines = [f"#{m.id} {show_time(m.starts_at, zone(ctx))} — {m.title} "
-             f"({_kind_label(ctx, m)}; {n} agenda item{'s' if n != 1 else ''})"
-             for m, n in rows]
+             f"({_kind_label(m, slugs.get(m.wg_id))}; {n} agenda item{'s' if n != 1 else ''})"
+             for m in meetings for n in [counts.get(m.id, 0)]]
+    if total > len(meetings):
+        lines.append(more(total - len(meetings), "meetings scheduled later",
+                          "meeting show #N shows any one of them."))
     return Reply(title="Upcoming meetings", text="\n".join(lines))
 
 
@@ -125,7 +131,7 @@ def meeting_list(ctx: Context, args: str) -> Reply:
 def meeting_show(ctx: Context, args: str) -> Reply:
     meeting = get_meeting(ctx, parse_ref(args, "meeting", "meeting show #1"), "meeting show #1")
     fields = [("When", show_time(meeting.starts_at, zone(ctx))),
-              ("Kind", _kind_label(ctx, meeting)),
+              ("Kind", _kind_label(meeting, wg_slug(ctx, meeting))),
               ("Status", meeting.status)]
     if meeting.location:
         fields.append(("Where", meeting.location))
@@ -261,11 +267,10 @@ def _announce(ctx: Context, meeting: Meeting, kind: str, previous: datetime | No
 def _values(scope: Scope, meeting: Meeting) -> dict[str, object]:
     return {"id": meeting.id, "title": meeting.title, "where": meeting.location,
             "when": show_time(meeting.starts_at, zone(scope)),
-            "kind_name": _kind_label(scope, meeting)}
+            "kind_name": _kind_label(meeting, wg_slug(scope, meeting))}
 
 
-def _kind_label(scope: Scope, meeting: Meeting) -> str:
-    slug = wg_slug(scope, meeting)
+def _kind_label(meeting: Meeting, slug: str | None) -> str:
     return f"{slug} working group meeting" if slug else KIND_NAMES[MeetingKind(meeting.kind)]
 
 

@@ -5,10 +5,11 @@ The jobs run when their outbox rows fall due: ``poll.deadline`` closes the poll,
 it early once every agency voted and the minimum time open has passed.
 """
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from handlers.core import Choice, Reply, Scope, UserError
 from handlers.grammar import parse_ref
@@ -41,12 +42,22 @@ def find_poll(session: Session, token: str, example: str, *, lock: bool = False)
 
 def ballots(session: Session, poll: Poll) -> list[Ballot]:
     """Every vote on ``poll`` in the order cast."""
+    return ballots_of(session, [poll]).get(poll.id, [])
+
+
+def ballots_of(session: Session, polls: Sequence[Poll]) -> dict[int | None, list[Ballot]]:
+    """Every vote on each of ``polls`` in the order cast, in one query."""
     rows = session.exec(
         select(Vote, Agency.code, Person.name)
         .join(Agency, Agency.id == Vote.agency_id).join(Person, Person.id == Vote.person_id)
-        .where(Vote.poll_id == poll.id).order_by(Vote.id)  # type: ignore[arg-type]
+        .where(col(Vote.poll_id).in_([poll.id for poll in polls]))
+        .order_by(Vote.id)  # type: ignore[arg-type]
     ).all()
-    return [Ballot(code, name, Position(v.position), v.cast_at, v.reason) for v, code, name in rows]
+    cast: dict[int | None, list[Ballot]] = {}
+    for v, code, name in rows:
+        cast.setdefault(v.poll_id, []).append(
+            Ballot(code, name, Position(v.position), v.cast_at, v.reason))
+    return cast
 
 
 def tally_of(session: Session, poll: Poll) -> Tally:

@@ -19,15 +19,16 @@ from handlers.notify import queue
 from handlers.poll_state import (
     REMIND_BEFORE,
     ballots,
+    ballots_of,
     close_if_complete,
     close_poll,
     find_poll,
     is_open,
     poll_message,
-    tally_of,
 )
 from handlers.proposals import STATEMENT, describe, parse_wg, touched_slugs
 from handlers.registry import command
+from handlers.tally import count
 from handlers.timefmt import show_time
 from storage.models import Agency, Person, Poll, PollStatus, Position, Vote
 from templates import render
@@ -288,8 +289,9 @@ def poll_list(ctx: Context, args: str) -> Reply:
         return Reply(title="Polls", text=f"There are no polls yet. The Chair or the Secretariat "
                                          f"opens one with: {WG_EXAMPLE}")
     lines = ["*Open*" if open_polls else "No poll is open."]
+    cast = ballots_of(ctx.session, open_polls)
     for poll in open_polls:
-        voted = len(tally_of(ctx.session, poll).positions)
+        voted = len(count(poll.electorate, cast.get(poll.id, [])).positions)
         lines.append(f"#{poll.id} {poll.question} — {voted} of {len(poll.electorate)} agencies "
                      f"have voted; closes {show_time(poll.closes_at, zone)}")
     if closed:

@@ -2,14 +2,15 @@
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement
-from sqlmodel import select
+from sqlalchemy import ColumnElement, case
+from sqlmodel import func, select
 
 from handlers.action_reminders import cancel_reminders, reschedule_reminders, show_due
 from handlers.core import Context, Reply, Role, UserError
 from handlers.dates import understand_when
 from handlers.grammar import parse_ref
 from handlers.minutes import meeting_by_ref
+from handlers.paging import PAGE, more
 from handlers.period import read_year, year_bounds
 from handlers.registry import command
 from handlers.timefmt import show_date
@@ -27,38 +28,45 @@ DUE_EXAMPLE = "action due #4 30 Jun 2031"
     usage="decisions [year | #N]",
     example=DECISIONS_EXAMPLE,
     detail="Without an argument, this year's decisions. With a year, that year's. With #N, "
-           "the decisions of meeting #N.",
+           f"the decisions of meeting #N. A long register shows its latest {PAGE}; the CSV file "
+           "of report <year> has every one.",
 )
 def decisions(ctx: Context, args: str) -> Reply:
     wanted = args.strip()
-    query = (select(Decision, Meeting.title, Poll.question)
-             .join(Meeting, Meeting.id == Decision.meeting_id, isouter=True)
-             .join(Poll, Poll.id == Decision.poll_id, isouter=True)
-             .where(Decision.superseded.is_(False))  # type: ignore[attr-defined]
-             .order_by(Decision.decided_at, Decision.id))
+    zone = ctx.config.network.zone
+    conditions: list[ColumnElement[bool]] = [
+        Decision.superseded.is_(False)]  # type: ignore[attr-defined]
     if wanted.startswith("#"):
         meeting = meeting_by_ref(ctx, wanted)
-        query = query.where(Decision.meeting_id == meeting.id)
+        conditions.append(Decision.meeting_id == meeting.id)  # type: ignore[arg-type]
         scope = f"meeting #{meeting.id} ({meeting.title})"
+        year = meeting.starts_at.astimezone(zone).year
     else:
-        year = read_year(wanted, now=ctx.now, zone=ctx.config.network.zone,
-                         example=DECISIONS_EXAMPLE)
-        start, end = year_bounds(year, ctx.config.network.zone)
-        query = query.where(Decision.decided_at >= start, Decision.decided_at < end)
+        year = read_year(wanted, now=ctx.now, zone=zone, example=DECISIONS_EXAMPLE)
+        start, end = year_bounds(year, zone)
+        conditions += [Decision.decided_at >= start, Decision.decided_at < end]  # type: ignore[list-item]
         scope = str(year)
-    rows = ctx.session.exec(query).all()
-    if not rows:
+    total = ctx.session.exec(select(func.count()).select_from(Decision).where(*conditions)).one()
+    if not total:
         return Reply(title="Decisions", text=f"No decisions recorded for {scope}.")
-    zone = ctx.config.network.zone
-    lines = []
-    for decision, meeting_title, question in rows:
+    latest = ctx.session.exec(
+        select(Decision, Meeting.title, Poll.question)
+        .join(Meeting, Meeting.id == Decision.meeting_id, isouter=True)
+        .join(Poll, Poll.id == Decision.poll_id, isouter=True)
+        .where(*conditions)
+        .order_by(Decision.decided_at.desc(), Decision.id.desc())  # type: ignore[attr-defined,union-attr]
+        .limit(PAGE)).all()
+    lines = [more(total - PAGE, "decisions before these",
+                  f"the CSV file of report {year} has them all.")] \
+        if total > PAGE else []
+    for decision, meeting_title, question in reversed(latest):
         if decision.poll_id:
             source = f"poll #{decision.poll_id} ({_short(question or '')})"
         else:
             source = f"meeting #{decision.meeting_id} ({meeting_title})"
         lines.append(f"*#{decision.id}* {show_date(decision.decided_at, zone)} — "
                      f"{decision.text} — {source}")
-    lines.append(f"\n{len(rows)} decision(s) for {scope}.")
+    lines.append(f"\n{total} decision(s) for {scope}.")
     return Reply(title=f"Decisions: {scope}", text="\n".join(lines))
 
 
@@ -68,7 +76,8 @@ def decisions(ctx: Context, args: str) -> Reply:
     usage="actions [mine | open | all | AGENCY]",
     example=ACTIONS_EXAMPLE,
     detail="Without an argument, every open item. mine and AGENCY show that agency's open "
-           "items; all shows done ones too. Overdue items are marked OVERDUE.",
+           "items; all shows done ones too. Overdue items are marked OVERDUE. A long list "
+           f"shows its first {PAGE}, open ones first and the soonest due first.",
 )
 def actions(ctx: Context, args: str) -> Reply:
     wanted = args.strip().upper() or "OPEN"
@@ -86,18 +95,24 @@ def actions(ctx: Context, args: str) -> Reply:
                             f"Known agencies: {', '.join(sorted(known))}.", ACTIONS_EXAMPLE)
         conditions.append(Agency.code == code)  # type: ignore[arg-type]
         scope = f"open action items of {code}"
-    rows = ctx.session.exec(
-        select(ActionItem, Agency.code).join(Agency, Agency.id == ActionItem.agency_id)
+    listed = select(ActionItem, Agency.code).join(Agency, Agency.id == ActionItem.agency_id) \
         .where(*conditions)
-        .order_by(ActionItem.status.desc(),  # type: ignore[attr-defined]
-                  ActionItem.due_at.is_(None), ActionItem.due_at,  # type: ignore[union-attr]
-                  ActionItem.id)
-    ).all()
-    if not rows:
+    overdue = (ActionItem.status == ActionStatus.OPEN) & (ActionItem.due_at < ctx.now)  # type: ignore[operator]
+    total, late = ctx.session.exec(
+        select(func.count(), func.coalesce(func.sum(case((overdue, 1), else_=0)), 0))
+        .select_from(ActionItem).join(Agency, Agency.id == ActionItem.agency_id)
+        .where(*conditions)).one()
+    if not total:
         return Reply(title="Action items", text=f"There are no {scope}.")
+    rows = ctx.session.exec(listed.order_by(
+        ActionItem.status.desc(),  # type: ignore[attr-defined]
+        ActionItem.due_at.is_(None), ActionItem.due_at,  # type: ignore[union-attr]
+        ActionItem.id).limit(PAGE)).all()
     lines = [describe_action(ctx, item, code) for item, code in rows]
-    overdue = sum(1 for item, _ in rows if is_overdue(item, ctx.now))
-    lines.append(f"\n{len(rows)} item(s)" + (f", {overdue} overdue." if overdue else "."))
+    if total > PAGE:
+        lines.append(more(total - PAGE, "action items", "narrow the list with actions mine or "
+                          "actions AGENCY, or get a year's as a CSV file with report <year>."))
+    lines.append(f"\n{total} item(s)" + (f", {late} overdue." if late else "."))
     return Reply(title=scope[0].upper() + scope[1:], text="\n".join(lines))
 
 

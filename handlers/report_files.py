@@ -7,13 +7,14 @@ The chart is drawn with matplotlib's Agg canvas, without pyplot or a display.
 import csv
 import io
 import textwrap
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from handlers.core import Attachment
 from templates import render
 
 if TYPE_CHECKING:
-    from handlers.reports import ReportData
+    from handlers.reports import ObjectiveLine, ReportData
 
 CSV_MIME = "text/csv"
 
@@ -48,9 +49,16 @@ def _csv(header: list[str], rows: list[list[object]]) -> bytes:
 
 def activity_chart(data: "ReportData") -> bytes:
     """Agenda items and decisions per GCM objective, as horizontal bars."""
+    return _chart(data.network, data.year, tuple(data.objectives))
+
+
+@lru_cache(maxsize=16)
+def _chart(network: str, year: int, lines: "tuple[ObjectiveLine, ...]") -> bytes:
+    """The chart's PNG, kept for the same figures: drawing it takes a few hundred ms whatever
+    the data (text rendering), so asking for a report again is answered at once."""
     from matplotlib.figure import Figure
 
-    objectives = list(reversed(data.objectives))
+    objectives = list(reversed(lines))
     labels = [textwrap.shorten(f"{o.number}. {o.text}", 60, placeholder="…") for o in objectives]
     positions = range(len(objectives))
     figure = Figure(figsize=(11, 1.5 + 0.38 * max(len(objectives), 1)), dpi=100,
@@ -67,7 +75,7 @@ def activity_chart(data: "ReportData") -> bytes:
     axes.set_yticks(list(positions), labels, fontsize=8)
     axes.xaxis.get_major_locator().set_params(integer=True)
     axes.set_xlabel("Count")
-    axes.set_title(f"{data.network}: activity per GCM objective, {data.year}")
+    axes.set_title(f"{network}: activity per GCM objective, {year}")
     axes.set_ylim(-0.6, len(objectives) - 0.4)
     axes.margins(x=0.08)
     figure.legend(loc="outside lower center", ncols=2)

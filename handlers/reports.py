@@ -8,9 +8,10 @@ Meetings count as held when they were not cancelled and have started.
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import distinct
-from sqlmodel import func, select
+from sqlalchemy import case
+from sqlmodel import Session, col, func, select
 
 from handlers.core import Context, Reply, Scope
 from handlers.period import read_year, year_bounds
@@ -151,29 +152,21 @@ def gather(scope: Scope, year: int) -> ReportData:
     data.meetings = {kind: count for kind, count in session.exec(
         select(Meeting.kind, func.count()).where(*held).group_by(Meeting.kind)).all()}
 
-    agenda = dict(session.exec(
-        select(AgendaItemObjective.objective_number, func.count(distinct(AgendaItem.id)))
-        .join(AgendaItem, AgendaItem.id == AgendaItemObjective.item_id)
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .where(*held, AgendaItem.status != AgendaStatus.WITHDRAWN)
-        .group_by(AgendaItemObjective.objective_number)).all())
     in_year = (Decision.superseded.is_(False),  # type: ignore[attr-defined]
                Decision.decided_at >= start, Decision.decided_at < end)
-    decided = dict(session.exec(
-        select(AgendaItemObjective.objective_number, func.count(distinct(Decision.id)))
-        .join(AgendaItem, AgendaItem.id == AgendaItemObjective.item_id)
-        .join(Decision, Decision.meeting_id == AgendaItem.meeting_id)
-        .where(*in_year).group_by(AgendaItemObjective.objective_number)).all())
+    agenda, decided = _objective_counts(session, held, in_year)
     data.objectives = [
         ObjectiveLine(o.number, o.text, agenda.get(o.number, 0), decided.get(o.number, 0))
         for o in session.exec(select(Objective).order_by(Objective.number)).all()]
 
+    # Columns rather than whole rows: a year holds hundreds of decisions and action items.
     data.decisions = [
-        DecisionLine(d.id or 0, d.decided_at.astimezone(zone).date(), d.text, d.meeting_id,
-                     d.poll_id, f"poll #{d.poll_id}: {question}" if d.poll_id
-                     else f"meeting #{d.meeting_id}: {title}")
-        for d, title, question in session.exec(
-            select(Decision, Meeting.title, Poll.question)
+        DecisionLine(number, decided_at.astimezone(zone).date(), text, meeting_id, poll_id,
+                     f"poll #{poll_id}: {question}" if poll_id
+                     else f"meeting #{meeting_id}: {title}")
+        for number, decided_at, text, meeting_id, poll_id, title, question in session.exec(
+            select(Decision.id, Decision.decided_at, Decision.text, Decision.meeting_id,
+                   Decision.poll_id, Meeting.title, Poll.question)
             .join(Meeting, Meeting.id == Decision.meeting_id, isouter=True)
             .join(Poll, Poll.id == Decision.poll_id, isouter=True)
             .where(*in_year).order_by(Decision.decided_at, Decision.id)).all()]
@@ -184,11 +177,12 @@ def gather(scope: Scope, year: int) -> ReportData:
         .group_by(func.coalesce(Poll.outcome, Poll.status))).all()}
 
     data.actions = [
-        ActionLine(a.id or 0, code, a.task, a.meeting_id, day(a.due_at), a.status,
-                   day(a.done_at), a.status == ActionStatus.OPEN and a.due_at is not None
-                   and a.due_at < scope.now)
-        for a, code in session.exec(
-            select(ActionItem, Agency.code).join(Agency, Agency.id == ActionItem.agency_id)
+        ActionLine(number, code, task, meeting_id, day(due_at), status, day(done_at),
+                   status == ActionStatus.OPEN and due_at is not None and due_at < scope.now)
+        for number, code, task, meeting_id, due_at, status, done_at in session.exec(
+            select(ActionItem.id, Agency.code, ActionItem.task, ActionItem.meeting_id,
+                   ActionItem.due_at, ActionItem.status, ActionItem.done_at)
+            .join(Agency, Agency.id == ActionItem.agency_id)
             .join(Meeting, Meeting.id == ActionItem.meeting_id)
             .where(*held, ActionItem.status != ActionStatus.SUPERSEDED)
             .order_by(ActionItem.id)).all()]
@@ -202,3 +196,32 @@ def gather(scope: Scope, year: int) -> ReportData:
             .where(*held).group_by(Meeting.id, Meeting.title, Meeting.starts_at)
             .order_by(Meeting.starts_at)).all()]
     return data
+
+
+def _objective_counts(
+    session: Session, held: tuple[Any, ...], in_year: tuple[Any, ...]
+) -> tuple[Counter[int], Counter[int]]:
+    """Per GCM objective: the agenda items (not withdrawn) of the meetings held, and the
+    decisions of the meetings whose items carry the objective.
+
+    One pass over the tags of the meetings concerned, counted per meeting and objective, then
+    summed here: a year's meetings hold tens of thousands of tagged items, and reading them
+    once instead of once per sum (or once per decision) is what keeps the report fast.
+    """
+    held_ids = set(session.exec(select(Meeting.id).where(*held)).all())
+    decisions = dict(session.exec(
+        select(Decision.meeting_id, func.count()).where(*in_year)
+        .group_by(Decision.meeting_id)).all())
+    tagged = session.exec(
+        select(AgendaItem.meeting_id, AgendaItemObjective.objective_number,
+               func.count(case((AgendaItem.status != AgendaStatus.WITHDRAWN, 1))))
+        .join(AgendaItem, AgendaItem.id == AgendaItemObjective.item_id)
+        .where(col(AgendaItem.meeting_id).in_(held_ids | set(decisions) - {None}))
+        .group_by(AgendaItem.meeting_id, AgendaItemObjective.objective_number)).all()
+    agenda: Counter[int] = Counter()
+    decided: Counter[int] = Counter()
+    for meeting_id, number, items in tagged:
+        if meeting_id in held_ids:
+            agenda[number] += items  # each (item, objective) tag is unique
+        decided[number] += decisions.get(meeting_id, 0)
+    return agenda, decided

@@ -147,7 +147,8 @@ class AgendaItem(SQLModel, table=True):
     text: str = Field(sa_type=Text)
     agency_id: int | None = Field(default=None, foreign_key="agency.id")
     proposer_id: int | None = Field(default=None, foreign_key="person.id")
-    status: str = Field(default=AgendaStatus.PROPOSED, max_length=12)
+    # Indexed for the few deferred items that carry over among a hundred thousand.
+    status: str = Field(default=AgendaStatus.PROPOSED, max_length=12, index=True)
     position: int = 0
     created_at: datetime = _created()
 
@@ -229,7 +230,7 @@ class ActionItem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     task: str = Field(sa_type=Text)
     agency_id: int = Field(foreign_key="agency.id", index=True)
-    meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
     minutes_id: int | None = Field(default=None, foreign_key="minutes.id")
     due_at: datetime | None = _when(default=None)
     status: str = Field(default=ActionStatus.OPEN, max_length=10, index=True)
