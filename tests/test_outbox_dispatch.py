@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import threading
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from handlers.notify import queue
 from scheduler.claim import claim_due, next_due
 from scheduler.dispatch import Dispatcher, Policy
 from scheduler.notifier import DeliveryFailed, RetryLater
+from scheduler.pacing import Pacer
 from storage.db import transaction
 from storage.models import Meeting, Outbox, OutboxStatus, Person, Poll, PostedMessage
 from storage.outbox import people_audience
@@ -272,6 +274,21 @@ def test_poll_messages_are_recorded_and_the_tally_updates_them_in_place(
         assert session.exec(select(func.count()).select_from(PostedMessage)).one() == 2
 
 
+class StandingTime:
+    """Pacing checked exactly, not by timing: the clock stands at 0 and a sleep only notes,
+    for the task that sleeps, the moment it would wake (so concurrent tasks keep their own)."""
+
+    def __init__(self) -> None:
+        self.woken_at: ContextVar[float] = ContextVar("woken_at", default=0.0)
+
+    def clock(self) -> float:
+        return 0.0
+
+    async def sleep(self, seconds: float) -> None:
+        self.woken_at.set(seconds)
+        await asyncio.sleep(0)
+
+
 def test_sends_to_one_channel_are_paced_by_the_notifier(
         engine: Engine, config: AppConfig, clock: Clock) -> None:
     with Session(engine) as session:
@@ -279,8 +296,12 @@ def test_sends_to_one_channel_are_paced_by_the_notifier(
     for i in range(3):
         add(engine, config, clock.now, f"paced {i}")
     add(engine, config, clock.now, "to ILO", audience=people_audience([ilo]))
-    notifier = RecordingNotifier(min_interval=0.15)
-    run(make(engine, config, clock, notifier))
-    at = dict(zip(notifier.texts, notifier.times, strict=True))
-    assert at["paced 1"] - at["paced 0"] >= 0.14 and at["paced 2"] - at["paced 1"] >= 0.14
-    assert at["to ILO"] - at["paced 0"] < 0.1  # another conversation is not held up
+    time = StandingTime()
+    notifier = RecordingNotifier(min_interval=0.15, clock=time.woken_at.get)
+    dispatcher = make(engine, config, clock, notifier)
+    dispatcher.pacer = Pacer(clock=time.clock, sleep=time.sleep)
+    run(dispatcher)
+    at = {text: round(when, 6) for text, when in zip(notifier.texts, notifier.times,
+                                                     strict=True)}
+    assert [at["paced 0"], at["paced 1"], at["paced 2"]] == [0.0, 0.15, 0.3]
+    assert at["to ILO"] == 0.0  # another conversation is not held up
