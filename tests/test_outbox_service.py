@@ -52,7 +52,8 @@ def test_the_service_wakes_at_each_due_time_not_at_the_sweep(
         service.poke()  # what an adapter does after a command queued something
         for n, when in enumerate(due, start=1):
             await until(lambda n=n: len(notifier.sent) >= n)  # type: ignore[misc]
-            assert timedelta(0) <= datetime.now(UTC) - when < timedelta(seconds=0.4)
+            # on time, not at the 30 s sweep (the bound is loose for a busy machine)
+            assert timedelta(0) <= datetime.now(UTC) - when < timedelta(seconds=3)
 
     scenario(engine, config, notifier, body)
     assert notifier.texts == ["first", "second"]
