@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/slash_bench.py [--database-url URL] [--rounds 5] [--requests 200]
                                           [--concurrency 1 50] [--items 10000]
+                                          [--commands agenda "agenda add"]
 
 The bot runs as in production: a ``network-bot serve`` process with Slack over HTTP, its Web
 API calls going to a fake Slack (tests/fake_slack.py, in its own process) so nothing leaves the
@@ -80,7 +81,9 @@ SCENARIOS = [
     Scenario("agenda", lambda n: "agenda", "*Next meeting*"),
     Scenario("agenda add", lambda n: f"agenda add Bench item {n} on labour migration #5",
              "Added agenda item #"),
+    Scenario("whoami", lambda n: "whoami", "You are"),  # the adapter's own cost (--commands)
 ]
+DEFAULT_COMMANDS = ["agenda", "agenda add"]
 
 
 # -- seeding ----------------------------------------------------------------------------
@@ -273,7 +276,7 @@ def measure(url: str, args: argparse.Namespace, logs: Path) -> list[list[str]]:
     rows = []
     with Processes(url, logs) as processes:
         response_url = f"{processes.fake_url}/respond/bench"
-        for scenario in SCENARIOS:
+        for scenario in [s for s in SCENARIOS if s.command in args.commands]:
             for concurrency in args.concurrency:
                 bot = Load("bot", f"http://127.0.0.1:{processes.bot_port}", response_url,
                            scenario.success)
@@ -301,6 +304,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=200, help="requests per round")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 50])
+    parser.add_argument("--commands", nargs="+", default=DEFAULT_COMMANDS,
+                        choices=[s.command for s in SCENARIOS])
     parser.add_argument("--items", type=int, default=10_000, help="agenda items stored")
     args = parser.parse_args()
     engine = fresh_engine(args.database_url, prefix="slash-bench-")
