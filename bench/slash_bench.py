@@ -13,8 +13,11 @@ Before measuring, the database gets upcoming meetings (scheduled through the rea
 ``--items`` agenda items (10,000), spread like a network's history: most on past meetings, a
 few hundred on upcoming ones, a few in the backlog. Then, per command and concurrency, a
 warm-up and ``--rounds`` rounds of ``--requests`` signed ``/network`` requests each, bare app
-and bot taking turns. Every answer must be a real success (HTTP 200 and the bot's own reply
-in the ack, not "Working on it" or an error), or the bench stops: a fast failure cannot pass.
+and bot taking turns; after each round the bench waits until the bot is idle (done with
+replies that follow the ack), so that the next round has the CPU to itself. Every answer is
+checked: HTTP 200 and the bot's own reply in the ack, or else the bench stops, so a fast
+failure cannot pass; an ack saying "Working on it" (the core took over the 2 s budget and the
+reply follows through the response_url) is counted as late.
 ``agenda`` is measured before ``agenda add`` so the next meeting's listing keeps its size.
 
 Prints p50, p99 and requests/s of bot and bare app, and the ratio of their p99.
@@ -43,6 +46,7 @@ from common import (
     REPO,
     bot_env,
     command_body,
+    cpu_seconds,
     free_port,
     fresh_engine,
     print_table,
@@ -232,16 +236,30 @@ class Load:
 
 
 async def compare(bot: Load, bare: Load, scenario: Scenario, concurrency: int, requests: int,
-                  rounds: int) -> tuple[Samples, Samples]:
+                  rounds: int, bot_pid: int) -> tuple[Samples, Samples]:
     warm_up = max(50, concurrency)
     for load in (bare, bot):
         await load.round(scenario.text, warm_up, concurrency)
+        await until_idle(bot_pid)
         load.late = 0
     results = {bot.name: Samples(), bare.name: Samples()}
     for n in range(rounds):
         for load in (bare, bot) if n % 2 == 0 else (bot, bare):
             results[load.name].add(*await load.round(scenario.text, requests, concurrency))
+            await until_idle(bot_pid)
     return results[bot.name], results[bare.name]
+
+
+async def until_idle(pid: int, quiet: float = 0.2) -> None:
+    """Wait until the bot has finished what it does after its acks (late replies, posts), so
+    that it does not take the CPU from the next round."""
+    used = cpu_seconds(pid)
+    while True:
+        await asyncio.sleep(quiet)
+        now = cpu_seconds(pid)
+        if now - used < quiet / 10:
+            return
+        used = now
 
 
 # -- processes --------------------------------------------------------------------------
@@ -273,6 +291,7 @@ class Processes:
             process = spawn(args, env, self.logs / f"{name}.log")
             self.started.append(process)
             wait_healthy(port, process, self.logs / f"{name}.log")
+        self.bot_pid = self.started[0].pid
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -291,7 +310,8 @@ def measure(url: str, args: argparse.Namespace, logs: Path) -> list[list[str]]:
                            scenario.success)
                 bare = Load("bare", f"http://127.0.0.1:{processes.bare_port}", response_url, None)
                 mine, theirs = asyncio.run(compare(bot, bare, scenario, concurrency,
-                                                   args.requests, args.rounds))
+                                                   args.requests, args.rounds,
+                                                   processes.bot_pid))
                 rows.append([scenario.command, str(concurrency), ms(mine.p(0.5)), ms(mine.p(0.99)),
                              f"{mine.rate:,.0f}", ms(theirs.p(0.5)), ms(theirs.p(0.99)),
                              f"{theirs.rate:,.0f}", f"{mine.p(0.99) / theirs.p(0.99):.1f}x",
