@@ -80,7 +80,7 @@ asyncio.run(main())
 class Scenario:
     command: str
     text: Callable[[int], str]
-    success: str  # how the bot's ack text starts when the command worked
+    success: str  # how the ack's text (or one of its blocks' texts) starts when it worked
 
 
 SCENARIOS = [
@@ -290,7 +290,11 @@ class Processes:
         ]:
             process = spawn(args, env, self.logs / f"{name}.log")
             self.started.append(process)
-            wait_healthy(port, process, self.logs / f"{name}.log")
+            try:
+                wait_healthy(port, process, self.logs / f"{name}.log")
+            except RuntimeError:
+                self.__exit__()
+                raise
         self.bot_pid = self.started[0].pid
         return self
 
