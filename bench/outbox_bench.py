@@ -14,25 +14,20 @@ import argparse
 import asyncio
 import resource
 import statistics
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, text
+from common import APP_YAML, fresh_engine
+from sqlalchemy import Engine, insert
 from sqlmodel import select
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import load_config
 from handlers.core import Reply
 from scheduler.notifier import Delivery, PostedRef
 from scheduler.service import OutboxService
-from storage.db import make_engine, transaction, upgrade
+from storage.db import transaction
 from storage.models import Meeting, Outbox
-
-APP_YAML = Path(__file__).resolve().parent.parent / "app.yaml"
 
 
 class TimingNotifier:
@@ -45,18 +40,6 @@ class TimingNotifier:
     async def send(self, delivery: Delivery) -> list[PostedRef]:
         self.sent_at[delivery.outbox_id] = datetime.now(UTC)
         return [PostedRef(channel="C-NETWORK", message_ref=str(delivery.outbox_id))]
-
-
-def fresh_engine(url: str | None) -> Engine:
-    if url is None:
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='outbox-bench-')}/bench.db"
-    engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    upgrade(engine)
-    return engine
 
 
 def seed(engine: Engine, rows: int, window: float, lead: float) -> dict[int, datetime]:
@@ -120,7 +103,7 @@ def main() -> None:
     parser.add_argument("--lead", type=float, default=3.0,
                         help="seconds before the first row is due")
     args = parser.parse_args()
-    engine = fresh_engine(args.database_url)
+    engine = fresh_engine(args.database_url, prefix="outbox-bench-")
     due = seed(engine, args.rows, args.window, args.lead)
     results = {"database": engine.dialect.name,
                "pending reminders": f"{args.rows:,} due over {args.window:g} s",

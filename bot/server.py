@@ -100,7 +100,7 @@ def background_services(
 
 
 class OutboxDelivery:
-    """Outbox delivery in the server's loop, woken after every command as well as on time."""
+    """Outbox delivery in the server's loop, woken on time and after commands that queue rows."""
 
     name = "outbox delivery"
 
@@ -113,11 +113,11 @@ class OutboxDelivery:
         await self.service.start()
         loop = asyncio.get_running_loop()
         self._wake = lambda: loop.call_soon_threadsafe(self.service.poke)
-        self.app.runner.after_command.append(self._wake)
+        self.app.runner.after_queueing.append(self._wake)
 
     async def stop(self) -> None:
-        if self._wake is not None and self._wake in self.app.runner.after_command:
-            self.app.runner.after_command.remove(self._wake)
+        if self._wake is not None and self._wake in self.app.runner.after_queueing:
+            self.app.runner.after_queueing.remove(self._wake)
         await self.service.stop()
 
 

@@ -1,7 +1,5 @@
 """A meeting as an iCalendar file: stable UID, SEQUENCE growing with each change, UTC times."""
 
-from icalendar import Calendar, Event
-
 from handlers.core import Attachment, Scope
 from handlers.meeting_common import zone
 from handlers.timefmt import show_time
@@ -11,6 +9,10 @@ PRODUCT = "-//network-bot//UN Network on Migration//EN"
 
 
 def meeting_ics(scope: Scope, meeting: Meeting) -> Attachment:
+    # Imported here: only `meeting ics` needs icalendar, and importing it costs every start
+    # of the shell and the server ~25 ms (the first `meeting ics` pays it instead).
+    from icalendar import Calendar, Event
+
     calendar = Calendar()
     calendar.add("prodid", PRODUCT)
     calendar.add("version", "2.0")

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from storage.models import Outbox, OutboxStatus
 
 NETWORK = "network"
+QUEUED = "outbox_queued"  # a flag in Session.info: this unit of work queued rows
 
 
 def people_audience(person_ids: list[int]) -> str:
@@ -42,7 +43,13 @@ def enqueue(
                  meeting_id=meeting_id, poll_id=poll_id, action_item_id=action_item_id)
     session.add(row)
     session.flush()
+    session.info[QUEUED] = True
     return row
+
+
+def queued_in(session: Session) -> bool:
+    """Whether this session queued outbox rows (so delivery may have something due now)."""
+    return bool(session.info.get(QUEUED))
 
 
 def cancel_pending(

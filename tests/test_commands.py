@@ -145,3 +145,16 @@ def test_replies_survive_serialisation_for_the_outbox() -> None:
         private=False, posts=[Post(Reply(text="inner"))],
     )
     assert Reply.from_dict(reply.to_dict()) == reply
+
+
+def test_delivery_is_woken_only_after_commands_that_queued_notifications(
+        bot: BotHarness) -> None:
+    wakes: list[str] = []
+    bot.runner.after_queueing.append(lambda: wakes.append("woken"))
+    assert bot.say("whoami").ok
+    assert not bot.say("meeting schedule regular 31/02/2031 10:00 \"Review\"").ok
+    assert wakes == []
+    assert bot.say("meeting schedule regular 14/03/2031 10:00 \"Mid-year review\"").ok
+    assert wakes == ["woken"]  # its reminders and announcement are in the outbox
+    assert bot.say("agenda add Return and reintegration #5").ok
+    assert wakes == ["woken"]

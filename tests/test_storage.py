@@ -1,16 +1,26 @@
 """Storage: UTC-only timestamps, migrations that match the models, an idempotent roster sync."""
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, func
 from sqlalchemy.exc import StatementError
 from sqlmodel import Session, SQLModel, select
 
 from bot.config import AppConfig
-from storage.db import normalise_url, transaction
+from storage.db import (
+    alembic_config,
+    applied_revisions,
+    head_revision,
+    normalise_url,
+    transaction,
+)
 from storage.models import (
     Agency,
     Identity,
@@ -23,6 +33,7 @@ from storage.models import (
 )
 from storage.seed import sync_roster
 from storage.types import NaiveDatetimeError
+from tests.conftest import REPO
 
 
 def _meeting(starts_at: datetime) -> Meeting:
@@ -55,6 +66,24 @@ def test_the_migrations_build_exactly_the_models(engine: Engine) -> None:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_the_newest_migration_is_found_as_alembic_finds_it(engine: Engine) -> None:
+    alembic_head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    assert head_revision() == alembic_head
+    assert applied_revisions(engine) == [alembic_head]
+
+
+def test_alembic_is_imported_only_when_a_migration_is_due(tmp_path: Path) -> None:
+    probe = ("import sys; from storage.db import make_engine, upgrade; "
+             "upgrade(make_engine(sys.argv[1])); print('alembic' in sys.modules)")
+
+    def upgrade_imports_alembic() -> str:
+        return subprocess.run([sys.executable, "-c", probe, f"sqlite:///{tmp_path / 'new.db'}"],
+                              cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+
+    assert upgrade_imports_alembic() == "True"  # a new database: alembic migrates it
+    assert upgrade_imports_alembic() == "False"  # at the newest migration: nothing to do
 
 
 def _counts(engine: Engine) -> dict[str, int]:
