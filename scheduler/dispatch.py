@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, update
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from bot.config import AppConfig
@@ -83,6 +84,9 @@ class Dispatcher:
         self.policy = policy or Policy()
         self.jobs = load_jobs()
         self.pacer = Pacer()
+        # Sends whose outcome could not be recorded (the database stopped answering): recorded
+        # before anything is claimed again, so this replica never re-sends what it sent.
+        self._unsettled: list[Outcome] = []
 
     async def run_due(self) -> int:
         """Claim and handle batches until nothing is due; returns how many rows were handled."""
@@ -93,6 +97,9 @@ class Dispatcher:
 
     async def run_batch(self) -> int:
         """Claim one batch of due rows and handle it; returns how many rows it had."""
+        if self._unsettled:
+            await asyncio.to_thread(self._settle, self._unsettled)
+            self._unsettled = []
         rows = await asyncio.to_thread(claim_due, self.engine, self.owner, self.clock(),
                                        self.policy.lease, self.policy.batch)
         if rows:
@@ -129,7 +136,11 @@ class Dispatcher:
 
         outcomes = [o for o in await asyncio.gather(*(one(row) for row in rows)) if o]
         if outcomes:
-            await asyncio.to_thread(self._settle, outcomes)
+            try:
+                await asyncio.to_thread(self._settle, outcomes)
+            except DBAPIError:
+                self._unsettled += outcomes
+                raise
 
     # Jobs ------------------------------------------------------------------------------
 

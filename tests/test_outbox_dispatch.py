@@ -7,7 +7,8 @@ from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, func, select
 
 from bot.config import AppConfig
@@ -16,7 +17,7 @@ from handlers.jobs import job
 from handlers.notify import queue
 from scheduler.claim import claim_due, next_due
 from scheduler.dispatch import Dispatcher, Policy
-from scheduler.notifier import DeliveryFailed, RetryLater
+from scheduler.notifier import Delivery, DeliveryFailed, PostedRef, RetryLater
 from scheduler.pacing import Pacer
 from storage.db import transaction
 from storage.models import Meeting, Outbox, OutboxStatus, Person, Poll, PostedMessage
@@ -112,6 +113,48 @@ def test_an_expired_lease_is_claimed_again_and_the_slow_owner_cannot_overwrite(
     assert get(engine, row_id).status == OutboxStatus.SENT
     slow = RecordingNotifier()
     asyncio.run(make(engine, config, clock, slow, owner="dead").dispatch([stale]))
+    row = get(engine, row_id)
+    assert (row.status, row.delivered, row.attempts) == (OutboxStatus.SENT, ["slack"], 0)
+
+
+class DatabaseSwitch:
+    """Makes every statement on ``engine`` fail as if the database had stopped, while off."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.up = True
+        self.error = engine.dialect.loaded_dbapi.OperationalError
+        event.listen(engine, "before_cursor_execute", self._check)
+
+    def _check(self, *_: object) -> None:
+        if not self.up:
+            raise self.error("the database stopped answering")
+
+
+class StopsTheDatabase(RecordingNotifier):
+    """Sends, then the database stops answering (before the send can be recorded)."""
+
+    def __init__(self, switch: DatabaseSwitch) -> None:
+        super().__init__()
+        self.switch = switch
+
+    async def send(self, delivery: Delivery) -> list[PostedRef]:
+        refs = await super().send(delivery)
+        self.switch.up = False
+        return refs
+
+
+def test_a_send_the_database_could_not_record_is_recorded_later_not_sent_again(
+        engine: Engine, config: AppConfig, clock: Clock) -> None:
+    row_id = add(engine, config, clock.now, "only once")
+    switch = DatabaseSwitch(engine)
+    notifier = StopsTheDatabase(switch)
+    dispatcher = make(engine, config, clock, notifier)
+    with pytest.raises(DBAPIError):
+        run(dispatcher)
+    switch.up = True
+    clock.advance(minutes=2)  # the lease has expired: the row is claimable again
+    run(dispatcher)
+    assert notifier.texts == ["only once"]
     row = get(engine, row_id)
     assert (row.status, row.delivered, row.attempts) == (OutboxStatus.SENT, ["slack"], 0)
 
