@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFont
 
+Image.preinit()  # Pillow loads its file-format plugins on the first save: at start-up, not then
 if TYPE_CHECKING:
     from handlers.reports import ObjectiveLine
 
