@@ -1,6 +1,6 @@
 """The report's PNG chart: agenda items and decisions per GCM objective, as horizontal bars.
 
-Drawn with Pillow's ImageDraw in 15 to 30 ms; matplotlib took 0.6 to 2.4 s for the first
+Drawn with Pillow's ImageDraw in 15 to 30 ms; matplotlib took 0.7 to 1.7 s for the first
 chart of a process (its import, then layout and text). The text is Pillow's bundled scalable
 font (``ImageFont.load_default(size=...)``, through the FreeType that Pillow's wheels include),
 so a plain ``pip install`` draws the same chart on any machine.
@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFont
 
-Image.preinit()  # Pillow loads its file-format plugins on the first save: at start-up, not then
 if TYPE_CHECKING:
     from handlers.reports import ObjectiveLine
+
+Image.preinit()  # Pillow loads its file-format plugins on the first save: at start-up, not then
 
 WIDTH = 1100  # what Slack and Teams previews show without scaling it down much
 MARGIN = 16
@@ -33,6 +34,7 @@ DECISIONS_COLOUR = (221, 132, 82)
 TEXT = (34, 34, 34)
 GRID = (221, 221, 221)
 AXIS = (120, 120, 120)
+# the shades of the text's smoothed edges on white, from TEXT to white
 TEXT_EDGES = [tuple(t + (255 - t) * step // 15 for t in TEXT) for step in range(16)]
 PALETTE = Image.new("P", (1, 1))
 PALETTE.putpalette([c for colour in (AGENDA_COLOUR, DECISIONS_COLOUR, GRID, AXIS, *TEXT_EDGES)
@@ -47,8 +49,9 @@ def activity_chart(network: str, year: int, lines: "Sequence[ObjectiveLine]") ->
     image = Image.new("RGB", (WIDTH, height), "white")
     draw = ImageDraw.Draw(image)
     small, normal = ImageFont.load_default(size=12), ImageFont.load_default(size=13)
-    draw.text((WIDTH / 2, MARGIN), f"{network}: activity per GCM objective, {year}", TEXT,
-              ImageFont.load_default(size=18), anchor="mt")
+    title = ImageFont.load_default(size=18)
+    draw.text((WIDTH / 2, MARGIN), _fit(f"{network}: activity per GCM objective, {year}", title,
+                                        WIDTH - 2 * MARGIN), TEXT, title, anchor="mt")
 
     largest = max((max(o.agenda_items, o.decisions) for o in lines), default=0)
     ticks = _ticks(largest)
