@@ -10,9 +10,11 @@ from sqlalchemy import Engine, event
 
 from bot.cli import main
 from handlers.core import Reply
+from handlers.report_chart import AGENDA_COLOUR, DECISIONS_COLOUR, WIDTH
 from storage.models import Decision, Poll
 from tests.conftest import BotHarness
 from tests.meeting_rows import held_meeting
+from tests.test_report_chart import bars, decode
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -65,7 +67,7 @@ def test_report_summarises_the_year(bot: BotHarness) -> None:
                                      "decisions-2031.csv", "report-2031.md"]
 
 
-def test_report_files_are_spreadsheet_and_chart_ready(bot: BotHarness, tmp_path: Path) -> None:
+def test_report_files_are_spreadsheet_and_chart_ready(bot: BotHarness) -> None:
     _a_year_of_work(bot)
     files = _files(bot.say("report"))
     decisions = list(csv.DictReader(io.StringIO(files["decisions-2031.csv"].decode("utf-8-sig"))))
@@ -90,9 +92,12 @@ def test_report_files_are_spreadsheet_and_chart_ready(bot: BotHarness, tmp_path:
     assert "- #1 ILO: draft the ToR — due 2031-03-05 — OVERDUE\n" in markdown
     assert "| #1 First regular meeting | 2031-02-11 | 2031-03-03 | 20 |" in markdown
     assert "| #3 Labour WG | 2031-03-01 | missing |  |" in markdown
-    chart = files["activity-by-objective-2031.png"]
-    assert chart.startswith(PNG_SIGNATURE) and len(chart) > 20_000
-    (tmp_path / "chart.png").write_bytes(chart)
+    chart = decode(files["activity-by-objective-2031.png"])
+    assert chart.width == WIDTH and chart.height > 23 * 30
+    one_item, two_items, _ = bars(chart, AGENDA_COLOUR)  # objectives 6 and 10
+    two_decisions, three_decisions, _ = bars(chart, DECISIONS_COLOUR)
+    assert abs(two_items - 2 * one_item) <= 1
+    assert abs(2 * three_decisions - 3 * two_decisions) <= 3
 
 
 def test_an_empty_year_still_reports(bot: BotHarness) -> None:
