@@ -18,7 +18,8 @@ SPEAKERS = ("IOM", "RCO", "WHO", "Khampheng", "stranger")
 MARKUP = ("<!channel>", "<!here>", "<!everyone>", "<@U1>", "<#C1|general>",
           "<https://x.io|click>", "*bold*", "_it_", "~s~", "`code`", "```block```", "&amp;", "&")
 EMOJI = ("🎉", "👍🏽", "🇱🇦", "👨‍👩‍👧", "\u200d", "\ufe0f")
-AWKWARD = ("\u0000", "\u0007", "\x1b[31m", "\u202e", "\u00a0", "\u2028", "\ufeff", "\r\n",
+CONTROL = ("\u0000", "\u0007", "\x1b[31m", "\x7f")
+AWKWARD = ("\u202e", "\u00a0", "\u2028", "\ufeff", "\r\n",
            "\r", "\t", "\n", "ເລື່ອງ", "Zürich", "İ", "ß", "Ω", "\U0001d54f")
 QUOTES = ('"', "'", "“", "”", "„", "‘", "’", "«", "»")
 WORDS = ("agree", "object", "abstain", "block", "mine", "all", "regular", "adhoc", "until",
@@ -41,14 +42,19 @@ def refs() -> st.SearchStrategy[str]:
 
 
 def noise() -> st.SearchStrategy[str]:
-    """Any text at all, control characters and surrogate-free unicode included."""
-    return st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+    """Any text at all (control characters now and then), surrogate-free unicode."""
+    return st.one_of(
+        st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40),
+        st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40),
+        st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
+    )
 
 
 def pieces() -> st.SearchStrategy[str]:
     return st.one_of(
         st.sampled_from(WORDS), st.sampled_from(MARKUP), st.sampled_from(EMOJI),
-        st.sampled_from(AWKWARD), st.sampled_from(DATES), refs(), noise(),
+        st.sampled_from(AWKWARD), st.sampled_from(CONTROL), st.sampled_from(DATES), refs(),
+        refs(), noise(),
         st.sampled_from(QUOTES).flatmap(
             lambda q: st.sampled_from(WORDS + MARKUP).map(lambda w: f"{q}{w}{q}")),
         st.sampled_from(QUOTES),
@@ -67,7 +73,8 @@ def command_lines(draw: st.DrawFn) -> str:
         keep = draw(st.integers(min_value=1, max_value=len(words)))
         words = words[:keep]
     extra = draw(st.lists(pieces(), max_size=6))
-    at = draw(st.integers(min_value=1, max_value=max(1, len(words))))
+    named = len(spec.name.split()) + (start.startswith(("/network", "network")))
+    at = draw(st.integers(min_value=min(named, len(words)), max_value=len(words)))
     line = " ".join(words[:at] + extra + words[at:])
     if draw(st.integers(min_value=0, max_value=9)) == 0:
         line += " " + "x" * draw(st.sampled_from([990, 1001, 5000, 20000]))

@@ -3,7 +3,7 @@ changes nothing in the database; every reply renders for Slack and Teams."""
 
 import json
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from bot.render_slack import render_messages
@@ -41,6 +41,7 @@ def test_any_line_from_anyone_is_answered_and_a_refusal_changes_nothing(
     after = snapshot(busy_bot.engine)
     if after != before:
         restore(busy_bot.engine, before)
+    event("accepted" if reply.ok else "refused: " + reply.text.split("\n")[0][:25])
     check_reply(reply)
     if not reply.ok:
         assert after == before, f"refused {line!r} but changed the database"
