@@ -29,7 +29,8 @@ WORDS = ("agree", "object", "abstain", "block", "mine", "all", "regular", "adhoc
          "#topic", "#agreed", "#action", "#info", "help", "agenda", "poll", "meeting", "vote")
 DATES = ("14 Mar 2031 10:00", "tomorrow 09:00", "next friday 9am", "31/02/2031 10:00",
          "1 Jan 1990 10:00", "25:00", "today", "in 2 days 14:30", "14 Mar 2031 10:00 UTC",
-         "10:00 Europe/Zurich", "10:00 Mars/Phobos", "Sat 14 Mar 2031 10:00", "9999 10:00")
+         "10:00 Europe/Zurich", "10:00 UTC+99", "10:00 Mars/Phobos", "Sat 14 Mar 2031 10:00",
+         "9999 10:00")
 
 
 def refs() -> st.SearchStrategy[str]:
@@ -98,7 +99,8 @@ RELATIVE = ("next", "this", "coming", "tomorrow", "today", "tonight", "in", "on"
             "of", "day", "days", "week", "month", "year", "hours", "minutes", "noon",
             "midnight", "after", "from", "now", "a", "two", "twelve")
 ZONES = ("UTC", "utc+7", "GMT-3", "Z", "+07:00", "-0530", "+14:00", "Europe/Zurich",
-         "Asia/Vientiane", "America/St_Johns", "Mars/Olympus", "Etc/GMT+12", "UTC+99")
+         "Asia/Vientiane", "America/St_Johns", "Mars/Olympus", "Etc/GMT+12", "UTC+99", "+25:00",
+         "GMT-3:75")
 NONSENSE = ("blah", "soonish", "xmas", "fortnight", "asap", "eod", "ສອງ", "💥", "%", "/", "-")
 
 
@@ -128,10 +130,32 @@ def date_tokens() -> st.SearchStrategy[str]:
     )
 
 
+def optional(strategy: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.one_of(st.just(""), strategy)
+
+
+@st.composite
+def well_formed_dates(draw: st.DrawFn) -> str:
+    """Phrases shaped the way members write them: a date (absolute or relative), a time,
+    maybe a zone; with values that may not exist (31 Feb, 25:00, +99:00)."""
+    day = draw(st.integers(min_value=1, max_value=31))
+    absolute = " ".join([
+        draw(optional(st.sampled_from(WEEKDAYS))), str(day), draw(st.sampled_from(MONTHS)),
+        draw(optional(st.integers(min_value=2029, max_value=2040).map(str)))])
+    numeric = f"{day}/{draw(st.integers(min_value=1, max_value=12))}/" \
+              f"{draw(st.integers(min_value=2030, max_value=2034))}"
+    relative = draw(st.sampled_from(["tomorrow", "today", "next friday", "monday",
+                                     "the day after tomorrow", "in 2 days", "in three weeks",
+                                     "next week", "next month", "this coming tuesday"]))
+    when = draw(st.sampled_from([absolute, numeric, relative]))
+    time = draw(optional(clock_times()))
+    return " ".join([when, time, draw(optional(st.sampled_from(ZONES)))])
+
+
 def date_phrases() -> st.SearchStrategy[str]:
-    """Phrases of date words in any order, plus random text."""
-    structured = st.lists(date_tokens(), min_size=1, max_size=6).map(" ".join)
-    return st.one_of(structured, structured, noise())
+    """Well-formed phrases, date words in any order, and random text."""
+    shuffled = st.lists(date_tokens(), min_size=1, max_size=6).map(" ".join)
+    return st.one_of(well_formed_dates(), well_formed_dates(), shuffled, noise())
 
 
 # -- minutes -------------------------------------------------------------------------------
