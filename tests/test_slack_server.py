@@ -7,21 +7,18 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlencode
 
 import aiohttp
 import pytest
 from aiohttp import web
-from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.app import App
 from bot.config import AppConfig
 from bot.render_slack import FormOrigin
-from bot.server import SLACK_ADAPTER, create_web_app
+from bot.server import create_web_app
 from bot.slack_settings import SlackSettings
-from bot.teams_settings import TeamsSettings
 from handlers import registry
 from handlers.core import Attachment, Choice, Context, Form, FormField, Post, Reply
 from handlers.runner import Runner
@@ -29,96 +26,7 @@ from storage.db import make_engine
 from storage.models import AgendaItem
 from tests.conftest import Clock
 from tests.fake_slack import FakeSlack
-
-SECRET = "test-signing-secret"
-TOKEN = "xoxb-test-token"
-IOM = "U-PLACEHOLDER-IOM"
-CHANNEL = "C-TEST"
-
-
-class SlackWorld:
-    """The bot's web server with Slack on, a fake Slack, and a signed-request client."""
-
-    def __init__(self, app: App, fake: FakeSlack, ack_budget: float,
-                 teams: TeamsSettings | None = None) -> None:
-        self.app = app
-        self.teams = teams
-        self.fake = fake
-        self.ack_budget = ack_budget
-        self.base = ""
-        self._triggers = 0
-
-    async def __aenter__(self) -> "SlackWorld":
-        await self.fake.start()
-        settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET,
-                                 api_url=self.fake.api_url)
-        self.web_app = create_web_app(self.app, settings, self.ack_budget, teams=self.teams)
-        self.runner = web.AppRunner(self.web_app)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.base = f"http://127.0.0.1:{self.runner.addresses[0][1]}"
-        self.http = aiohttp.ClientSession()
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.http.close()
-        await self.runner.cleanup()
-        await self.fake.stop()
-
-    async def settle(self) -> None:
-        """Wait for the follow-ups sent after the ack (response_url, modals, uploads)."""
-        await self.web_app[SLACK_ADAPTER].idle()
-
-    async def post(
-        self, body: str, *, secret: str = SECRET, age: float = 0,
-        headers: dict[str, str] | None = None,
-    ) -> tuple[int, Any]:
-        timestamp = str(int(time.time() - age))
-        signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
-        async with self.http.post(f"{self.base}/slack/events", data=body.encode(), headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature,
-            **(headers or {}),
-        }) as response:
-            text = await response.text()
-            return response.status, json.loads(text) if text.startswith("{") else text
-
-    def command_body(self, text: str, user: str = IOM, trigger: str | None = None) -> str:
-        self._triggers += 1
-        return urlencode({
-            "token": "legacy", "team_id": "T1", "channel_id": CHANNEL, "user_id": user,
-            "user_name": "someone", "command": "/network", "text": text,
-            "response_url": self.fake.response_url("command"),
-            "trigger_id": trigger or f"trigger-{self._triggers}",
-        })
-
-    async def command(self, text: str, user: str = IOM, **kwargs: Any) -> tuple[int, Any]:
-        return await self.post(self.command_body(text, user), **kwargs)
-
-    async def click(self, value: str, user: str = IOM, message_ts: str = "1700000000.000001",
-                    action_id: str = "network_choice_1", later: float = 0) -> tuple[int, Any]:
-        payload = {
-            "type": "block_actions", "team": {"id": "T1"}, "trigger_id": "click-trigger",
-            "user": {"id": user, "username": "someone"}, "channel": {"id": CHANNEL},
-            "container": {"type": "message", "message_ts": message_ts, "channel_id": CHANNEL},
-            "response_url": self.fake.response_url("click"),
-            "actions": [{"type": "button", "action_id": action_id, "block_id": "b",
-                         "value": value, "action_ts": f"{time.time() + later:.6f}"}],
-        }
-        return await self.post(urlencode({"payload": json.dumps(payload)}))
-
-    async def submit(self, view: dict[str, Any], values: dict[str, str],
-                     user: str = IOM) -> tuple[int, Any]:
-        state = {name: {name: {"type": "plain_text_input", "value": value}}
-                 for name, value in values.items()}
-        payload = {
-            "type": "view_submission", "team": {"id": "T1"}, "trigger_id": "view-trigger",
-            "user": {"id": user, "username": "someone"},
-            "view": {**view, "id": "V-FORM", "state": {"values": state}},
-        }
-        return await self.post(urlencode({"payload": json.dumps(payload)}))
-
+from tests.slack_world import CHANNEL, IOM, SECRET, TOKEN, SlackWorld
 
 Scenario = Callable[[SlackWorld], Awaitable[None]]
 
