@@ -70,21 +70,28 @@ class SlackWorld:
             text = await response.text()
             return response.status, json.loads(text) if text.startswith("{") else text
 
-    def command_body(self, text: str, user: str = IOM, trigger: str | None = None) -> str:
+    def command_fields(self, text: str, user: str = IOM, trigger: str | None = None
+                       ) -> dict[str, str]:
+        """The form fields Slack sends for ``/network <text>``."""
         self._triggers += 1
-        return urlencode({
+        return {
             "token": "legacy", "team_id": "T1", "channel_id": CHANNEL, "user_id": user,
             "user_name": "someone", "command": "/network", "text": text,
             "response_url": self.fake.response_url("command"),
             "trigger_id": trigger or f"trigger-{self._triggers}",
-        })
+        }
+
+    def command_body(self, text: str, user: str = IOM, trigger: str | None = None) -> str:
+        return urlencode(self.command_fields(text, user, trigger))
 
     async def command(self, text: str, user: str = IOM, **kwargs: Any) -> tuple[int, Any]:
         return await self.post(self.command_body(text, user), **kwargs)
 
-    async def click(self, value: str, user: str = IOM, message_ts: str = "1700000000.000001",
-                    action_id: str = "network_choice_1", later: float = 0) -> tuple[int, Any]:
-        payload = {
+    def click_payload(self, value: str, user: str = IOM,
+                      message_ts: str = "1700000000.000001", action_id: str = "network_choice_1",
+                      later: float = 0) -> dict[str, Any]:
+        """The ``block_actions`` payload Slack sends when a button is pressed."""
+        return {
             "type": "block_actions", "team": {"id": "T1"}, "trigger_id": "click-trigger",
             "user": {"id": user, "username": "someone"}, "channel": {"id": CHANNEL},
             "container": {"type": "message", "message_ts": message_ts, "channel_id": CHANNEL},
@@ -92,15 +99,27 @@ class SlackWorld:
             "actions": [{"type": "button", "action_id": action_id, "block_id": "b",
                          "value": value, "action_ts": f"{time.time() + later:.6f}"}],
         }
+
+    async def click(self, value: str, user: str = IOM, message_ts: str = "1700000000.000001",
+                    action_id: str = "network_choice_1", later: float = 0) -> tuple[int, Any]:
+        return await self.interact(self.click_payload(value, user, message_ts, action_id, later))
+
+    async def interact(self, payload: object) -> tuple[int, Any]:
+        """Post an interactivity payload (a click, a form) as Slack does."""
         return await self.post(urlencode({"payload": json.dumps(payload)}))
 
-    async def submit(self, view: dict[str, Any], values: dict[str, str],
-                     user: str = IOM) -> tuple[int, Any]:
+    @staticmethod
+    def submit_payload(view: dict[str, Any], values: dict[str, str],
+                       user: str = IOM) -> dict[str, Any]:
+        """The ``view_submission`` payload Slack sends when a modal's form is submitted."""
         state = {name: {name: {"type": "plain_text_input", "value": value}}
                  for name, value in values.items()}
-        payload = {
+        return {
             "type": "view_submission", "team": {"id": "T1"}, "trigger_id": "view-trigger",
             "user": {"id": user, "username": "someone"},
             "view": {**view, "id": "V-FORM", "state": {"values": state}},
         }
-        return await self.post(urlencode({"payload": json.dumps(payload)}))
+
+    async def submit(self, view: dict[str, Any], values: dict[str, str],
+                     user: str = IOM) -> tuple[int, Any]:
+        return await self.interact(self.submit_payload(view, values, user))
