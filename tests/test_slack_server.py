@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
@@ -16,7 +17,7 @@ from sqlmodel import Session, select
 
 from bot.app import App
 from bot.config import AppConfig
-from bot.render_slack import FormOrigin
+from bot.render_slack import FORM_CALLBACK, FormOrigin
 from bot.server import create_web_app
 from bot.slack_settings import SlackSettings
 from handlers import registry
@@ -191,6 +192,36 @@ def test_bad_and_stale_signatures_are_refused_without_logging_bodies(
                 r.getMessage()]
     assert len(refusals) == 3
     assert "Forged" not in caplog.text and SECRET not in caplog.text and TOKEN not in caplog.text
+
+
+def test_payloads_slack_would_not_send_are_refused_with_a_warning_and_change_nothing(
+    play: Callable[..., None], engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found by the fuzz tests: each of these used to answer 500 or log an error."""
+    async def scenario(slack: SlackWorld) -> None:
+        assert (await slack.post(urlencode({"payload": "{not json"})))[0] == 400
+        assert (await slack.post(urlencode({"payload": "null"})))[0] == 400
+        no_actions = {**slack.click_payload("agenda add Clicked"), "actions": None}
+        assert (await slack.interact(no_actions))[0] == 400
+        no_user = {k: v for k, v in slack.command_fields("agenda add Nobody").items()
+                   if k != "user_id"}
+        assert (await slack.post(urlencode(no_user)))[0] == 200
+        no_response_url = slack.click_payload("agenda add Unseen answer")
+        del no_response_url["response_url"]
+        assert (await slack.interact(no_response_url))[0] == 200
+        for metadata in ("{}", "not json",
+                         FormOrigin("agenda add {item}", (), CHANNEL).dump()):  # field unknown
+            view = {"type": "modal", "callback_id": FORM_CALLBACK, "private_metadata": metadata}
+            assert (await slack.submit(view, {"item": "Forged form"}))[0] == 200
+        await slack.settle()
+
+    with caplog.at_level(logging.WARNING):
+        play(scenario)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert sum("Refused a Slack request" in r.getMessage() for r in caplog.records) == 3
+    assert sum("Ignored a malformed Slack" in r.getMessage() for r in caplog.records) == 4
+    assert any("Slack sent no response_url" in r.getMessage() for r in caplog.records)
+    assert _items(engine) == ["Unseen answer"]  # the click without a response_url still ran
 
 
 def test_a_redelivered_command_applies_once(play: Callable[..., None], engine: Engine) -> None:
