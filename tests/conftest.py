@@ -29,9 +29,9 @@ APP_YAML = REPO / "app.yaml"
 # Hypothesis: the default profile keeps the fuzz suite quick (and reproducible under CI=true);
 # HYPOTHESIS_PROFILE=deep searches much longer. Deadlines are off: a loaded 2-core machine
 # must not turn slow examples into failures.
-settings.register_profile("default", max_examples=25, deadline=None,
+settings.register_profile("default", max_examples=100, deadline=None,
                           derandomize=os.environ.get("CI") == "true", print_blob=True)
-settings.register_profile("deep", max_examples=1500, deadline=None, print_blob=True)
+settings.register_profile("deep", max_examples=2000, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 # A fixed "now" so that date understanding and deadlines are reproducible.

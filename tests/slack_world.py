@@ -12,7 +12,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.app import App
 from bot.server import SLACK_ADAPTER, create_web_app
-from bot.slack_settings import SlackSettings
+from bot.slack_settings import DEFAULT_MIN_INTERVAL, SlackSettings
 from bot.teams_settings import TeamsSettings
 from tests.fake_slack import FakeSlack
 
@@ -26,18 +26,20 @@ class SlackWorld:
     """The bot's web server with Slack on, a fake Slack, and a signed-request client."""
 
     def __init__(self, app: App, fake: FakeSlack, ack_budget: float,
-                 teams: TeamsSettings | None = None) -> None:
+                 teams: TeamsSettings | None = None,
+                 min_interval: float = DEFAULT_MIN_INTERVAL) -> None:
         self.app = app
         self.teams = teams
         self.fake = fake
         self.ack_budget = ack_budget
+        self.min_interval = min_interval  # seconds between the bot's posts to one channel
         self.base = ""
         self._triggers = 0
 
     async def __aenter__(self) -> "SlackWorld":
         await self.fake.start()
         settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET,
-                                 api_url=self.fake.api_url)
+                                 api_url=self.fake.api_url, min_interval=self.min_interval)
         self.web_app = create_web_app(self.app, settings, self.ack_budget, teams=self.teams)
         self.runner = web.AppRunner(self.web_app)
         await self.runner.setup()

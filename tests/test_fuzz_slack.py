@@ -71,7 +71,7 @@ class Live:
 def live(busy_bot: BotHarness, config: AppConfig) -> Iterator[Live]:
     runner = RecordingRunner(busy_bot.engine, config, busy_bot.clock)
     app = App(config=config, engine=busy_bot.engine, runner=runner)
-    server = InThread(SlackWorld(app, FakeSlack(), ack_budget=10.0))
+    server = InThread(SlackWorld(app, FakeSlack(), ack_budget=10.0, min_interval=0))
     with server as world:
         live = Live(server, world, runner)
         _wait_for_quiet_outbox(live)  # busy_bot's minutes and notices go out first
