@@ -6,6 +6,7 @@ value of the wrong type is a ``Malformed`` payload, which the listeners refuse w
 instead of failing with a KeyError deep inside.
 """
 
+import math
 from typing import Any
 
 
@@ -29,9 +30,13 @@ def optional_text(payload: Any, *path: str) -> str | None:
 
 
 def number(payload: Any, *path: str) -> float:
-    """The number written at ``path`` (Slack writes timestamps as strings), or Malformed."""
+    """The finite number written at ``path`` (Slack writes timestamps as strings), or
+    Malformed."""
     written = text(payload, *path)
     try:
-        return float(written)
+        found = float(written)
     except ValueError:
-        raise Malformed(f"{'.'.join(path)} is not a number") from None
+        found = math.nan
+    if not math.isfinite(found):
+        raise Malformed(f"{'.'.join(path)} is not a number")
+    return found

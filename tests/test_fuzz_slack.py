@@ -36,7 +36,8 @@ from tests.strategies import any_lines, printable
 OURS = ("bot", "handlers", "scheduler", "storage", "slack_bolt")
 USERS = (IOM, "U-PLACEHOLDER-RCO", "U-PLACEHOLDER-WHO", "U-STRANGER")
 ODD = st.one_of(st.none(), st.integers(), st.floats(allow_nan=False), st.booleans(),
-                st.just([]), st.just({}), st.just([{}]), printable(), st.just("💥" * 3000))
+                st.just([]), st.just({}), st.just([{}]), printable(), st.just("💥" * 3000),
+                st.sampled_from(["inf", "-inf", "nan", "1e400", "0", "-1"]))
 
 
 class RecordingRunner(Runner):

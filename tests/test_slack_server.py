@@ -206,6 +206,9 @@ def test_payloads_slack_would_not_send_are_refused_with_a_warning_and_change_not
         no_user = {k: v for k, v in slack.command_fields("agenda add Nobody").items()
                    if k != "user_id"}
         assert (await slack.post(urlencode(no_user)))[0] == 200
+        endless = slack.click_payload("agenda add Clicked at no time")
+        endless["actions"][0]["action_ts"] = "inf"
+        assert (await slack.interact(endless))[0] == 200
         no_response_url = slack.click_payload("agenda add Unseen answer")
         del no_response_url["response_url"]
         assert (await slack.interact(no_response_url))[0] == 200
@@ -219,7 +222,7 @@ def test_payloads_slack_would_not_send_are_refused_with_a_warning_and_change_not
         play(scenario)
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert sum("Refused a Slack request" in r.getMessage() for r in caplog.records) == 3
-    assert sum("Ignored a malformed Slack" in r.getMessage() for r in caplog.records) == 4
+    assert sum("Ignored a malformed Slack" in r.getMessage() for r in caplog.records) == 5
     assert any("Slack sent no response_url" in r.getMessage() for r in caplog.records)
     assert _items(engine) == ["Unseen answer"]  # the click without a response_url still ran
 
