@@ -8,6 +8,7 @@ and the database changes only when the command core accepted a command.
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -90,16 +91,10 @@ def _wait_for_quiet_outbox(live: Live) -> None:
                 col(Outbox.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
                 Outbox.due_at <= now)).first() is not None
 
-    live.server.call(_until_not(busy))
-
-
-async def _until_not(condition: Any) -> None:
-    import asyncio
-
     for _ in range(3000):
-        if not condition():
+        if not busy():
             return
-        await asyncio.sleep(0.01)
+        time.sleep(0.01)
     raise AssertionError("the outbox did not go quiet within 30 s")
 
 
