@@ -59,13 +59,14 @@ def test_posted_minutes_are_what_the_reply_says_and_refusals_change_nothing(
         event("posted" if reply.ok else "refused: " + reply.text.split("\n")[0][:30])
         if reply.ok and body.strip():  # an empty body shows the minutes
             assert changed
-            _check_recorded(busy_bot, reply)
+            _check_recorded(busy_bot, reply, body)
 
 
-def _check_recorded(bot: BotHarness, reply: Reply) -> None:
-    """The stored records are those the reply numbers and those the stored body lists;
-    the minutes sent out and shown again render safely."""
+def _check_recorded(bot: BotHarness, reply: Reply, body: str) -> None:
+    """The body is stored as typed; the stored records are those the reply numbers and those
+    the body lists; the minutes sent out and shown again render safely."""
     latest, decisions, actions = _stored(bot)
+    assert latest.body.split() == body.split()
     entries = parse_markers(latest.body)
     said = _said(reply)
     assert set(decisions) == said["decision"]
