@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import ClientError, web
+from aiohttp import ClientError, InvalidURL, web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.respond.async_respond import AsyncRespond
@@ -79,9 +79,14 @@ class Conversation:
             log.warning("Slack sent no response_url, so an answer to %s was not shown",
                         self.user)
             return
-        answer = await AsyncRespond(response_url=self.response_url)(
-            text=message.text, blocks=message.blocks, replace_original=False,
-            response_type="ephemeral" if private else "in_channel")
+        try:
+            answer = await AsyncRespond(response_url=self.response_url)(
+                text=message.text, blocks=message.blocks, replace_original=False,
+                response_type="ephemeral" if private else "in_channel")
+        except InvalidURL:
+            log.warning("Slack sent a response_url that is not a URL, so an answer to %s was "
+                        "not shown", self.user)
+            return
         if answer.status_code != 200:
             log.warning("response_url answered HTTP %s", answer.status_code)
 

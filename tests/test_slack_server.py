@@ -212,6 +212,10 @@ def test_payloads_slack_would_not_send_are_refused_with_a_warning_and_change_not
         no_response_url = slack.click_payload("agenda add Unseen answer")
         del no_response_url["response_url"]
         assert (await slack.interact(no_response_url))[0] == 200
+        bad_response_url = {**slack.click_payload("agenda add Unseen again",
+                                                  message_ts="1700000000.000002"),
+                            "response_url": "1e400"}
+        assert (await slack.interact(bad_response_url))[0] == 200
         for metadata in ("{}", "not json",
                          FormOrigin("agenda add {item}", (), CHANNEL).dump()):  # field unknown
             view = {"type": "modal", "callback_id": FORM_CALLBACK, "private_metadata": metadata}
@@ -224,7 +228,8 @@ def test_payloads_slack_would_not_send_are_refused_with_a_warning_and_change_not
     assert sum("Refused a Slack request" in r.getMessage() for r in caplog.records) == 3
     assert sum("Ignored a malformed Slack" in r.getMessage() for r in caplog.records) == 5
     assert any("Slack sent no response_url" in r.getMessage() for r in caplog.records)
-    assert _items(engine) == ["Unseen answer"]  # the click without a response_url still ran
+    assert any("response_url that is not a URL" in r.getMessage() for r in caplog.records)
+    assert _items(engine) == ["Unseen answer", "Unseen again"]  # the clicks still ran
 
 
 def test_a_redelivered_command_applies_once(play: Callable[..., None], engine: Engine) -> None:
