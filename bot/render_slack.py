@@ -193,7 +193,14 @@ class FormOrigin:
 
     @classmethod
     def load(cls, metadata: str) -> "FormOrigin":
+        """The origin ``dump`` wrote; ValueError for anything else."""
         data = json.loads(metadata)
+        if not (isinstance(data, dict) and isinstance(data.get("s"), str)
+                and isinstance(data.get("f"), list)
+                and all(isinstance(name, str) for name in data["f"])
+                and isinstance(data.get("c"), str)
+                and isinstance(data.get("r"), str | None)):
+            raise ValueError("not the private_metadata of a network-bot form")
         return cls(submit=data["s"], fields=tuple(data["f"]), channel=data["c"],
                    response_url=data.get("r"))
 
@@ -243,9 +250,13 @@ def modal_view(form: Form, text: str, origin: FormOrigin) -> dict[str, Any]:
 def submitted_values(view: dict[str, Any]) -> dict[str, str]:
     """Each input's value from a submitted modal's state, by field name."""
     values: dict[str, str] = {}
-    for block_id, actions in view.get("state", {}).get("values", {}).items():
-        for state in actions.values():
-            selected = state.get("selected_option")
-            value = selected["value"] if selected else state.get("value")
-            values[block_id] = value or ""
+    state = view.get("state")
+    blocks = state.get("values") if isinstance(state, dict) else None
+    for block_id, actions in (blocks if isinstance(blocks, dict) else {}).items():
+        for element in (actions.values() if isinstance(actions, dict) else ()):
+            if not isinstance(element, dict):
+                continue
+            selected = element.get("selected_option")
+            value = selected.get("value") if isinstance(selected, dict) else element.get("value")
+            values[block_id] = value if isinstance(value, str) else ""
     return values

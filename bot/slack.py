@@ -17,11 +17,12 @@ trigger id), ``slack:click:<user>:<channel>:<message ts>:<action id>:<time slot>
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import ClientError, web
+from aiohttp import ClientError, InvalidURL, web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -47,6 +48,7 @@ from bot.render_slack import (
     submitted_values,
 )
 from bot.slack_notifier import PLATFORM, SlackNotifier
+from bot.slack_payload import Malformed, number, optional_text, text
 from bot.slack_settings import ACK_BUDGET, DEFAULT_MIN_INTERVAL
 from handlers.core import Reply, Speaker, Where
 from handlers.people import find_person
@@ -88,14 +90,42 @@ class Conversation:
     trigger_id: str | None = None
 
     async def respond(self, message: SlackMessage, private: bool) -> None:
-        if self.response_url is None:
-            raise ValueError("no response_url to answer through")
-        answer = await AsyncWebhookClient(
-            self.response_url, retry_handlers=_response_url_retries()).send(
-            text=message.text, blocks=message.blocks, replace_original=False,
-            response_type="ephemeral" if private else "in_channel")
+        if not self.response_url:  # Slack sends one with every command and message button
+            log.warning("Slack sent no response_url, so an answer to %s was not shown",
+                        self.user)
+            return
+        try:
+            answer = await AsyncWebhookClient(
+                self.response_url, retry_handlers=_response_url_retries()).send(
+                text=message.text, blocks=message.blocks, replace_original=False,
+                response_type="ephemeral" if private else "in_channel")
+        except InvalidURL:
+            log.warning("Slack sent a response_url that is not a URL, so an answer to %s was "
+                        "not shown", self.user)
+            return
         if answer.status_code != 200:
             log.warning("response_url answered HTTP %s", answer.status_code)
+
+
+@contextmanager
+def _reported(what: str) -> Iterator[None]:
+    """Our listeners log their own failures, as errors; so bolt's error handler sees only
+    failures of bolt itself reading a payload (see ``_reraise``)."""
+    try:
+        yield
+    except Exception:
+        log.exception("Slack %s failed", what)
+
+
+async def _reraise(error: Exception) -> None:
+    """Bolt's error handler: a failure of bolt itself reading a payload goes up to ``handle``
+    (bolt's own handler would log it as an error and answer 500)."""
+    raise error
+
+
+async def _refuse_malformed(ack: Any, what: str, problem: Exception) -> None:
+    log.warning("Ignored a malformed Slack %s: %s", what, problem)
+    await ack()
 
 
 class SlackAdapter:
@@ -119,6 +149,7 @@ class SlackAdapter:
         self.bolt.command(COMMAND)(self._on_command)
         self.bolt.action(re.compile(rf"^{CHOICE_ACTION}\d+$"))(self._on_click)
         self.bolt.view_submission(FORM_CALLBACK)(self._on_submit)
+        self.bolt.error(_reraise)
 
     # -- HTTP ---------------------------------------------------------------------------
 
@@ -128,7 +159,20 @@ class SlackAdapter:
             log.warning("Refused a Slack request without a valid timestamp from %s",
                         request.remote)
             return web.json_response({"error": "invalid request"}, status=401)
-        response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        try:
+            bolt_request = await to_bolt_request(request)
+        except (ValueError, AttributeError, TypeError):
+            bolt_request = None  # a payload that is not a JSON object: bolt reads it unchecked
+        if bolt_request is None or not isinstance(bolt_request.body, dict):
+            log.warning("Refused a Slack request whose body is not a Slack payload from %s",
+                        request.remote)
+            return web.json_response({"error": "invalid request"}, status=400)
+        try:
+            response = await self.bolt.async_dispatch(bolt_request)
+        except Exception as error:  # bolt reading a payload Slack does not send: "actions": null
+            log.warning("Refused a Slack request that bolt could not read (%s: %s) from %s",
+                        type(error).__name__, error, request.remote)
+            return web.json_response({"error": "invalid request"}, status=400)
         if response.status == 401:
             log.warning("Refused a Slack request with a bad or stale signature from %s",
                         request.remote)
@@ -137,11 +181,28 @@ class SlackAdapter:
     # -- listeners ----------------------------------------------------------------------
 
     async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
-        talk = Conversation(channel=body.get("channel_id", ""), user=body["user_id"],
-                            response_url=body.get("response_url"),
-                            trigger_id=body.get("trigger_id"))
-        work = self._run(talk, body.get("user_name", ""), body.get("text", ""),
-                         key=f"slack:command:{body['trigger_id']}")
+        with _reported("command"):
+            await self._command(ack, body)
+
+    async def _on_click(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        with _reported("button click"):
+            await self._click(ack, body, action)
+
+    async def _on_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        with _reported("form submission"):
+            await self._submit(ack, body, view)
+
+    async def _command(self, ack: Any, body: dict[str, Any]) -> None:
+        try:
+            talk = Conversation(channel=optional_text(body, "channel_id") or "",
+                                user=text(body, "user_id"),
+                                response_url=optional_text(body, "response_url"),
+                                trigger_id=text(body, "trigger_id"))
+        except Malformed as problem:
+            await _refuse_malformed(ack, "command", problem)
+            return
+        work = self._run(talk, optional_text(body, "user_name") or "",
+                         optional_text(body, "text") or "", key=f"slack:command:{talk.trigger_id}")
         reply, pending = await self._within_budget(work)
         if reply is None:
             await ack(response_type="ephemeral", text=WORKING)
@@ -156,30 +217,43 @@ class SlackAdapter:
                   text=first.text, blocks=first.blocks)
         self._later(self.deliver(reply, talk, skip=1))
 
-    async def _on_click(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+    async def _click(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        container = body.get("container", {})
-        talk = Conversation(
-            channel=container.get("channel_id") or body.get("channel", {}).get("id", ""),
-            user=body["user"]["id"], response_url=body.get("response_url"),
-            trigger_id=body.get("trigger_id"))
-        button = f"{talk.user}:{talk.channel}:{container.get('message_ts', '')}:" \
-                 f"{action['action_id']}"
-        key = self._click_key(button, float(action["action_ts"]))
-        work = self._run(talk, body["user"].get("username", ""), action["value"], key)
+        try:
+            talk = Conversation(
+                channel=optional_text(body, "container", "channel_id")
+                or optional_text(body, "channel", "id") or "",
+                user=text(body, "user", "id"), response_url=optional_text(body, "response_url"),
+                trigger_id=optional_text(body, "trigger_id"))
+            button = f"{talk.user}:{talk.channel}:" \
+                     f"{optional_text(body, 'container', 'message_ts') or ''}:" \
+                     f"{text(action, 'action_id')}"
+            clicked, line = number(action, "action_ts"), text(action, "value")
+        except Malformed as problem:
+            log.warning("Ignored a malformed Slack button click: %s", problem)
+            return
+        key = self._click_key(button, clicked)
+        work = self._run(talk, optional_text(body, "user", "username") or "", line, key)
         self._later(self._deliver_when_done(work, talk))
 
-    async def _on_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        origin = FormOrigin.load(view["private_metadata"])
-        talk = Conversation(channel=origin.channel, user=body["user"]["id"],
-                            response_url=origin.response_url, trigger_id=body.get("trigger_id"))
-        speaker_name = body["user"].get("username", "")
+    async def _submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        try:
+            origin = FormOrigin.load(text(view, "private_metadata"))
+            line = origin.form().command_for(submitted_values(view))
+            talk = Conversation(channel=origin.channel, user=text(body, "user", "id"),
+                                response_url=origin.response_url,
+                                trigger_id=optional_text(body, "trigger_id"))
+            key = f"slack:view:{text(view, 'id')}"
+        except (ValueError, LookupError, AttributeError) as problem:
+            # Malformed is a ValueError; the others come from a command template not ours
+            await _refuse_malformed(ack, "form submission", problem)
+            return
+        speaker_name = optional_text(body, "user", "username") or ""
 
         async def work() -> Reply:
             speaker = await self._speaker(talk.user, speaker_name)
             return await asyncio.to_thread(
-                self.core.runner.submit, speaker, Where(PLATFORM, origin.channel),
-                origin.form(), submitted_values(view), f"slack:view:{view['id']}")
+                self.core.runner.run, speaker, Where(PLATFORM, origin.channel), line, key)
 
         reply, pending = await self._within_budget(work())
         if reply is None:

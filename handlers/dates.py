@@ -125,8 +125,14 @@ def _cut(text: str, match: re.Match[str]) -> str:
     return " ".join((text[:match.start()] + " " + text[match.end():]).split())
 
 
+_WIDEST_OFFSET = timedelta(hours=14)  # the world's clocks run from UTC-12:00 to UTC+14:00
+
+
 def _fixed(sign: str, hours: str, minutes: str) -> tzinfo:
     offset = timedelta(hours=int(hours), minutes=int(minutes))
+    if int(minutes) > 59 or offset > _WIDEST_OFFSET:
+        raise UserError(f"UTC{sign}{int(hours):02d}:{int(minutes):02d} is not a time zone; "
+                        "offsets go up to 14 hours either side of UTC.", f"{EXAMPLE} +07:00")
     return timezone(-offset if sign == "-" else offset)
 
 

@@ -110,13 +110,19 @@ def objectives(ctx: Context, args: str) -> Reply:
     query = select(Objective).order_by(Objective.number)
     wanted = args.strip().lstrip("#")
     if wanted:
-        if not wanted.isdigit():
+        if not (wanted.isascii() and wanted.isdigit()):  # "²" is a digit that int() refuses
             raise UserError(f"'{args.strip()}' is not an objective number.", "objectives 6")
+        if int(wanted) not in ctx.config.objectives:  # nor send the database a huge number
+            raise _no_objective(ctx, wanted)
         query = query.where(Objective.number == int(wanted))
     found = ctx.session.exec(query).all()
     if not found:
-        total = len(ctx.config.objectives)
-        raise UserError(f"There is no objective {wanted}; they are numbered 1 to {total}.",
-                        "objectives 6")
+        raise _no_objective(ctx, wanted)
     lines = [f"{o.number}. {o.text}" for o in found]
     return Reply(title="GCM objectives", text="\n".join(lines))
+
+
+def _no_objective(ctx: Context, wanted: str) -> UserError:
+    total = len(ctx.config.objectives)
+    return UserError(f"There is no objective {wanted}; they are numbered 1 to {total}.",
+                     "objectives 6")

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
 
@@ -28,6 +29,14 @@ pytest_plugins = ["tests.serve_process", "tests.private_postgres"]
 
 REPO = Path(__file__).resolve().parent.parent
 APP_YAML = REPO / "app.yaml"
+# Hypothesis: the default profile keeps the fuzz suite quick (and reproducible under CI=true);
+# HYPOTHESIS_PROFILE=deep searches much longer. Deadlines are off: a loaded 2-core machine
+# must not turn slow examples into failures.
+settings.register_profile("default", max_examples=100, deadline=None,
+                          derandomize=os.environ.get("CI") == "true", print_blob=True)
+settings.register_profile("deep", max_examples=2000, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
 # A fixed "now" so that date understanding and deadlines are reproducible.
 START = datetime(2031, 3, 3, 2, 0, tzinfo=UTC)  # Mon 3 Mar 2031, 09:00 in Vientiane
 
@@ -133,3 +142,34 @@ class BotHarness:
 @pytest.fixture
 def bot(engine: Engine, config: AppConfig, clock: Clock) -> BotHarness:
     return BotHarness(engine, config, clock)
+
+
+@pytest.fixture
+def busy_bot(bot: BotHarness) -> BotHarness:
+    """A network with some history, built through commands: meetings (one already held, with
+    minutes), agenda items, open and closed polls with votes, a partner and action items."""
+    lines = [
+        ('meeting schedule regular 14 Mar 2031 10:00 "Mid-year review" where IOM office', "IOM"),
+        ('meeting schedule adhoc 5 Mar 2031 14:00 "Flood response"', "IOM"),
+        ('meeting schedule wg:labour-migration 20 Mar 2031 09:30 "WG review"', "ILO"),
+        ("agenda add Update on the labour migration assessment #6 #18", "ILO"),
+        ("agenda add Returnee reintegration for #1", "UNICEF"),
+        ("agenda accept #1", "IOM"),
+        ('poll propose "Adopt the 2031 annual work plan" until 14 Mar 2031 17:00', "IOM"),
+        ('poll propose "Share the data dashboard" until 10 Mar 2031 17:00', "RCO"),
+        ("vote #1 agree", "ILO"),
+        ("vote #1 object Not before the review", "WHO"),
+        ("vote #2 agree", "UNICEF"),
+        ("poll close #2", "IOM"),
+        ('partners add "Lao Women\'s Union" to wg:protection', "IOM"),
+        ('people add @"Khampheng" partner:"Lao Women\'s Union"', "UNICEF"),
+    ]
+    for line, speaker in lines:
+        reply = bot.say(line, as_=speaker)
+        assert reply.ok, (line, reply.text)
+    bot.clock.advance(days=3)  # the ad-hoc meeting of 5 March is now over
+    minutes = ("minutes #2 #attendees RCO IOM ILO #topic Floods #agreed Send a joint team "
+               "#action ILO circulate the draft due 30 Jun 2031 #action unicef map services")
+    reply = bot.say(minutes)
+    assert reply.ok, reply.text
+    return bot

@@ -6,8 +6,9 @@ answering like Slack does. It also serves the ``response_url`` webhooks and the 
 URLs, and can be told to fail the next calls of a method or of the ``response_url`` (``fail``)
 or to leave every call made with one token unanswered (``stall``). Failed calls are recorded
 too, with ``ok`` False, so tests can count what Slack actually accepted (``accepted``).
-``InThread`` runs it on its own event loop in a thread, for tests that drive other OS
-processes (``network-bot serve``) from synchronous code.
+``InThread`` runs it (or any async context manager) on its own event loop in a thread, for
+tests that drive other OS processes (``network-bot serve``) or many requests from synchronous
+code.
 """
 
 import asyncio
@@ -15,10 +16,14 @@ import itertools
 import json
 import threading
 from collections.abc import Coroutine
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from aiohttp import web
+
+Served = TypeVar("Served")
+Result = TypeVar("Result")
 
 
 @dataclass
@@ -68,6 +73,12 @@ class FakeSlack:
         self._release.set()
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def __aenter__(self) -> "FakeSlack":
+        return await self.start()
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
 
     @property
     def api_url(self) -> str:
@@ -171,24 +182,26 @@ class FakeSlack:
         return web.Response(text="OK", content_type="text/plain")
 
 
-class InThread:
-    """A FakeSlack serving from its own event loop in a daemon thread (a context manager)."""
+class InThread(Generic[Served]):
+    """An async context manager (a FakeSlack, a SlackWorld) entered on its own event loop in
+    a daemon thread, for synchronous code: tests that drive other OS processes, or hypothesis
+    examples that each send one request to a server started once."""
 
-    def __init__(self, fake: FakeSlack) -> None:
-        self.fake = fake
+    def __init__(self, served: AbstractAsyncContextManager[Served]) -> None:
+        self.served = served
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
-    def __enter__(self) -> FakeSlack:
+    def __enter__(self) -> Served:
         self._thread.start()
-        self._call(self.fake.start())
-        return self.fake
+        return self.call(self.served.__aenter__())
 
     def __exit__(self, *_: object) -> None:
-        self._call(self.fake.stop())
+        self.call(self.served.__aexit__(None, None, None))
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
         self._loop.close()
 
-    def _call(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(30)
+    def call(self, coroutine: Coroutine[Any, Any, Result], timeout: float = 60) -> Result:
+        """Run a coroutine on the thread's loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)

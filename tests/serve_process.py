@@ -39,13 +39,19 @@ def signed_headers(body: str, secret: str = SIGNING_SECRET, age: float = 0) -> d
                 timestamp=timestamp, body=body)}
 
 
-def command_body(text: str, response_url: str, trigger: str, user: str = IOM) -> str:
-    """A ``/network`` slash command as Slack posts it."""
-    return urlencode({
+def command_fields(text: str, response_url: str, trigger: str,
+                   user: str = IOM) -> dict[str, str]:
+    """The form fields Slack posts for ``/network <text>``."""
+    return {
         "token": "legacy", "team_id": "T1", "channel_id": CHANNEL, "user_id": user,
         "user_name": "someone", "command": "/network", "text": text,
         "response_url": response_url, "trigger_id": trigger,
-    })
+    }
+
+
+def command_body(text: str, response_url: str, trigger: str, user: str = IOM) -> str:
+    """A ``/network`` slash command as Slack posts it."""
+    return urlencode(command_fields(text, response_url, trigger, user))
 
 
 @dataclass

@@ -60,6 +60,17 @@ def test_objectives_are_the_23_of_the_gcm(bot: BotHarness) -> None:
     assert not refused.ok and "numbered 1 to 23" in refused.text
 
 
+@pytest.mark.parametrize("number", ["#9999999999999999999999", "²", "0"])
+def test_objective_numbers_out_of_any_range_are_refused_with_an_example(
+    bot: BotHarness, number: str
+) -> None:
+    """Found by the fuzz tests: a huge number crashed on SQLite and read as a database outage
+    on PostgreSQL; a superscript digit crashed int()."""
+    refused = bot.say(f"objectives {number}")
+    assert not refused.ok
+    assert "Example: objectives 6" in refused.text
+
+
 def test_agenda_add_goes_to_the_backlog_and_is_listed(bot: BotHarness) -> None:
     added = bot.say("agenda add Update on the labour migration assessment", as_="ILO")
     assert added.ok and "#1" in added.text and "backlog" in added.text

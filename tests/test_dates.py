@@ -85,6 +85,9 @@ PHRASES = [
     ("30 March 2031 02:30 Europe/Zurich", REFUSED + "02:30 on 30 Mar 2031 does not exist"),
     ("14 March 2031 10:00 Mars/Olympus", REFUSED + "I don't know the time zone 'Mars/Olympus'"),
     ("", REFUSED + "Please say when."),
+    ("14 March 2031 10:00 UTC+99", REFUSED + "UTC+99:00 is not a time zone"),
+    ("14 March 2031 10:00 +25:00", REFUSED + "UTC+25:00 is not a time zone"),
+    ("14 March 2031 10:00 GMT-3:75", REFUSED + "UTC-03:75 is not a time zone"),
 ]
 
 

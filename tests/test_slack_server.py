@@ -17,10 +17,9 @@ from sqlmodel import Session, select
 
 from bot.app import App
 from bot.config import AppConfig
-from bot.render_slack import FormOrigin
-from bot.server import SLACK_ADAPTER, create_web_app
+from bot.render_slack import FORM_CALLBACK, FormOrigin
+from bot.server import create_web_app
 from bot.slack_settings import SlackSettings
-from bot.teams_settings import TeamsSettings
 from handlers import registry
 from handlers.core import Attachment, Choice, Context, Form, FormField, Post, Reply
 from handlers.runner import Runner
@@ -28,87 +27,7 @@ from storage.db import make_engine
 from storage.models import AgendaItem
 from tests.conftest import Clock
 from tests.fake_slack import FakeSlack
-from tests.serve_process import CHANNEL, IOM, SIGNING_SECRET, command_body, signed_headers
-
-SECRET = SIGNING_SECRET
-TOKEN = "xoxb-test-token"
-
-
-class SlackWorld:
-    """The bot's web server with Slack on, a fake Slack, and a signed-request client."""
-
-    def __init__(self, app: App, fake: FakeSlack, ack_budget: float,
-                 teams: TeamsSettings | None = None) -> None:
-        self.app = app
-        self.teams = teams
-        self.fake = fake
-        self.ack_budget = ack_budget
-        self.base = ""
-        self._triggers = 0
-
-    async def __aenter__(self) -> "SlackWorld":
-        await self.fake.start()
-        settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET,
-                                 api_url=self.fake.api_url)
-        self.web_app = create_web_app(self.app, settings, self.ack_budget, teams=self.teams)
-        self.runner = web.AppRunner(self.web_app)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.base = f"http://127.0.0.1:{self.runner.addresses[0][1]}"
-        self.http = aiohttp.ClientSession()
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.http.close()
-        await self.runner.cleanup()
-        await self.fake.stop()
-
-    async def settle(self) -> None:
-        """Wait for the follow-ups sent after the ack (response_url, modals, uploads)."""
-        await self.web_app[SLACK_ADAPTER].idle()
-
-    async def post(
-        self, body: str, *, secret: str = SECRET, age: float = 0,
-        headers: dict[str, str] | None = None,
-    ) -> tuple[int, Any]:
-        async with self.http.post(f"{self.base}/slack/events", data=body.encode(), headers={
-            **signed_headers(body, secret, age), **(headers or {}),
-        }) as response:
-            text = await response.text()
-            return response.status, json.loads(text) if text.startswith("{") else text
-
-    def command_body(self, text: str, user: str = IOM, trigger: str | None = None) -> str:
-        self._triggers += 1
-        return command_body(text, self.fake.response_url("command"),
-                            trigger or f"trigger-{self._triggers}", user)
-
-    async def command(self, text: str, user: str = IOM, **kwargs: Any) -> tuple[int, Any]:
-        return await self.post(self.command_body(text, user), **kwargs)
-
-    async def click(self, value: str, user: str = IOM, message_ts: str = "1700000000.000001",
-                    action_id: str = "network_choice_1", later: float = 0) -> tuple[int, Any]:
-        payload = {
-            "type": "block_actions", "team": {"id": "T1"}, "trigger_id": "click-trigger",
-            "user": {"id": user, "username": "someone"}, "channel": {"id": CHANNEL},
-            "container": {"type": "message", "message_ts": message_ts, "channel_id": CHANNEL},
-            "response_url": self.fake.response_url("click"),
-            "actions": [{"type": "button", "action_id": action_id, "block_id": "b",
-                         "value": value, "action_ts": f"{time.time() + later:.6f}"}],
-        }
-        return await self.post(urlencode({"payload": json.dumps(payload)}))
-
-    async def submit(self, view: dict[str, Any], values: dict[str, str],
-                     user: str = IOM) -> tuple[int, Any]:
-        state = {name: {name: {"type": "plain_text_input", "value": value}}
-                 for name, value in values.items()}
-        payload = {
-            "type": "view_submission", "team": {"id": "T1"}, "trigger_id": "view-trigger",
-            "user": {"id": user, "username": "someone"},
-            "view": {**view, "id": "V-FORM", "state": {"values": state}},
-        }
-        return await self.post(urlencode({"payload": json.dumps(payload)}))
-
+from tests.slack_world import CHANNEL, IOM, SECRET, TOKEN, SlackWorld
 
 Scenario = Callable[[SlackWorld], Awaitable[None]]
 
@@ -273,6 +192,44 @@ def test_bad_and_stale_signatures_are_refused_without_logging_bodies(
                 r.getMessage()]
     assert len(refusals) == 3
     assert "Forged" not in caplog.text and SECRET not in caplog.text and TOKEN not in caplog.text
+
+
+def test_payloads_slack_would_not_send_are_refused_with_a_warning_and_change_nothing(
+    play: Callable[..., None], engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found by the fuzz tests: each of these used to answer 500 or log an error."""
+    async def scenario(slack: SlackWorld) -> None:
+        assert (await slack.post(urlencode({"payload": "{not json"})))[0] == 400
+        assert (await slack.post(urlencode({"payload": "null"})))[0] == 400
+        no_actions = {**slack.click_payload("agenda add Clicked"), "actions": None}
+        assert (await slack.interact(no_actions))[0] == 400
+        no_user = {k: v for k, v in slack.command_fields("agenda add Nobody").items()
+                   if k != "user_id"}
+        assert (await slack.post(urlencode(no_user)))[0] == 200
+        endless = slack.click_payload("agenda add Clicked at no time")
+        endless["actions"][0]["action_ts"] = "inf"
+        assert (await slack.interact(endless))[0] == 200
+        no_response_url = slack.click_payload("agenda add Unseen answer")
+        del no_response_url["response_url"]
+        assert (await slack.interact(no_response_url))[0] == 200
+        bad_response_url = {**slack.click_payload("agenda add Unseen again",
+                                                  message_ts="1700000000.000002"),
+                            "response_url": "1e400"}
+        assert (await slack.interact(bad_response_url))[0] == 200
+        for metadata in ("{}", "not json",
+                         FormOrigin("agenda add {item}", (), CHANNEL).dump()):  # field unknown
+            view = {"type": "modal", "callback_id": FORM_CALLBACK, "private_metadata": metadata}
+            assert (await slack.submit(view, {"item": "Forged form"}))[0] == 200
+        await slack.settle()
+
+    with caplog.at_level(logging.WARNING):
+        play(scenario)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert sum("Refused a Slack request" in r.getMessage() for r in caplog.records) == 3
+    assert sum("Ignored a malformed Slack" in r.getMessage() for r in caplog.records) == 5
+    assert any("Slack sent no response_url" in r.getMessage() for r in caplog.records)
+    assert any("response_url that is not a URL" in r.getMessage() for r in caplog.records)
+    assert sorted(_items(engine)) == ["Unseen again", "Unseen answer"]  # the clicks still ran
 
 
 def test_a_redelivered_command_applies_once(play: Callable[..., None], engine: Engine) -> None:

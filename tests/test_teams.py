@@ -23,7 +23,8 @@ from storage.models import AgendaItem, ConversationRef
 from tests.conftest import Clock
 from tests.fake_slack import FakeSlack
 from tests.fake_teams import FakeConnector, Sent
-from tests.test_slack_server import SlackWorld, _until
+from tests.slack_world import SlackWorld
+from tests.test_slack_server import _until
 
 BOT = {"id": "28:network-bot", "name": "Network"}
 PERSONAL = "a:personal-iom"

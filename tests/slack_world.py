@@ -1,0 +1,117 @@
+"""The bot's web server with Slack on, a fake Slack Web API, and a client that signs its
+requests as Slack does: shared by the Slack, Teams and fuzz tests."""
+
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from aiohttp import web
+
+from bot.app import App
+from bot.server import SLACK_ADAPTER, create_web_app
+from bot.slack_settings import DEFAULT_MIN_INTERVAL, SlackSettings
+from bot.teams_settings import TeamsSettings
+from tests.fake_slack import FakeSlack
+from tests.serve_process import CHANNEL, IOM, SIGNING_SECRET, command_fields, signed_headers
+
+SECRET = SIGNING_SECRET
+TOKEN = "xoxb-test-token"
+
+
+class SlackWorld:
+    """The bot's web server with Slack on, a fake Slack, and a signed-request client."""
+
+    def __init__(self, app: App, fake: FakeSlack, ack_budget: float,
+                 teams: TeamsSettings | None = None,
+                 min_interval: float = DEFAULT_MIN_INTERVAL) -> None:
+        self.app = app
+        self.teams = teams
+        self.fake = fake
+        self.ack_budget = ack_budget
+        self.min_interval = min_interval  # seconds between the bot's posts to one channel
+        self.base = ""
+        self._triggers = 0
+
+    async def __aenter__(self) -> "SlackWorld":
+        await self.fake.start()
+        settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET,
+                                 api_url=self.fake.api_url, min_interval=self.min_interval)
+        self.web_app = create_web_app(self.app, settings, self.ack_budget, teams=self.teams)
+        self.runner = web.AppRunner(self.web_app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.base = f"http://127.0.0.1:{self.runner.addresses[0][1]}"
+        self.http = aiohttp.ClientSession()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.http.close()
+        await self.runner.cleanup()
+        await self.fake.stop()
+
+    async def settle(self) -> None:
+        """Wait for the follow-ups sent after the ack (response_url, modals, uploads)."""
+        await self.web_app[SLACK_ADAPTER].idle()
+
+    async def post(
+        self, body: str, *, secret: str = SECRET, age: float = 0,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
+        async with self.http.post(f"{self.base}/slack/events", data=body.encode(), headers={
+            **signed_headers(body, secret, age), **(headers or {}),
+        }) as response:
+            text = await response.text()
+            return response.status, json.loads(text) if text.startswith("{") else text
+
+    def command_fields(self, text: str, user: str = IOM, trigger: str | None = None
+                       ) -> dict[str, str]:
+        """The form fields Slack sends for ``/network <text>``."""
+        self._triggers += 1
+        return command_fields(text, self.fake.response_url("command"),
+                              trigger or f"trigger-{self._triggers}", user)
+
+    def command_body(self, text: str, user: str = IOM, trigger: str | None = None) -> str:
+        return urlencode(self.command_fields(text, user, trigger))
+
+    async def command(self, text: str, user: str = IOM, **kwargs: Any) -> tuple[int, Any]:
+        return await self.post(self.command_body(text, user), **kwargs)
+
+    def click_payload(self, value: str, user: str = IOM,
+                      message_ts: str = "1700000000.000001", action_id: str = "network_choice_1",
+                      later: float = 0) -> dict[str, Any]:
+        """The ``block_actions`` payload Slack sends when a button is pressed."""
+        return {
+            "type": "block_actions", "team": {"id": "T1"}, "trigger_id": "click-trigger",
+            "user": {"id": user, "username": "someone"}, "channel": {"id": CHANNEL},
+            "container": {"type": "message", "message_ts": message_ts, "channel_id": CHANNEL},
+            "response_url": self.fake.response_url("click"),
+            "actions": [{"type": "button", "action_id": action_id, "block_id": "b",
+                         "value": value, "action_ts": f"{time.time() + later:.6f}"}],
+        }
+
+    async def click(self, value: str, user: str = IOM, message_ts: str = "1700000000.000001",
+                    action_id: str = "network_choice_1", later: float = 0) -> tuple[int, Any]:
+        return await self.interact(self.click_payload(value, user, message_ts, action_id, later))
+
+    async def interact(self, payload: object) -> tuple[int, Any]:
+        """Post an interactivity payload (a click, a form) as Slack does."""
+        return await self.post(urlencode({"payload": json.dumps(payload)}))
+
+    @staticmethod
+    def submit_payload(view: dict[str, Any], values: dict[str, str],
+                       user: str = IOM) -> dict[str, Any]:
+        """The ``view_submission`` payload Slack sends when a modal's form is submitted."""
+        state = {name: {name: {"type": "plain_text_input", "value": value}}
+                 for name, value in values.items()}
+        return {
+            "type": "view_submission", "team": {"id": "T1"}, "trigger_id": "view-trigger",
+            "user": {"id": user, "username": "someone"},
+            "view": {**view, "id": "V-FORM", "state": {"values": state}},
+        }
+
+    async def submit(self, view: dict[str, Any], values: dict[str, str],
+                     user: str = IOM) -> tuple[int, Any]:
+        return await self.interact(self.submit_payload(view, values, user))
