@@ -63,8 +63,7 @@ def agenda_add(ctx: Context, args: str) -> Reply:
     if ctx.actor.is_partner:
         _partner_meeting(ctx, meeting_ref)
     meeting = _target(ctx, meeting_ref) if meeting_ref is not None else next_open(ctx, None)
-    agency_id = ctx.session.exec(select(Agency.id).where(Agency.code == ctx.actor.agency)).first()
-    item = AgendaItem(text=text, agency_id=agency_id, proposer_id=ctx.actor.person_id,
+    item = AgendaItem(text=text, agency_id=ctx.actor.agency_id, proposer_id=ctx.actor.person_id,
                       created_at=ctx.now)
     ctx.session.add(item)
     move_items(ctx, [item], meeting)

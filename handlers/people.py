@@ -1,5 +1,10 @@
 """Who is speaking: a platform identity resolved to a person, their agency and roles."""
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, and_, false
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from bot.config import AppConfig
@@ -11,55 +16,76 @@ SHELL = "shell"
 
 def find_person(session: Session, speaker: Speaker) -> Person | None:
     """The active person behind a platform identity, or by e-mail when the platform gives one."""
-    if speaker.platform == SHELL:
-        person = session.get(Person, int(speaker.external_id)) if speaker.external_id.isdigit() \
-            else None
-    else:
-        person = session.exec(
-            select(Person).join(Identity, Identity.person_id == Person.id).where(
-                Identity.platform == speaker.platform,
-                Identity.external_id == speaker.external_id,
-            )
-        ).first()
-        if person is None and speaker.email:
-            person = session.exec(
-                select(Person).where(func.lower(Person.email) == speaker.email.lower())
-            ).first()
+    person = session.exec(select(Person).where(_identity_of(speaker))).first()
+    if person is None and speaker.platform != SHELL and speaker.email:
+        person = session.exec(select(Person).where(_email_of(speaker.email))).first()
     return person if person is not None and person.active else None
 
 
 def resolve_actor(session: Session, config: AppConfig, speaker: Speaker) -> Actor:
-    person = find_person(session, speaker)
-    if person is None:
+    """The speaker as the roster has them, in one statement when their identity is known
+    (every command starts here): the person, their agency, the working groups it chairs, or,
+    for a partner's person, their organisation's working groups."""
+    rows = _roster_rows(session, _identity_of(speaker))
+    if not rows and speaker.platform != SHELL and speaker.email:
+        rows = _roster_rows(session, _email_of(speaker.email))
+    person = rows[0] if rows else None
+    if person is None or not person.active:
         return Actor(speaker=speaker, name=speaker.display_name or speaker.external_id)
+    rows = [row for row in rows if row.id == person.id]
     if person.partner_org:
-        return _partner_actor(session, speaker, person)
-    agency = session.get(Agency, person.agency_id) if person.agency_id else None
-    if agency is None or not agency.active:
+        return Actor(speaker=speaker, person_id=person.id, name=person.name,
+                     partner=person.partner_org, partner_wgs=_slugs(row.partner_wg for row in rows))
+    if person.agency is None or not person.agency_active:
         return Actor(speaker=speaker, name=person.name)
     roles = {Role.MEMBER}
-    if agency.code == config.network.chair:
+    if person.agency == config.network.chair:
         roles.add(Role.CHAIR)
-    if agency.code == config.network.secretariat:
+    if person.agency == config.network.secretariat:
         roles.add(Role.SECRETARIAT)
-    chaired = frozenset(session.exec(
-        select(WorkingGroup.slug).join(WGAgency, WGAgency.wg_id == WorkingGroup.id).where(
-            WGAgency.agency_id == agency.id,
-            WGAgency.role == WGRole.CHAIR,
-            WorkingGroup.active,
-        )
-    ).all())
-    return Actor(speaker=speaker, person_id=person.id, name=person.name, agency=agency.code,
-                 roles=frozenset(roles), wg_chairs=chaired)
+    return Actor(speaker=speaker, person_id=person.id, name=person.name, agency=person.agency,
+                 agency_id=person.agency_id, roles=frozenset(roles),
+                 wg_chairs=_slugs(row.chaired_wg for row in rows))
 
 
-def _partner_actor(session: Session, speaker: Speaker, person: Person) -> Actor:
-    groups = frozenset(session.exec(
-        select(WorkingGroup.slug).join(WGPartner, WGPartner.wg_id == WorkingGroup.id).where(
-            WGPartner.organisation == person.partner_org, WorkingGroup.active)
-    ).all())
-    return Actor(speaker=speaker, person_id=person.id, name=person.name,
-                 partner=person.partner_org, partner_wgs=groups)
+def _identity_of(speaker: Speaker) -> ColumnElement[bool]:
+    """Which person a platform identity is (for the shell, the person's id)."""
+    if speaker.platform == SHELL:
+        return col(Person.id) == int(speaker.external_id) if speaker.external_id.isdigit() \
+            else false()
+    return col(Person.id) == select(Identity.person_id).where(
+        Identity.platform == speaker.platform, Identity.external_id == speaker.external_id,
+    ).scalar_subquery()
+
+
+def _email_of(email: str) -> ColumnElement[bool]:
+    return func.lower(Person.email) == email.lower()
+
+
+_CHAIRED = aliased(WorkingGroup)
+_PARTNERED = aliased(WorkingGroup)
+
+
+def _roster_rows(session: Session, which: ColumnElement[bool]) -> Sequence[Row[Any]]:
+    """The person's columns, their agency's, and one working group per row: one the agency
+    chairs, or one the person's partner organisation takes part in (both active)."""
+    query = (
+        select(Person.id, Person.name, Person.active, Person.partner_org, Person.agency_id,
+               col(Agency.code).label("agency"), col(Agency.active).label("agency_active"),
+               col(_CHAIRED.slug).label("chaired_wg"), col(_PARTNERED.slug).label("partner_wg"))
+        .select_from(Person)
+        .outerjoin(Agency, Agency.id == Person.agency_id)
+        .outerjoin(WGAgency, and_(WGAgency.agency_id == Agency.id, WGAgency.role == WGRole.CHAIR))
+        .outerjoin(_CHAIRED, and_(_CHAIRED.id == WGAgency.wg_id, _CHAIRED.active))
+        .outerjoin(WGPartner, WGPartner.organisation == Person.partner_org)
+        .outerjoin(_PARTNERED, and_(_PARTNERED.id == WGPartner.wg_id, _PARTNERED.active))
+        .where(which)
+    )
+    return session.exec(query).all()
+
+
+def _slugs(slugs: Iterable[str | None]) -> frozenset[str]:
+    return frozenset(slug for slug in slugs if slug is not None)
 
 
 def people_of(scope: Scope, *agency_codes: str) -> list[int]:
