@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, false
+from sqlalchemy import ColumnElement, Row, and_, bindparam
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
@@ -14,11 +14,42 @@ from storage.models import Agency, Identity, Person, WGAgency, WGPartner, WGRole
 SHELL = "shell"
 
 
+# The statements that find a speaker's person, built once: building a statement costs about as
+# much CPU as the database takes to run it, and every command starts by finding its speaker.
+_MATCHES: dict[str, ColumnElement[bool]] = {
+    "id": col(Person.id) == bindparam("person_id"),  # the shell names people by id
+    "identity": col(Person.id) == select(Identity.person_id).where(
+        Identity.platform == bindparam("platform"),
+        Identity.external_id == bindparam("external_id"),
+    ).scalar_subquery(),
+    "email": func.lower(Person.email) == bindparam("email"),
+}
+_CHAIRED = aliased(WorkingGroup)
+_PARTNERED = aliased(WorkingGroup)
+# The person's columns, their agency's, and one working group per row: one the agency chairs,
+# or one the person's partner organisation takes part in (both active).
+_ROSTER = (
+    select(Person.id, Person.name, Person.active, Person.partner_org, Person.agency_id,
+           col(Agency.code).label("agency"), col(Agency.active).label("agency_active"),
+           col(_CHAIRED.slug).label("chaired_wg"), col(_PARTNERED.slug).label("partner_wg"))
+    .select_from(Person)
+    .outerjoin(Agency, Agency.id == Person.agency_id)
+    .outerjoin(WGAgency, and_(WGAgency.agency_id == Agency.id, WGAgency.role == WGRole.CHAIR))
+    .outerjoin(_CHAIRED, and_(_CHAIRED.id == WGAgency.wg_id, _CHAIRED.active))
+    .outerjoin(WGPartner, WGPartner.organisation == Person.partner_org)
+    .outerjoin(_PARTNERED, and_(_PARTNERED.id == WGPartner.wg_id, _PARTNERED.active))
+)
+_PERSON_BY = {name: select(Person).where(match) for name, match in _MATCHES.items()}
+_ROSTER_BY = {name: _ROSTER.where(match) for name, match in _MATCHES.items()}
+
+
 def find_person(session: Session, speaker: Speaker) -> Person | None:
     """The active person behind a platform identity, or by e-mail when the platform gives one."""
-    person = session.exec(select(Person).where(_identity_of(speaker))).first()
-    if person is None and speaker.platform != SHELL and speaker.email:
-        person = session.exec(select(Person).where(_email_of(speaker.email))).first()
+    person = None
+    for name, params in _matches(speaker):
+        person = session.exec(_PERSON_BY[name], params=params).first()
+        if person is not None:
+            break
     return person if person is not None and person.active else None
 
 
@@ -26,9 +57,11 @@ def resolve_actor(session: Session, config: AppConfig, speaker: Speaker) -> Acto
     """The speaker as the roster has them, in one statement when their identity is known
     (every command starts here): the person, their agency, the working groups it chairs, or,
     for a partner's person, their organisation's working groups."""
-    rows = _roster_rows(session, _identity_of(speaker))
-    if not rows and speaker.platform != SHELL and speaker.email:
-        rows = _roster_rows(session, _email_of(speaker.email))
+    rows: Sequence[Row[Any]] = []
+    for name, params in _matches(speaker):
+        rows = session.execute(_ROSTER_BY[name], params).all()
+        if rows:
+            break
     person = rows[0] if rows else None
     if person is None or not person.active:
         return Actor(speaker=speaker, name=speaker.display_name or speaker.external_id)
@@ -48,40 +81,16 @@ def resolve_actor(session: Session, config: AppConfig, speaker: Speaker) -> Acto
                  wg_chairs=_slugs(row.chaired_wg for row in rows))
 
 
-def _identity_of(speaker: Speaker) -> ColumnElement[bool]:
-    """Which person a platform identity is (for the shell, the person's id)."""
+def _matches(speaker: Speaker) -> list[tuple[str, dict[str, Any]]]:
+    """How to find the speaker's person, in order: the shell's person id, or the platform
+    identity and then the e-mail address the platform gives."""
     if speaker.platform == SHELL:
-        return col(Person.id) == int(speaker.external_id) if speaker.external_id.isdigit() \
-            else false()
-    return col(Person.id) == select(Identity.person_id).where(
-        Identity.platform == speaker.platform, Identity.external_id == speaker.external_id,
-    ).scalar_subquery()
-
-
-def _email_of(email: str) -> ColumnElement[bool]:
-    return func.lower(Person.email) == email.lower()
-
-
-_CHAIRED = aliased(WorkingGroup)
-_PARTNERED = aliased(WorkingGroup)
-
-
-def _roster_rows(session: Session, which: ColumnElement[bool]) -> Sequence[Row[Any]]:
-    """The person's columns, their agency's, and one working group per row: one the agency
-    chairs, or one the person's partner organisation takes part in (both active)."""
-    query = (
-        select(Person.id, Person.name, Person.active, Person.partner_org, Person.agency_id,
-               col(Agency.code).label("agency"), col(Agency.active).label("agency_active"),
-               col(_CHAIRED.slug).label("chaired_wg"), col(_PARTNERED.slug).label("partner_wg"))
-        .select_from(Person)
-        .outerjoin(Agency, Agency.id == Person.agency_id)
-        .outerjoin(WGAgency, and_(WGAgency.agency_id == Agency.id, WGAgency.role == WGRole.CHAIR))
-        .outerjoin(_CHAIRED, and_(_CHAIRED.id == WGAgency.wg_id, _CHAIRED.active))
-        .outerjoin(WGPartner, WGPartner.organisation == Person.partner_org)
-        .outerjoin(_PARTNERED, and_(_PARTNERED.id == WGPartner.wg_id, _PARTNERED.active))
-        .where(which)
-    )
-    return session.exec(query).all()
+        return [("id", {"person_id": int(speaker.external_id)})] \
+            if speaker.external_id.isdigit() else []
+    found = [("identity", {"platform": speaker.platform, "external_id": speaker.external_id})]
+    if speaker.email:
+        found.append(("email", {"email": speaker.email.lower()}))
+    return found
 
 
 def _slugs(slugs: Iterable[str | None]) -> frozenset[str]:
