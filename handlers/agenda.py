@@ -65,8 +65,7 @@ def agenda_add(ctx: Context, args: str) -> Reply:
     meeting = _target(ctx, meeting_ref) if meeting_ref is not None else next_open(ctx, None)
     item = AgendaItem(text=text, agency_id=ctx.actor.agency_id, proposer_id=ctx.actor.person_id,
                       created_at=ctx.now)
-    ctx.session.add(item)
-    move_items(ctx, [item], meeting)
+    move_items(ctx, [item], meeting)  # adds it: inserted with its place, not moved after
     for number in tags:
         ctx.session.add(AgendaItemObjective(item_id=item.id, objective_number=number))
     tagged = f" (objectives {_tags(tags)})" if tags else ""
