@@ -16,6 +16,7 @@ SHELL = "shell"
 
 # The statements that find a speaker's person, built once: building a statement costs about as
 # much CPU as the database takes to run it, and every command starts by finding its speaker.
+# The roster's rows are read on the session's connection, not through the ORM (half the CPU).
 _MATCHES: dict[str, ColumnElement[bool]] = {
     "id": col(Person.id) == bindparam("person_id"),  # the shell names people by id
     "identity": col(Person.id) == select(Identity.person_id).where(
@@ -59,7 +60,7 @@ def resolve_actor(session: Session, config: AppConfig, speaker: Speaker) -> Acto
     for a partner's person, their organisation's working groups."""
     rows: Sequence[Row[Any]] = []
     for name, params in _matches(speaker):
-        rows = session.execute(_ROSTER_BY[name], params).all()
+        rows = session.connection().execute(_ROSTER_BY[name], params).all()
         if rows:
             break
     person = rows[0] if rows else None
