@@ -7,7 +7,7 @@ At the deadline the ``agenda.deadline`` job compiles the agenda and queues it fo
 
 import re
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from handlers.core import Context, Reply, Role, Scope, UserError
 from handlers.grammar import check_text, parse_ref
@@ -16,12 +16,12 @@ from handlers.meeting_common import (
     agenda_deadline,
     agenda_items,
     carry_over,
-    count_items,
     describe,
     get_meeting,
     may_organise,
     move_items,
     next_open,
+    of_meeting,
     open_items,
     zone,
 )
@@ -228,7 +228,7 @@ def agenda_publish(ctx: Context, args: str) -> Reply:
 def publish(scope: Scope, meeting: Meeting) -> str:
     """Compile the agenda and queue it for the network now; returns its text."""
     listed = open_items(scope, meeting.id)
-    codes, tags = _agency_codes(scope), _objectives(scope, listed)
+    codes, tags = _agency_codes(scope), _objectives(scope, [item.id for item in listed])
     items = [{"text": item.text, "agency": codes.get(item.agency_id, "partner"),
               "objectives": _tags(tags.get(item.id, [])), "status": item.status}
              for item in listed]
@@ -305,17 +305,23 @@ def _listing(scope: Scope, meeting_id: int | None, *, shown: int | None = None,
              rest: str = "") -> str:
     """A meeting's (or the backlog's) items in order. With ``shown``, only that many, then
     how many more there are and ``rest``, which says where to find them."""
-    items = agenda_items(scope, meeting_id, withdrawn=True, limit=shown)
-    if not items:
+    rows = scope.session.exec(
+        select(AgendaItem.id, AgendaItem.text, AgendaItem.status, Agency.code,
+               func.count().over())  # every item of the meeting, counted before the limit
+        .outerjoin(Agency, Agency.id == AgendaItem.agency_id)
+        .where(of_meeting(meeting_id))
+        .order_by(AgendaItem.position, AgendaItem.id)  # type: ignore[arg-type]
+        .limit(shown)
+    ).all()
+    if not rows:
         return f"No items yet. Propose one with: {ADD_EXAMPLE}"
-    codes, tags = _agency_codes(scope), _objectives(scope, items)
+    tags = _objectives(scope, [item_id for item_id, *_ in rows])
     lines = []
-    for number, item in enumerate(items, start=1):
-        objectives = tags.get(item.id, [])
+    for number, (item_id, text, status, code, _) in enumerate(rows, start=1):
+        objectives = tags.get(item_id, [])
         tagged = f" · objectives {_tags(objectives)}" if objectives else ""
-        lines.append(f"{number}. #{item.id} {item.text} — "
-                     f"{codes.get(item.agency_id, 'partner')} ({item.status}){tagged}")
-    hidden = count_items(scope, meeting_id) - len(items) if shown is not None else 0
+        lines.append(f"{number}. #{item_id} {text} — {code or 'partner'} ({status}){tagged}")
+    hidden = rows[0][-1] - len(rows) if shown is not None else 0
     if hidden:
         lines.append(more(hidden, "items", rest))
     return "\n".join(lines)
@@ -325,12 +331,12 @@ def _agency_codes(scope: Scope) -> dict[int | None, str]:
     return dict(scope.session.exec(select(Agency.id, Agency.code)).all())
 
 
-def _objectives(scope: Scope, items: list[AgendaItem]) -> dict[int | None, list[int]]:
-    """The GCM objectives each of ``items`` is tagged with, in one query."""
+def _objectives(scope: Scope, item_ids: list[int | None]) -> dict[int | None, list[int]]:
+    """The GCM objectives each of these items is tagged with, in one query."""
     tags: dict[int | None, list[int]] = {}
     for item_id, number in scope.session.exec(
         select(AgendaItemObjective.item_id, AgendaItemObjective.objective_number)
-        .where(col(AgendaItemObjective.item_id).in_([item.id for item in items]))
+        .where(col(AgendaItemObjective.item_id).in_(item_ids))
         .order_by(AgendaItemObjective.item_id, AgendaItemObjective.objective_number)  # type: ignore[arg-type]
     ).all():
         tags.setdefault(item_id, []).append(number)

@@ -80,7 +80,7 @@ def next_open(scope: Scope, wg_id: int | None, after: Meeting | None = None) -> 
 def next_position(scope: Scope, meeting_id: int | None) -> int:
     current = scope.session.exec(
         select(func.coalesce(func.max(AgendaItem.position), 0))
-        .where(_of_meeting(meeting_id))).one()
+        .where(of_meeting(meeting_id))).one()
     return int(current) + 1
 
 
@@ -101,7 +101,7 @@ def move_items(scope: Scope, items: list[AgendaItem], meeting: Meeting | None) -
     scope.session.flush()
 
 
-def _of_meeting(meeting_id: int | None) -> ColumnElement[bool]:
+def of_meeting(meeting_id: int | None) -> ColumnElement[bool]:
     column = col(AgendaItem.meeting_id)
     return column.is_(None) if meeting_id is None else column == meeting_id
 
@@ -111,18 +111,12 @@ def agenda_items(
 ) -> list[AgendaItem]:
     """A meeting's agenda items (or the backlog's) in order, with or without withdrawn ones;
     the first ``limit`` of them if given."""
-    query = select(AgendaItem).where(_of_meeting(meeting_id))
+    query = select(AgendaItem).where(of_meeting(meeting_id))
     if not withdrawn:
         query = query.where(AgendaItem.status != AgendaStatus.WITHDRAWN)
     return list(scope.session.exec(
         query.order_by(AgendaItem.position, AgendaItem.id).limit(limit)  # type: ignore[arg-type]
     ).all())
-
-
-def count_items(scope: Scope, meeting_id: int | None) -> int:
-    """How many agenda items (withdrawn ones too) a meeting, or the backlog, has."""
-    return scope.session.exec(
-        select(func.count()).select_from(AgendaItem).where(_of_meeting(meeting_id))).one()
 
 
 def open_items(scope: Scope, meeting_id: int | None) -> list[AgendaItem]:
