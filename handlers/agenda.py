@@ -7,7 +7,7 @@ At the deadline the ``agenda.deadline`` job compiles the agenda and queues it fo
 
 import re
 
-from sqlalchemy import insert
+from sqlalchemy import Insert, bindparam, insert
 from sqlmodel import col, func, select
 
 from handlers.core import Context, Reply, Role, Scope, UserError
@@ -299,21 +299,33 @@ def _target(ctx: Context, meeting_id: int) -> Meeting:
 
 def _propose(ctx: Context, text: str, tags: list[int], meeting: Meeting | None) -> int:
     """Insert a proposed item, with its objective tags, at the end of a meeting's agenda (or
-    the backlog); returns its id. Its place is found in the INSERT itself. Core statements:
-    nothing reads the item back as an object, and the ORM's unit of work cost more CPU than
-    the statements."""
+    the backlog); returns its id."""
     meeting_id = meeting.id if meeting else None
-    last = select(func.coalesce(func.max(AgendaItem.position), 0)).where(of_meeting(meeting_id))
     connection = ctx.session.connection()
-    item_id: int = connection.execute(insert(AgendaItem).values(
-        meeting_id=meeting_id, text=text, agency_id=ctx.actor.agency_id,
-        proposer_id=ctx.actor.person_id, status=AgendaStatus.PROPOSED,
-        position=last.scalar_subquery() + 1, created_at=ctx.now,
-    )).inserted_primary_key[0]
+    item_id: int = connection.execute(_INSERT_ITEM[meeting_id is None], {
+        "meeting_id": meeting_id, "target": meeting_id, "text": text,
+        "agency_id": ctx.actor.agency_id, "proposer_id": ctx.actor.person_id,
+        "status": AgendaStatus.PROPOSED, "created_at": ctx.now,
+    }).inserted_primary_key[0]
     if tags:
-        connection.execute(insert(AgendaItemObjective), [
-            {"item_id": item_id, "objective_number": number} for number in tags])
+        connection.execute(_INSERT_TAG, [{"item_id": item_id, "objective_number": number}
+                                         for number in tags])
     return item_id
+
+
+def _insert_item(backlog: bool) -> Insert:
+    """An item's INSERT, which finds its place (after the last item) itself."""
+    meeting = col(AgendaItem.meeting_id)
+    last = select(func.coalesce(func.max(AgendaItem.position), 0)).where(
+        meeting.is_(None) if backlog else meeting == bindparam("target"))
+    return insert(AgendaItem.__table__).values(  # type: ignore[attr-defined]
+        position=last.scalar_subquery() + 1)
+
+
+# Built once, and run as Core statements: nothing reads the item back as an object, and
+# building the statements and the ORM's unit of work cost more CPU than running them.
+_INSERT_ITEM = {backlog: _insert_item(backlog) for backlog in (False, True)}
+_INSERT_TAG = insert(AgendaItemObjective.__table__)  # type: ignore[attr-defined]
 
 
 def _listing(scope: Scope, meeting_id: int | None, *, shown: int | None = None,
