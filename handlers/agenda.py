@@ -7,7 +7,7 @@ At the deadline the ``agenda.deadline`` job compiles the agenda and queues it fo
 
 import re
 
-from sqlalchemy import Insert, bindparam, insert
+from sqlalchemy import Insert, Select, bindparam, insert
 from sqlmodel import col, func, select
 
 from handlers.core import Context, Reply, Role, Scope, UserError
@@ -21,7 +21,6 @@ from handlers.meeting_common import (
     get_meeting,
     may_organise,
     next_open,
-    of_meeting,
     open_items,
     zone,
 )
@@ -103,11 +102,7 @@ def agenda_list(ctx: Context, args: str) -> Reply:
                               "agenda list #1")
         return Reply(title=f"Agenda of meeting #{meeting.id}",
                      text=f"{describe(ctx, meeting)}\n" + _listing(ctx, meeting.id))
-    upcoming = ctx.session.exec(
-        select(Meeting).where(Meeting.status == MeetingStatus.SCHEDULED,
-                              Meeting.starts_at > ctx.now, col(Meeting.wg_id).is_(None))
-        .order_by(Meeting.starts_at, Meeting.id)  # type: ignore[arg-type]
-    ).first()
+    upcoming = ctx.session.exec(_UPCOMING, params={"now": ctx.now}).first()
     parts = []
     if upcoming is not None:
         parts.append(f"*Next meeting*: {describe(ctx, upcoming)}\n" + _listing(
@@ -332,14 +327,8 @@ def _listing(scope: Scope, meeting_id: int | None, *, shown: int | None = None,
              rest: str = "") -> str:
     """A meeting's (or the backlog's) items in order. With ``shown``, only that many, then
     how many more there are and ``rest``, which says where to find them."""
-    rows = scope.session.exec(
-        select(AgendaItem.id, AgendaItem.text, AgendaItem.status, Agency.code,
-               func.count().over())  # every item of the meeting, counted before the limit
-        .outerjoin(Agency, Agency.id == AgendaItem.agency_id)
-        .where(of_meeting(meeting_id))
-        .order_by(AgendaItem.position, AgendaItem.id)  # type: ignore[arg-type]
-        .limit(shown)
-    ).all()
+    rows = scope.session.exec(_LISTING[meeting_id is None, shown is not None],
+                              params={"meeting_id": meeting_id, "shown": shown}).all()
     if not rows:
         return f"No items yet. Propose one with: {ADD_EXAMPLE}"
     tags = _objectives(scope, [item_id for item_id, *_ in rows])
@@ -354,6 +343,18 @@ def _listing(scope: Scope, meeting_id: int | None, *, shown: int | None = None,
     return "\n".join(lines)
 
 
+def _listing_query(backlog: bool, limited: bool) -> Select[tuple[int, str, str, str, int]]:
+    meeting = col(AgendaItem.meeting_id)
+    query = (
+        select(AgendaItem.id, AgendaItem.text, AgendaItem.status, Agency.code,
+               func.count().over())  # every item of the meeting, counted before the limit
+        .outerjoin(Agency, Agency.id == AgendaItem.agency_id)
+        .where(meeting.is_(None) if backlog else meeting == bindparam("meeting_id"))
+        .order_by(AgendaItem.position, AgendaItem.id)  # type: ignore[arg-type]
+    )
+    return query.limit(bindparam("shown")) if limited else query
+
+
 def _agency_codes(scope: Scope) -> dict[int | None, str]:
     return dict(scope.session.exec(select(Agency.id, Agency.code)).all())
 
@@ -361,20 +362,32 @@ def _agency_codes(scope: Scope) -> dict[int | None, str]:
 def _objectives(scope: Scope, item_ids: list[int | None]) -> dict[int | None, list[int]]:
     """The GCM objectives each of these items is tagged with, in one query."""
     tags: dict[int | None, list[int]] = {}
-    for item_id, number in scope.session.exec(
-        select(AgendaItemObjective.item_id, AgendaItemObjective.objective_number)
-        .where(col(AgendaItemObjective.item_id).in_(item_ids))
-        .order_by(AgendaItemObjective.item_id, AgendaItemObjective.objective_number)  # type: ignore[arg-type]
-    ).all():
+    for item_id, number in scope.session.exec(_TAGS_OF, params={"ids": item_ids}).all():
         tags.setdefault(item_id, []).append(number)
     return tags
 
 
 def _waiting(scope: Scope) -> bool:
     """Whether any item (not withdrawn) waits in the backlog."""
-    return scope.session.exec(select(AgendaItem.id).where(
-        col(AgendaItem.meeting_id).is_(None), AgendaItem.status != AgendaStatus.WITHDRAWN
-    ).limit(1)).first() is not None
+    return scope.session.exec(_WAITING).first() is not None
+
+
+# The statements of the agenda, built once (building them cost more CPU than running them):
+# by backlog or meeting, and with or without a limit.
+_LISTING = {(backlog, limited): _listing_query(backlog, limited)
+            for backlog in (False, True) for limited in (False, True)}
+_TAGS_OF = (
+    select(AgendaItemObjective.item_id, AgendaItemObjective.objective_number)
+    .where(col(AgendaItemObjective.item_id).in_(bindparam("ids", expanding=True)))
+    .order_by(AgendaItemObjective.item_id, AgendaItemObjective.objective_number)  # type: ignore[arg-type]
+)
+_UPCOMING = select(Meeting).where(
+    Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > bindparam("now"),
+    col(Meeting.wg_id).is_(None),
+).order_by(Meeting.starts_at, Meeting.id)  # type: ignore[arg-type]
+_WAITING = select(AgendaItem.id).where(
+    col(AgendaItem.meeting_id).is_(None), AgendaItem.status != AgendaStatus.WITHDRAWN
+).limit(1)
 
 
 def _tags(numbers: list[int]) -> str:

@@ -90,7 +90,7 @@ _NEXT_OPEN = {network: _next_open(network) for network in (False, True)}
 def next_position(scope: Scope, meeting_id: int | None) -> int:
     current = scope.session.exec(
         select(func.coalesce(func.max(AgendaItem.position), 0))
-        .where(of_meeting(meeting_id))).one()
+        .where(_of_meeting(meeting_id))).one()
     return int(current) + 1
 
 
@@ -111,7 +111,7 @@ def move_items(scope: Scope, items: list[AgendaItem], meeting: Meeting | None) -
     scope.session.flush()
 
 
-def of_meeting(meeting_id: int | None) -> ColumnElement[bool]:
+def _of_meeting(meeting_id: int | None) -> ColumnElement[bool]:
     column = col(AgendaItem.meeting_id)
     return column.is_(None) if meeting_id is None else column == meeting_id
 
@@ -121,7 +121,7 @@ def agenda_items(
 ) -> list[AgendaItem]:
     """A meeting's agenda items (or the backlog's) in order, with or without withdrawn ones;
     the first ``limit`` of them if given."""
-    query = select(AgendaItem).where(of_meeting(meeting_id))
+    query = select(AgendaItem).where(_of_meeting(meeting_id))
     if not withdrawn:
         query = query.where(AgendaItem.status != AgendaStatus.WITHDRAWN)
     return list(scope.session.exec(
