@@ -7,7 +7,8 @@ At the deadline the ``agenda.deadline`` job compiles the agenda and queues it fo
 
 import re
 
-from sqlmodel import col, select
+from sqlalchemy import Insert, Select, bindparam, insert
+from sqlmodel import col, func, select
 
 from handlers.core import Context, Reply, Role, Scope, UserError
 from handlers.grammar import check_text, parse_ref
@@ -16,11 +17,9 @@ from handlers.meeting_common import (
     agenda_deadline,
     agenda_items,
     carry_over,
-    count_items,
     describe,
     get_meeting,
     may_organise,
-    move_items,
     next_open,
     open_items,
     zone,
@@ -63,18 +62,12 @@ def agenda_add(ctx: Context, args: str) -> Reply:
     if ctx.actor.is_partner:
         _partner_meeting(ctx, meeting_ref)
     meeting = _target(ctx, meeting_ref) if meeting_ref is not None else next_open(ctx, None)
-    agency_id = ctx.session.exec(select(Agency.id).where(Agency.code == ctx.actor.agency)).first()
-    item = AgendaItem(text=text, agency_id=agency_id, proposer_id=ctx.actor.person_id,
-                      created_at=ctx.now)
-    ctx.session.add(item)
-    move_items(ctx, [item], meeting)
-    for number in tags:
-        ctx.session.add(AgendaItemObjective(item_id=item.id, objective_number=number))
+    item_id = _propose(ctx, text, tags, meeting)
     tagged = f" (objectives {_tags(tags)})" if tags else ""
     if meeting is None:
-        return Reply(text=f"Added agenda item #{item.id}{tagged} to the backlog: {text}\n"
+        return Reply(text=f"Added agenda item #{item_id}{tagged} to the backlog: {text}\n"
                           "It will join the next meeting once one is scheduled.", private=False)
-    lines = [f"Added agenda item #{item.id}{tagged} to {describe(ctx, meeting)}: {text}"]
+    lines = [f"Added agenda item #{item_id}{tagged} to {describe(ctx, meeting)}: {text}"]
     if meeting.agenda_published_at:
         lines.append(f"The agenda was already published; send the update with: "
                      f"agenda publish #{meeting.id}")
@@ -109,11 +102,7 @@ def agenda_list(ctx: Context, args: str) -> Reply:
                               "agenda list #1")
         return Reply(title=f"Agenda of meeting #{meeting.id}",
                      text=f"{describe(ctx, meeting)}\n" + _listing(ctx, meeting.id))
-    upcoming = ctx.session.exec(
-        select(Meeting).where(Meeting.status == MeetingStatus.SCHEDULED,
-                              Meeting.starts_at > ctx.now, col(Meeting.wg_id).is_(None))
-        .order_by(Meeting.starts_at, Meeting.id)  # type: ignore[arg-type]
-    ).first()
+    upcoming = ctx.session.exec(_UPCOMING, params={"now": ctx.now}).first()
     parts = []
     if upcoming is not None:
         parts.append(f"*Next meeting*: {describe(ctx, upcoming)}\n" + _listing(
@@ -230,7 +219,7 @@ def agenda_publish(ctx: Context, args: str) -> Reply:
 def publish(scope: Scope, meeting: Meeting) -> str:
     """Compile the agenda and queue it for the network now; returns its text."""
     listed = open_items(scope, meeting.id)
-    codes, tags = _agency_codes(scope), _objectives(scope, listed)
+    codes, tags = _agency_codes(scope), _objectives(scope, [item.id for item in listed])
     items = [{"text": item.text, "agency": codes.get(item.agency_id, "partner"),
               "objectives": _tags(tags.get(item.id, [])), "status": item.status}
              for item in listed]
@@ -303,47 +292,102 @@ def _target(ctx: Context, meeting_id: int) -> Meeting:
     return meeting
 
 
+def _propose(ctx: Context, text: str, tags: list[int], meeting: Meeting | None) -> int:
+    """Insert a proposed item, with its objective tags, at the end of a meeting's agenda (or
+    the backlog); returns its id."""
+    meeting_id = meeting.id if meeting else None
+    connection = ctx.session.connection()
+    item_id: int = connection.execute(_INSERT_ITEM[meeting_id is None], {
+        "meeting_id": meeting_id, "target": meeting_id, "text": text,
+        "agency_id": ctx.actor.agency_id, "proposer_id": ctx.actor.person_id,
+        "status": AgendaStatus.PROPOSED, "created_at": ctx.now,
+    }).inserted_primary_key[0]
+    if tags:
+        connection.execute(_INSERT_TAG, [{"item_id": item_id, "objective_number": number}
+                                         for number in tags])
+    return item_id
+
+
+def _insert_item(backlog: bool) -> Insert:
+    """An item's INSERT, which finds its place (after the last item) itself."""
+    meeting = col(AgendaItem.meeting_id)
+    last = select(func.coalesce(func.max(AgendaItem.position), 0)).where(
+        meeting.is_(None) if backlog else meeting == bindparam("target"))
+    return insert(AgendaItem.__table__).values(  # type: ignore[attr-defined]
+        position=last.scalar_subquery() + 1)
+
+
+# Built once, and run as Core statements: nothing reads the item back as an object, and
+# building the statements and the ORM's unit of work cost more CPU than running them.
+_INSERT_ITEM = {backlog: _insert_item(backlog) for backlog in (False, True)}
+_INSERT_TAG = insert(AgendaItemObjective.__table__)  # type: ignore[attr-defined]
+
+
 def _listing(scope: Scope, meeting_id: int | None, *, shown: int | None = None,
              rest: str = "") -> str:
     """A meeting's (or the backlog's) items in order. With ``shown``, only that many, then
     how many more there are and ``rest``, which says where to find them."""
-    items = agenda_items(scope, meeting_id, withdrawn=True, limit=shown)
-    if not items:
+    rows = scope.session.exec(_LISTING[meeting_id is None, shown is not None],
+                              params={"meeting_id": meeting_id, "shown": shown}).all()
+    if not rows:
         return f"No items yet. Propose one with: {ADD_EXAMPLE}"
-    codes, tags = _agency_codes(scope), _objectives(scope, items)
+    tags = _objectives(scope, [item_id for item_id, *_ in rows])
     lines = []
-    for number, item in enumerate(items, start=1):
-        objectives = tags.get(item.id, [])
+    for number, (item_id, text, status, code, _) in enumerate(rows, start=1):
+        objectives = tags.get(item_id, [])
         tagged = f" · objectives {_tags(objectives)}" if objectives else ""
-        lines.append(f"{number}. #{item.id} {item.text} — "
-                     f"{codes.get(item.agency_id, 'partner')} ({item.status}){tagged}")
-    hidden = count_items(scope, meeting_id) - len(items) if shown is not None else 0
+        lines.append(f"{number}. #{item_id} {text} — {code or 'partner'} ({status}){tagged}")
+    hidden = rows[0][-1] - len(rows) if shown is not None else 0
     if hidden:
         lines.append(more(hidden, "items", rest))
     return "\n".join(lines)
+
+
+def _listing_query(backlog: bool, limited: bool) -> Select[tuple[int, str, str, str, int]]:
+    meeting = col(AgendaItem.meeting_id)
+    query = (
+        select(AgendaItem.id, AgendaItem.text, AgendaItem.status, Agency.code,
+               func.count().over())  # every item of the meeting, counted before the limit
+        .outerjoin(Agency, Agency.id == AgendaItem.agency_id)
+        .where(meeting.is_(None) if backlog else meeting == bindparam("meeting_id"))
+        .order_by(AgendaItem.position, AgendaItem.id)  # type: ignore[arg-type]
+    )
+    return query.limit(bindparam("shown")) if limited else query
 
 
 def _agency_codes(scope: Scope) -> dict[int | None, str]:
     return dict(scope.session.exec(select(Agency.id, Agency.code)).all())
 
 
-def _objectives(scope: Scope, items: list[AgendaItem]) -> dict[int | None, list[int]]:
-    """The GCM objectives each of ``items`` is tagged with, in one query."""
+def _objectives(scope: Scope, item_ids: list[int | None]) -> dict[int | None, list[int]]:
+    """The GCM objectives each of these items is tagged with, in one query."""
     tags: dict[int | None, list[int]] = {}
-    for item_id, number in scope.session.exec(
-        select(AgendaItemObjective.item_id, AgendaItemObjective.objective_number)
-        .where(col(AgendaItemObjective.item_id).in_([item.id for item in items]))
-        .order_by(AgendaItemObjective.item_id, AgendaItemObjective.objective_number)  # type: ignore[arg-type]
-    ).all():
+    for item_id, number in scope.session.exec(_TAGS_OF, params={"ids": item_ids}).all():
         tags.setdefault(item_id, []).append(number)
     return tags
 
 
 def _waiting(scope: Scope) -> bool:
     """Whether any item (not withdrawn) waits in the backlog."""
-    return scope.session.exec(select(AgendaItem.id).where(
-        col(AgendaItem.meeting_id).is_(None), AgendaItem.status != AgendaStatus.WITHDRAWN
-    ).limit(1)).first() is not None
+    return scope.session.exec(_WAITING).first() is not None
+
+
+# The statements of the agenda, built once (building them cost more CPU than running them):
+# by backlog or meeting, and with or without a limit.
+_LISTING = {(backlog, limited): _listing_query(backlog, limited)
+            for backlog in (False, True) for limited in (False, True)}
+_TAGS_OF = (
+    select(AgendaItemObjective.item_id, AgendaItemObjective.objective_number)
+    .where(col(AgendaItemObjective.item_id).in_(bindparam("ids", expanding=True)))
+    .order_by(AgendaItemObjective.item_id, AgendaItemObjective.objective_number)  # type: ignore[arg-type]
+)
+_UPCOMING = select(Meeting).where(
+    Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > bindparam("now"),
+    col(Meeting.wg_id).is_(None),
+).order_by(Meeting.starts_at, Meeting.id)  # type: ignore[arg-type]
+_WAITING = select(AgendaItem.id).where(
+    col(AgendaItem.meeting_id).is_(None), AgendaItem.status != AgendaStatus.WITHDRAWN
+).limit(1)
 
 
 def _tags(numbers: list[int]) -> str:

@@ -40,6 +40,7 @@ class Actor:
     person_id: int | None = None
     name: str = ""
     agency: str | None = None
+    agency_id: int | None = None
     roles: frozenset[Role] = frozenset()
     wg_chairs: frozenset[str] = frozenset()
     partner: str | None = None  # the organisation, for a partner's person

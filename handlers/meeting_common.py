@@ -2,10 +2,12 @@
 where agenda items go (the next meeting still open for items, else the backlog)."""
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, bindparam
 from sqlmodel import col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from handlers.core import Actor, Role, Scope, UserError
 from handlers.timefmt import show_time
@@ -64,17 +66,25 @@ def next_open(scope: Scope, wg_id: int | None, after: Meeting | None = None) -> 
     The family is the network's own meetings (regular and ad-hoc, ``wg_id`` None) or one
     working group's meetings.
     """
-    query = select(Meeting).where(
-        Meeting.status == MeetingStatus.SCHEDULED,
-        Meeting.starts_at > scope.now + scope.config.meetings.agenda_deadline,
-    ).order_by(Meeting.starts_at, Meeting.id)  # type: ignore[arg-type]
-    if wg_id is None:
-        query = query.where(col(Meeting.wg_id).is_(None))
-    else:
-        query = query.where(Meeting.wg_id == wg_id)
+    params: dict[str, Any] = {"horizon": scope.now + scope.config.meetings.agenda_deadline}
+    if wg_id is not None:
+        params["wg_id"] = wg_id
+    query = _NEXT_OPEN[wg_id is None]
     if after is not None:
         query = query.where(Meeting.starts_at > after.starts_at, Meeting.id != after.id)
-    return scope.session.exec(query).first()
+    return scope.session.exec(query, params=params).first()
+
+
+def _next_open(network: bool) -> SelectOfScalar[Meeting]:
+    query = select(Meeting).where(
+        Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > bindparam("horizon"),
+    ).order_by(Meeting.starts_at, Meeting.id)  # type: ignore[arg-type]
+    family = col(Meeting.wg_id)
+    return query.where(family.is_(None) if network else family == bindparam("wg_id"))
+
+
+# Built once (agenda add and the meeting commands look for the next meeting every time).
+_NEXT_OPEN = {network: _next_open(network) for network in (False, True)}
 
 
 def next_position(scope: Scope, meeting_id: int | None) -> int:
@@ -117,12 +127,6 @@ def agenda_items(
     return list(scope.session.exec(
         query.order_by(AgendaItem.position, AgendaItem.id).limit(limit)  # type: ignore[arg-type]
     ).all())
-
-
-def count_items(scope: Scope, meeting_id: int | None) -> int:
-    """How many agenda items (withdrawn ones too) a meeting, or the backlog, has."""
-    return scope.session.exec(
-        select(func.count()).select_from(AgendaItem).where(_of_meeting(meeting_id))).one()
 
 
 def open_items(scope: Scope, meeting_id: int | None) -> list[AgendaItem]:

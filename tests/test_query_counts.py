@@ -10,6 +10,8 @@ from itertools import cycle
 
 from sqlmodel import Session, select
 
+from handlers.core import Where
+from handlers.people import shell_speaker
 from handlers.proposals import STATEMENT
 from storage.models import (
     ActionItem,
@@ -130,3 +132,24 @@ def test_long_lists_show_a_page_and_say_how_many_more(bot: BotHarness) -> None:
     assert len(meetings) == 31
     assert meetings[-1] == ("… and 3 more meetings scheduled later: meeting show #N shows any "
                             "one of them.")
+
+
+
+def test_the_commonest_commands_issue_a_handful_of_statements(bot: BotHarness) -> None:
+    """Each statement costs CPU in the one process that serves every member (bench/
+    core_bench.py measures it): finding the speaker is one statement, the delivery key two (is
+    it a retry? record it), and a retried delivery is answered from its record alone."""
+    bot.say('meeting schedule regular 14 Mar 2031 10:00 "Mid-year review"')
+    with bot.session() as session:
+        speaker = shell_speaker(session, "IOM")
+    where = Where(platform="shell", channel="test")
+    expected = {"whoami": 4, "agenda add Labour migration update #5 #18": 6, "agenda": 7}
+    for n, (line, most) in enumerate(expected.items()):
+        with counting_statements(bot.engine) as seen:
+            reply = bot.runner.run(speaker, where, line, key=f"delivery-{n}")
+        assert reply.ok, f"{line}: {reply.text}"
+        assert seen[0] <= most, f"{line}: {seen[0]} statements"
+        with counting_statements(bot.engine) as seen:
+            assert bot.runner.run(speaker, where, line, key=f"delivery-{n}") == reply
+        assert seen[0] == 1, f"{line} retried: {seen[0]} statements"
+    assert "Labour migration update" in reply.text
