@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 def sync_roster(session: Session, config: "AppConfig") -> None:
     agencies = _sync_agencies(session, config)
     _sync_partners(session, config)
+    known = _KnownPeople(session)
     for configured in config.people:
-        _sync_person(session, configured, agencies.get(configured.agency or ""))
+        _sync_person(session, known, configured, agencies.get(configured.agency or ""))
     _sync_working_groups(session, config, agencies)
     _sync_objectives(session, config.objectives)
     session.flush()
@@ -58,45 +59,52 @@ def _sync_partners(session: Session, config: "AppConfig") -> None:
             session.add(Partner(organisation=organisation))
 
 
+class _KnownPeople:
+    """Everyone the database has, with their chat identities: read in two statements for the
+    whole roster rather than a few per person (every start of the bot runs the sync)."""
+
+    def __init__(self, session: Session) -> None:
+        self.people = list(session.exec(select(Person).order_by(Person.id)).all())
+        self.identities = {(i.person_id, i.platform): i
+                           for i in session.exec(select(Identity)).all()}
+
+    def find(self, configured: "ConfiguredPerson", ids: dict[str, str]) -> Person | None:
+        """The person by a chat identity, else by e-mail, else by name."""
+        for platform, external_id in ids.items():
+            for (person_id, known_platform), identity in self.identities.items():
+                if (known_platform, identity.external_id) == (platform, external_id):
+                    return next(person for person in self.people if person.id == person_id)
+        for matches in (lambda p: bool(configured.email) and p.email == configured.email,
+                        lambda p: p.name == configured.name):
+            found = next((person for person in self.people if matches(person)), None)
+            if found is not None:
+                return found
+        return None
+
+
 def _sync_person(
-    session: Session, configured: "ConfiguredPerson", agency: Agency | None
+    session: Session, known: _KnownPeople, configured: "ConfiguredPerson",
+    agency: Agency | None,
 ) -> None:
     ids = {p: getattr(configured, p) for p in ("slack", "teams") if getattr(configured, p)}
-    person = _find_person(session, configured, ids)
+    person = known.find(configured, ids)
     if person is None:
         person = Person(name=configured.name, agency_id=agency.id if agency else None,
                         partner_org=configured.partner, email=configured.email)
         session.add(person)
         session.flush()
+        known.people.append(person)
     else:
         person.name = configured.name
         person.email = configured.email or person.email
     for platform, external_id in ids.items():
-        identity = session.exec(
-            select(Identity).where(Identity.platform == platform,
-                                   Identity.person_id == person.id)
-        ).first()
+        identity = known.identities.get((person.id, platform))
         if identity is None:
-            session.add(Identity(person_id=person.id, platform=platform, external_id=external_id))
+            identity = Identity(person_id=person.id, platform=platform, external_id=external_id)
+            session.add(identity)
+            known.identities[(person.id, platform)] = identity
         else:
             identity.external_id = external_id
-
-
-def _find_person(
-    session: Session, configured: "ConfiguredPerson", ids: dict[str, str]
-) -> Person | None:
-    for platform, external_id in ids.items():
-        person = session.exec(
-            select(Person).join(Identity, Identity.person_id == Person.id).where(
-                Identity.platform == platform, Identity.external_id == external_id)
-        ).first()
-        if person:
-            return person
-    if configured.email:
-        person = session.exec(select(Person).where(Person.email == configured.email)).first()
-        if person:
-            return person
-    return session.exec(select(Person).where(Person.name == configured.name)).first()
 
 
 def _sync_working_groups(
