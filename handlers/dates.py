@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateparser.date import DateDataParser
-
 from handlers.core import UserError
 from handlers.timefmt import show_time
 
@@ -77,6 +75,10 @@ def understand_when(
                         f"{phrase.strip()} 10:00" if phrase.strip() else example)
     local_zone = explicit_zone or zone
     base = now.astimezone(local_zone).replace(tzinfo=None)
+    # Imported here, not at the top: dateparser (with its regex tables) is about a tenth of a
+    # second that start-up need not pay; the first date a process reads pays it instead.
+    from dateparser.date import DateDataParser
+
     parser = DateDataParser(languages=LANGUAGES, settings={
         "PREFER_DATES_FROM": "future", "DATE_ORDER": "DMY", "RELATIVE_BASE": base,
         "RETURN_TIME_AS_PERIOD": True, "PREFER_DAY_OF_MONTH": "first",

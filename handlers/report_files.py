@@ -8,7 +8,6 @@ import io
 from typing import TYPE_CHECKING
 
 from handlers.core import Attachment
-from handlers.report_chart import activity_chart
 from templates import render
 
 if TYPE_CHECKING:
@@ -18,6 +17,9 @@ CSV_MIME = "text/csv"
 
 
 def report_files(data: "ReportData") -> list[Attachment]:
+    # Pillow is loaded with the first report, not at start-up, which it would slow by ~60 ms.
+    from handlers.report_chart import activity_chart
+
     year = data.year
     return [
         Attachment(f"report-{year}.md", render("report.md.j2", r=data).encode() + b"\n",
