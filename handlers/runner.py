@@ -20,7 +20,7 @@ from handlers.core import Command, Context, Form, Reply, Speaker, UserError, Whe
 from handlers.grammar import check_text, strip_prefix
 from handlers.people import resolve_actor
 from handlers.registry import CommandSpec
-from storage.db import transaction
+from storage.db import first_line, transaction
 from storage.models import ProcessedCommand
 from storage.outbox import queued_in
 from storage.types import utcnow
@@ -90,8 +90,9 @@ class Runner:
         except CommitInDoubt:
             log.warning("database lost during commit of %r", line[:80], exc_info=True)
             return Reply(text=SAVE_IN_DOUBT, ok=False)
-        except DBAPIError:
-            log.warning("database unavailable", exc_info=True)
+        except DBAPIError as down:
+            log.warning("database unavailable, answered 'try again shortly': %s",
+                        first_line(down))
             return Reply(text=DATABASE_DOWN, ok=False)
         except Exception:
             log.exception("command failed: %r", line[:80])

@@ -23,12 +23,14 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from bot.config import AppConfig
 from handlers.runner import Clock, utc_now
 from scheduler.claim import next_due
 from scheduler.dispatch import Dispatcher, Policy
 from scheduler.notifier import Notifier
+from storage.db import first_line
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +99,9 @@ class OutboxService:
             try:
                 while not self._stopping and await self.dispatcher.run_batch():
                     pass
+            except DBAPIError as down:
+                log.warning("outbox delivery paused, the database is not answering (the next "
+                            "sweep tries again): %s", first_line(down))
             except Exception:
                 log.exception("outbox delivery failed; the next sweep tries again")
             if not self._again and not self._stopping:
@@ -106,6 +111,10 @@ class OutboxService:
         """Set the one-shot wake-up at the next due time (or lease expiry)."""
         try:
             when = await asyncio.to_thread(next_due, self.engine)
+        except DBAPIError as down:
+            log.warning("cannot read the next due time, the database is not answering (the "
+                        "next sweep tries again): %s", first_line(down))
+            return
         except Exception:
             log.exception("cannot read the next due time; the next sweep tries again")
             return

@@ -109,3 +109,10 @@ def applied_revisions(engine: Engine) -> list[str]:
                 text("SELECT version_num FROM alembic_version")).scalars())
     except DBAPIError:
         return []
+
+
+def first_line(error: DBAPIError) -> str:
+    """What the database driver said, on one line: during an outage every statement fails, and
+    a traceback apiece would bury the log."""
+    lines = str(error.orig or error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__

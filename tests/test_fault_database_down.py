@@ -14,15 +14,18 @@ after it (so the outbox service and its APScheduler jobs survived the database e
 """
 
 import asyncio
+import logging
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from handlers.core import Reply
-from handlers.runner import SAVE_IN_DOUBT
+from handlers.core import Reply, Where
+from handlers.people import shell_speaker
+from handlers.runner import DATABASE_DOWN, SAVE_IN_DOUBT
 from storage.db import make_engine, transaction
 from storage.models import Outbox, OutboxStatus
 from tests.conftest import BotHarness
@@ -134,3 +137,24 @@ def test_a_connection_lost_during_commit_is_not_called_nothing_changed(
         event.remove(engine, "commit", lose_the_connection)
     assert (reply.text, reply.ok) == (SAVE_IN_DOUBT, False)
     assert bot.say("agenda add Saved after all #3").ok  # the engine is fine afterwards
+
+
+def test_a_database_outage_is_answered_try_again_and_logged_in_one_line(
+        bot: BotHarness, engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    def refuse(*_: object) -> None:
+        raise engine.dialect.loaded_dbapi.OperationalError("connection refused\nDETAIL: more")
+
+    with bot.session() as session:
+        iom = shell_speaker(session, "IOM")
+    event.listen(engine, "before_cursor_execute", refuse)
+    try:
+        with caplog.at_level(logging.WARNING, logger="handlers.runner"):
+            reply = bot.runner.run(iom, Where(platform="shell", channel="test"),
+                                   "agenda add Not now #3")
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse)
+    assert (reply.text, reply.ok) == (DATABASE_DOWN, False)
+    [record] = caplog.records
+    assert record.getMessage() == ("database unavailable, answered 'try again shortly': "
+                                   "connection refused")
+    assert record.exc_info is None  # no traceback per refused command during an outage
