@@ -51,7 +51,10 @@ def parse_ref(token: str, what: str, example: str) -> int:
     """``#12`` -> 12, or a refusal that names the kind of record expected."""
     match = _REF.match(token.strip())
     if not match:
-        raise UserError(f"'{token}' is not a {what} number; write it as #N.", example)
+        article = "an" if what[:1].lower() in "aeiou" else "a"
+        problem = f"'{token}' is not {article} {what} number" if token.strip() \
+            else f"The {what} number is missing"
+        raise UserError(f"{problem}; write it as #N.", example)
     return int(match.group(1))
 
 

@@ -171,7 +171,7 @@ def is_overdue(item: ActionItem, now: datetime) -> bool:
 
 def _own_item(ctx: Context, ref: str, example: str) -> tuple[ActionItem, str]:
     """The open action item ``#A`` if the speaker may change it, with its agency's code."""
-    number = parse_ref(ref or "?", "action item", example)
+    number = parse_ref(ref, "action item", example)
     found = ctx.session.exec(
         select(ActionItem, Agency.code).join(Agency, Agency.id == ActionItem.agency_id)
         .where(ActionItem.id == number)

@@ -52,3 +52,13 @@ def test_good_text_keeps_lao_script_and_newlines() -> None:
     lao = "ການເຄື່ອນຍ້າຍແຮງງານ\nລາວ"
     assert check_text(f"  {lao}\r\n", what="item", example="x") == lao
     assert check_text("x" * 1000, what="item", example="x") == "x" * 1000
+
+
+@pytest.mark.parametrize(("token", "what", "problem"), [
+    ("x", "agenda item", "'x' is not an agenda item number"),
+    ("", "poll", "The poll number is missing"),
+])
+def test_a_bad_reference_says_what_is_wrong_in_plain_english(
+        token: str, what: str, problem: str) -> None:
+    with pytest.raises(UserError, match=f"^{problem}; write it as #N.$"):
+        parse_ref(token, what, "poll show #3")
