@@ -3,7 +3,8 @@
 import io
 from itertools import groupby
 
-from PIL import Image
+import pytest
+from PIL import Image, ImageDraw
 
 from bot.config import AppConfig
 from handlers.report_chart import (
@@ -13,8 +14,11 @@ from handlers.report_chart import (
     LABELS,
     MARGIN,
     ROW,
+    TEXT,
     TITLE,
     WIDTH,
+    _font,
+    _text,
     activity_chart,
 )
 from handlers.reports import ObjectiveLine
@@ -67,3 +71,16 @@ def test_every_objective_gets_a_line_even_in_an_empty_year(config: AppConfig) ->
     assert bars(image, AGENDA_COLOUR) == bars(image, DECISIONS_COLOUR) == [BAR]  # the legend's
     text = image.crop((MARGIN, 0, MARGIN + LABELS, image.height))
     assert len(text.getcolors(256) or []) > 2
+
+
+@pytest.mark.parametrize("xy", [(40, 30), (40.5, 30.25), (87.8, 12.6)])
+@pytest.mark.parametrize("anchor", ["mt", "rm", "lm"])
+def test_cached_text_draws_what_imagedraw_draws(xy: tuple[float, float], anchor: str) -> None:
+    """The chart stamps each string from a cache of rasterised text: the same pixels as
+    ``ImageDraw.text``, smoothed edges and fractions of a pixel included, at each use."""
+    expected, cached = (Image.new("RGB", (200, 60), "white") for _ in range(2))
+    ImageDraw.Draw(expected).text(xy, "12. Déjà 1,234", TEXT, _font(13), anchor=anchor)
+    for _ in range(2):  # the second draws from the cache
+        _text(ImageDraw.Draw(cached), xy, "12. Déjà 1,234", 13, anchor)
+        assert cached.tobytes() == expected.tobytes()
+        cached.paste("white", (0, 0, *cached.size))
