@@ -32,6 +32,7 @@ from sqlmodel import Session, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.outbox_bench import APP_YAML, fresh_engine
+from bot.app import freeze_start_up_objects
 from bot.config import AppConfig, load_config
 from handlers.core import Reply, Where
 from handlers.people import shell_speaker
@@ -285,6 +286,7 @@ def main() -> None:
     print(f"database: {engine.dialect.name}; seeded in {time.perf_counter() - started:.1f} s: "
           + ", ".join(f"{n:,} {what}" for what, n in counts.items()))
     runner = Runner(engine, config, lambda: NOW)
+    freeze_start_up_objects()  # as `serve` and `shell` do before they take commands
     if args.profile:
         profile(engine, runner, args.profile)
         return

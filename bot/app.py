@@ -1,5 +1,6 @@
 """Composition root: configuration + database + command core, ready for an adapter."""
 
+import gc
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,3 +33,11 @@ def open_app(
         sync_roster(session, config)
         ensure_plan_checks(session, config, clock())
     return App(config=config, engine=engine, runner=Runner(engine, config, clock))
+
+
+def freeze_start_up_objects() -> None:
+    """Move what start-up made (modules, config, statements) out of the garbage collector's
+    reach before a long-running process serves: a full collection otherwise walks it all,
+    ~0.1 s that some command pays at random (seen as the slowest `report` runs)."""
+    gc.collect()
+    gc.freeze()

@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from bot.app import open_app
+    from bot.app import freeze_start_up_objects, open_app
 
     if args.command == "check":
         config = load_config(args.config)
@@ -131,7 +131,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return serve(app, args.host, args.port, teams_emulator=args.teams_emulator)
     from bot.shell import Shell
 
-    return Shell(app, sys.stdin, sys.stdout, interactive=sys.stdin.isatty()).run()
+    shell = Shell(app, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
+    freeze_start_up_objects()
+    return shell.run()
 
 
 def write_report(app: "App", year: int, out: Path) -> int:

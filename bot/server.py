@@ -28,7 +28,7 @@ from aiohttp import web
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import App
+from bot.app import App, freeze_start_up_objects
 from bot.config import ConfigError
 from bot.slack_settings import ACK_BUDGET, SlackSettings, missing
 from bot.teams_settings import APP_ID, TeamsSettings, is_loopback
@@ -251,6 +251,7 @@ def serve(app: App, host: str, port: int, env: Mapping[str, str] = os.environ,
         print(line, flush=True)
     print(f"Listening on http://{host}:{port} (health: {HEALTH_PATH}); Ctrl+C stops.", flush=True)
     logging.getLogger("bot").setLevel(logging.INFO)
-    web.run_app(create_web_app(app, slack, teams=teams, outbox=outbox), host=host, port=port,
-                print=None)
+    web_app = create_web_app(app, slack, teams=teams, outbox=outbox)
+    freeze_start_up_objects()
+    web.run_app(web_app, host=host, port=port, print=None)
     return 0
