@@ -34,8 +34,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
 
 from bot.app import App
 from bot.render_slack import (
@@ -50,8 +48,8 @@ from bot.render_slack import (
 from bot.slack_notifier import PLATFORM, SlackNotifier
 from bot.slack_payload import Malformed, number, optional_text, text
 from bot.slack_settings import ACK_BUDGET, DEFAULT_MIN_INTERVAL
+from bot.speaker_emails import SpeakerEmails
 from handlers.core import Reply, Speaker, Where
-from handlers.people import find_person
 from scheduler.notifier import DeliveryFailed, RetryLater
 
 log = logging.getLogger(__name__)
@@ -137,8 +135,7 @@ class SlackAdapter:
         self.client = client
         self.sender = SlackNotifier(client, app.config, min_interval)
         self.ack_budget = ack_budget
-        self.roster_has_emails = any(person.email for person in app.config.people)
-        self._emails: dict[str, str | None] = {}
+        self.emails = SpeakerEmails(app, PLATFORM, (SlackApiError, ClientError, TimeoutError))
         self._clicks: dict[str, tuple[float, str]] = {}  # button -> last click, its key
         self._tasks: set[asyncio.Task[None]] = set()
         log.addFilter(_same_token_notice)
@@ -299,28 +296,11 @@ class SlackAdapter:
                        email=await self._email_of(user))
 
     async def _email_of(self, user: str) -> str | None:
-        """The e-mail Slack has for someone the roster does not know by Slack id (cached)."""
-        if not self.roster_has_emails:
-            return None
-        if user not in self._emails:
-            try:
-                known = await asyncio.to_thread(self._known, user)
-            except SQLAlchemyError:
-                return None  # the core will say that the database is not answering
-            if known:
-                self._emails[user] = None
-            else:
-                try:
-                    found = await self.client.users_info(user=user)
-                except (SlackApiError, ClientError, TimeoutError) as problem:
-                    log.warning("users.info failed for %s: %s", user, problem)
-                    return None
-                self._emails[user] = found["user"].get("profile", {}).get("email")
-        return self._emails[user]
+        async def ask() -> str | None:
+            found = await self.client.users_info(user=user)
+            return found["user"].get("profile", {}).get("email")
 
-    def _known(self, user: str) -> bool:
-        with Session(self.core.engine) as session:
-            return find_person(session, Speaker(platform=PLATFORM, external_id=user)) is not None
+        return await self.emails.of(user, ask)
 
     # -- answering ----------------------------------------------------------------------
 

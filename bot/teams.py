@@ -23,15 +23,13 @@ from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
 )
 from botbuilder.schema import Activity, ActivityTypes, Mention
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
 
 from bot.app import App
 from bot.render_teams import COMMAND_KEY, FIELDS_KEY, TEMPLATE_KEY
+from bot.speaker_emails import SpeakerEmails
 from bot.teams_notifier import PLATFORM, SENDING_ERRORS, TeamsNotifier, remember
 from bot.teams_settings import TeamsSettings
 from handlers.core import Form, FormField, Reply, Speaker, Where
-from handlers.people import find_person
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +44,7 @@ class TeamsAdapter:
             ConfigurationBotFrameworkAuthentication(settings.as_configuration()))
         self.cloud.on_turn_error = self._on_error
         self.sender = TeamsNotifier(self.cloud, app, settings.app_id)
-        self.roster_has_emails = any(person.email for person in app.config.people)
-        self._emails: dict[str, str | None] = {}  # Teams user -> e-mail, when not on roster
+        self.emails = SpeakerEmails(app, PLATFORM, SENDING_ERRORS)
 
     async def handle(self, request: web.Request) -> web.Response:
         """``POST /api/messages``: one Bot Framework activity."""
@@ -95,30 +92,15 @@ class TeamsAdapter:
         return await asyncio.to_thread(self.core.runner.run, speaker, where, line, key)
 
     async def _email_of(self, turn: TurnContext) -> str | None:
-        """The e-mail Teams has for someone the roster does not know by object id (cached)."""
-        if not self.roster_has_emails or turn.activity.type != ActivityTypes.message or \
-                turn.activity.channel_data is None:  # not from Teams: no roster to ask
-            return None
-        user = _user_id(turn.activity)
-        if user not in self._emails:
-            try:
-                known = await asyncio.to_thread(self._known, user)
-            except SQLAlchemyError:
-                return None  # the core will say that the database is not answering
-            if known:
-                self._emails[user] = None
-            else:
-                try:
-                    member = await TeamsInfo.get_member(turn, turn.activity.from_property.id)
-                except SENDING_ERRORS as problem:
-                    log.warning("the Teams roster has no e-mail for %s: %r", user, problem)
-                    return None
-                self._emails[user] = member.email or member.user_principal_name
-        return self._emails[user]
+        """The e-mail Teams has for the sender, when the roster does not know them."""
+        if turn.activity.type != ActivityTypes.message or turn.activity.channel_data is None:
+            return None  # not from Teams: no roster to ask
 
-    def _known(self, user: str) -> bool:
-        with Session(self.core.engine) as session:
-            return find_person(session, Speaker(platform=PLATFORM, external_id=user)) is not None
+        async def ask() -> str | None:
+            member = await TeamsInfo.get_member(turn, turn.activity.from_property.id)
+            return member.email or member.user_principal_name
+
+        return await self.emails.of(_user_id(turn.activity), ask)
 
 
 def _user_id(activity: Activity) -> str:
