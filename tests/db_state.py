@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, text
 from sqlmodel import SQLModel, select
 
+from handlers.core import Reply
 from storage.models import AgendaItem, AgendaItemObjective, Meeting, Outbox
 from tests.conftest import BotHarness
 
@@ -66,3 +67,15 @@ def _reset_sequence(connection: Connection, table: Table) -> None:
         connection.execute(text(
             f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', '{column.name}'), "
             f"COALESCE(MAX(\"{column.name}\"), 0) + 1, false) FROM \"{table.name}\""))
+
+
+def assert_refused(bot: BotHarness, line: str, problem: str, as_: str = "IOM") -> Reply:
+    """``line`` said by ``as_`` is refused, saying ``problem`` and showing an example, and no
+    table changes (every table, so a refusal cannot leave a stray row anywhere)."""
+    before = snapshot(bot.engine)
+    reply = bot.say(line, as_=as_)
+    assert not reply.ok, reply.text
+    assert problem in reply.text
+    assert "\nExample: " in reply.text
+    assert snapshot(bot.engine) == before
+    return reply

@@ -10,7 +10,7 @@ from handlers.core import Scope
 from handlers.jobs import JOBS
 from storage.models import AgendaItem, AgendaItemObjective, Meeting, Outbox
 from tests.conftest import BotHarness, Clock
-from tests.db_state import outbox, state
+from tests.db_state import assert_refused, outbox
 
 MIDYEAR = 'meeting schedule regular 14 Mar 2031 10:00 "Mid-year review"'
 LATER = 'meeting schedule adhoc 28 Mar 2031 10:00 "Follow-up"'
@@ -109,12 +109,7 @@ def test_refusals_say_why_and_change_nothing(
     bot.say("agenda add Second item for #1", as_="ILO")
     bot.say("agenda add Withdrawn item for #1", as_="ILO")
     bot.say("agenda withdraw #3", as_="ILO")
-    before = state(bot)
-    reply = bot.say(line, as_=who)
-    assert not reply.ok
-    assert problem in reply.text
-    assert "Example: " in reply.text
-    assert state(bot) == before
+    assert_refused(bot, line, problem, as_=who)
 
 
 def test_withdraw_accept_defer_and_order(bot: BotHarness) -> None:

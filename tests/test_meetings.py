@@ -19,7 +19,7 @@ from handlers.meeting_plan import ensure_plan_checks
 from storage.models import Meeting, Outbox, Person
 from storage.outbox import NETWORK, people_audience
 from tests.conftest import APP_YAML, START, BotHarness, Clock
-from tests.db_state import outbox, state
+from tests.db_state import assert_refused, outbox, state
 
 REGULAR = 'meeting schedule regular 14 Mar 2031 10:00 "Mid-year review" where IOM office'
 STARTS = datetime(2031, 3, 14, 3, 0, tzinfo=UTC)  # 10:00 in Vientiane
@@ -209,12 +209,7 @@ def test_refusals_say_why_and_change_nothing(
     bot.say(REGULAR)
     bot.say('meeting schedule adhoc 5 Mar 2031 14:00 "Flood response"')
     bot.say("meeting cancel #2")
-    before = state(bot)
-    reply = bot.say(line, as_=who)
-    assert not reply.ok
-    assert problem in reply.text
-    assert "Example: " in reply.text
-    assert state(bot) == before
+    assert_refused(bot, line, problem, as_=who)
 
 
 def test_a_meeting_that_started_cannot_be_moved(bot: BotHarness, clock: Clock) -> None:

@@ -10,6 +10,7 @@ from handlers.minutes_markers import Entry, Marker, parse_markers
 from handlers.people import shell_speaker
 from storage.models import ActionItem, Decision, Minutes, Outbox, OutboxStatus
 from tests.conftest import BotHarness
+from tests.db_state import assert_refused
 from tests.meeting_rows import held_meeting
 
 BODY = """#attendees RCO IOM ILO UNICEF
@@ -187,10 +188,7 @@ def test_refusals_explain_and_store_nothing(bot: BotHarness, line: str, problem:
     held_meeting(bot, overdue_nudge=True)
     held_meeting(bot, status="cancelled")
     held_meeting(bot, days_ago=-3)
-    reply = bot.say(line)
-    assert not reply.ok
-    assert problem in reply.text
-    assert "\nExample: " in reply.text
+    assert_refused(bot, line, problem)
     for model in (Minutes, Decision, ActionItem):
         assert _count(bot, model) == 0
     assert [r.status for r in _outbox(bot, "minutes.overdue")] == [OutboxStatus.PENDING]

@@ -21,6 +21,7 @@ from storage.models import (
     WorkingGroup,
 )
 from tests.conftest import START, BotHarness
+from tests.db_state import assert_refused
 
 AGENCIES = ["RCO", "IOM", "ILO", "OHCHR", "UNHCR", "UNICEF", "UNDP", "UN-HABITAT",
             "WORLD-BANK", "WHO"]
@@ -130,12 +131,7 @@ def test_until_sets_the_deadline_and_quoted_until_is_text(bot: BotHarness) -> No
 def test_bad_proposals_are_refused_with_an_example_and_change_nothing(
     bot: BotHarness, line: str, problem: str
 ) -> None:
-    before = _counts(bot)
-    reply = bot.say(line)
-    assert not reply.ok
-    assert problem in reply.text
-    assert "\nExample: " in reply.text
-    assert _counts(bot) == before
+    assert_refused(bot, line, problem)
 
 
 def test_only_the_chair_or_secretariat_open_or_close_polls(bot: BotHarness) -> None:
@@ -245,10 +241,7 @@ def test_bad_votes_are_refused_and_change_nothing(
     bot: BotHarness, line: str, problem: str
 ) -> None:
     assert bot.say(RENAME).ok
-    before = _counts(bot)
-    reply = bot.say(line, as_="WHO")
-    assert not reply.ok and problem in reply.text and "Example: " in reply.text
-    assert _counts(bot) == before
+    assert_refused(bot, line, problem, as_="WHO")
 
 
 def test_outsiders_and_late_voters_cannot_vote(bot: BotHarness) -> None:

@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from storage.models import ActionItem, Decision, Outbox, OutboxStatus, Poll
 from tests.conftest import BotHarness
+from tests.db_state import assert_refused
 from tests.meeting_rows import held_meeting
 
 
@@ -62,8 +63,7 @@ def test_decisions_register_lists_meeting_and_poll_decisions_numbered_and_dated(
     ("decisions #77", "There is no meeting #77."),
 ])
 def test_decisions_refuses_what_it_cannot_read(bot: BotHarness, line: str, problem: str) -> None:
-    reply = bot.say(line)
-    assert not reply.ok and problem in reply.text and "Example: " in reply.text
+    assert_refused(bot, line, problem)
 
 
 def test_superseded_decisions_leave_the_register(bot: BotHarness) -> None:
@@ -142,8 +142,8 @@ def test_action_changes_that_cannot_be_made_change_nothing(
 ) -> None:
     _minutes(bot, "#action UNICEF map services due 20 Mar 2031")
     before = _reminders(bot)
-    reply = bot.say(line)
-    assert not reply.ok and problem in reply.text and "Example: action " in reply.text
+    reply = assert_refused(bot, line, problem)
+    assert "Example: action " in reply.text
     assert _reminders(bot) == before
     with bot.session() as session:
         item = session.get(ActionItem, 1)

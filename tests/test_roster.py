@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlmodel import func, select
+from sqlmodel import select
 
 from bot.cli import main
 from bot.config import parse_config
@@ -12,25 +12,16 @@ from bot.roster_export import export_roster
 from handlers.core import Reply, Speaker, Where
 from storage.models import (
     Agency,
-    Identity,
-    JoinRequest,
     Outbox,
     Person,
     Poll,
-    RosterChange,
-    WGAgency,
 )
 from tests.conftest import APP_YAML, BotHarness
+from tests.db_state import assert_refused
 
 
 def _slack(bot: BotHarness, user: str, line: str) -> Reply:
     return bot.runner.run(Speaker("slack", user, "Slack user"), Where("slack", "C1"), line)
-
-
-def _state(bot: BotHarness) -> tuple[int, ...]:
-    with bot.session() as session:
-        return tuple(session.exec(select(func.count()).select_from(table)).one() for table in
-                     (Agency, Person, Identity, JoinRequest, RosterChange, WGAgency, Outbox))
 
 
 def _active_codes(bot: BotHarness) -> list[str]:
@@ -82,12 +73,7 @@ def test_an_agency_asks_to_join_and_the_secretariat_approves(bot: BotHarness) ->
 ])
 def test_refusals_say_why_and_change_nothing(bot: BotHarness, line: str, problem: str) -> None:
     who, _, command = line.rpartition(": ") if line.startswith("IOM: ") else ("WHO", "", line)
-    before = _state(bot)
-    reply = bot.say(command, as_=who)
-    assert not reply.ok
-    assert problem in reply.text
-    assert "Example:" in reply.text
-    assert _state(bot) == before
+    assert_refused(bot, command, problem, as_=who)
 
 
 def test_a_second_request_waits_for_the_first(bot: BotHarness) -> None:
