@@ -94,12 +94,11 @@ def agenda(ctx: Context, args: str) -> Reply:
     partners=True,
 )
 def agenda_list(ctx: Context, args: str) -> Reply:
+    number = parse_ref(args, "meeting", "agenda list #1") if args.strip() else None
     if ctx.actor.is_partner:
-        _partner_meeting(ctx, parse_ref(args, "meeting", "agenda list #1") if args.strip()
-                         else None)
-    if args.strip():
-        meeting = get_meeting(ctx, parse_ref(args, "meeting", "agenda list #1"),
-                              "agenda list #1")
+        _partner_meeting(ctx, number)
+    if number is not None:
+        meeting = get_meeting(ctx, number, "agenda list #1")
         return Reply(title=f"Agenda of meeting #{meeting.id}",
                      text=f"{describe(ctx, meeting)}\n" + _listing(ctx, meeting.id))
     upcoming = ctx.session.exec(_UPCOMING, params={"now": ctx.now}).first()
