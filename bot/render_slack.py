@@ -1,17 +1,24 @@
 """The neutral Reply as Slack Block Kit: messages, modals for forms, and Slack's limits.
 
 Every piece of text from the core is escaped for mrkdwn (``&``, ``<``, ``>``), so an agenda item
-reading ``<!channel>`` shows as text and pings nobody, while ``*bold*`` passes through. Long
-replies are split, never refused by Slack: at most 3,000 characters a section, and a message
+reading ``<!channel>`` shows as text and pings nobody, while ``*bold*`` passes through. Text is
+cut into sections of at most 3,000 characters, and a reply is always one message: a message
 holds at most 50 blocks and about 12,000 characters (Slack answers ``msg_blocks_too_long``
-well below its documented 40,000); further parts become continuation messages.
+well below its documented 40,000), and a command's ``response_url`` takes at most 5 messages
+in 30 minutes, so a reply that does not fit shows its beginning and comes whole as a text file
+(``SlackMessage.overflow``), never as a series of follow-ups.
+
+A form's free-text field longer than Slack's 3,000 characters an input is shown as several
+inputs ("continued") whose values are joined again when the form is submitted.
 """
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.core import Choice, Form, FormField, Reply
+from bot.render_text import render_text
+from handlers.core import Attachment, Choice, Form, FormField, Reply
 
 SECTION_LIMIT = 3000
 FIELD_LIMIT = 2000
@@ -25,6 +32,8 @@ MODAL_TITLE_LIMIT = 24
 MODAL_BLOCK_LIMIT = 100
 OPTION_LIMIT = 100
 FALLBACK_LIMIT = 300
+INPUT_LIMIT = 3000  # characters of a plain_text_input (its max_length)
+CONTINUED = "~"  # block id of a field's further inputs: body~2, body~3, ...
 
 CHOICE_ACTION = "network_choice_"  # + the choice's number; the button's value is its command
 FORM_CALLBACK = "network_form"
@@ -34,10 +43,16 @@ Block = dict[str, Any]
 
 @dataclass(frozen=True)
 class SlackMessage:
-    """One chat message: ``text`` is the notification fallback, ``blocks`` what is shown."""
+    """One chat message: ``text`` is the notification fallback, ``blocks`` what is shown, and
+    ``overflow`` the whole reply as a file when it was too long for the message."""
 
     text: str
     blocks: list[Block]
+    overflow: Attachment | None = None
+
+    def files(self, reply: Reply) -> list[Attachment]:
+        """The reply's files, and the overflow file if there is one."""
+        return [*reply.files, *([self.overflow] if self.overflow else [])]
 
 
 def escape(text: str) -> str:
@@ -130,20 +145,8 @@ def _button_blocks(choices: list[Choice]) -> list[Block]:
             for i in range(0, len(buttons), BUTTONS_PER_BLOCK)]
 
 
-def reply_blocks(reply: Reply, note: str | None = None) -> list[Block]:
-    """Every block of a reply, before splitting into messages."""
-    blocks: list[Block] = []
-    if reply.title:
-        blocks.append({"type": "header", "text": plain(clip(reply.title, HEADER_LIMIT))})
-    blocks += text_sections(reply.text)
-    blocks += _field_blocks(reply.fields)
-    if reply.files:
-        names = ", ".join(attachment.filename for attachment in reply.files)
-        blocks.append(context(escape(clip(f"Attached: {names}", FIELD_LIMIT))))
-    if note:
-        blocks.append(context(escape(note)))
-    blocks += _button_blocks(reply.choices)
-    return blocks
+def _attached(names: list[str]) -> Block:
+    return context(escape(clip(f"Attached: {', '.join(names)}", FIELD_LIMIT)))
 
 
 def _size(block: Block) -> int:
@@ -156,25 +159,40 @@ def fallback_text(reply: Reply) -> str:
     return escape(clip(first.strip(), FALLBACK_LIMIT)) or "(no text)"
 
 
-def render_messages(reply: Reply, note: str | None = None) -> list[SlackMessage]:
-    """The reply as one message, or several when it exceeds Slack's limits for one."""
-    groups: list[list[Block]] = [[]]
-    used = 0
-    # One block and some characters stay free for the "Part i of n" note.
-    for block in reply_blocks(reply, note):
-        size = _size(block)
-        if groups[-1] and (len(groups[-1]) >= BLOCK_LIMIT - 1 or used + size > MESSAGE_CHARS - 100):
-            groups.append([])
-            used = 0
-        groups[-1].append(block)
-        used += size
+def overflow_name(reply: Reply) -> str:
+    """``agenda-of-meeting-3.txt`` from the reply's title."""
+    words = re.findall(r"[a-z0-9]+", (reply.title or "reply").lower())
+    return "-".join(words)[:60].strip("-") + ".txt" if words else "reply.txt"
+
+
+def render_message(reply: Reply, note: str | None = None) -> SlackMessage:
+    """The reply as one message; when it exceeds Slack's limits for one, its beginning with
+    the whole reply attached as a text file."""
+    head = [{"type": "header", "text": plain(clip(reply.title, HEADER_LIMIT))}] \
+        if reply.title else []
+    body = text_sections(reply.text) + _field_blocks(reply.fields)
+    names = [attachment.filename for attachment in reply.files]
+    tail = [*([_attached(names)] if names else []),
+            *([context(escape(note))] if note else []), *_button_blocks(reply.choices)]
     fallback = fallback_text(reply)
-    if len(groups) == 1:
-        return [SlackMessage(fallback, groups[0] or [section(fallback)])]
-    total = len(groups)
-    return [SlackMessage(f"{fallback} (part {n} of {total})",
-                         [*group, context(f"Part {n} of {total}")])
-            for n, group in enumerate(groups, start=1)]
+    blocks = head + body + tail
+    if len(blocks) <= BLOCK_LIMIT and sum(map(_size, blocks)) <= MESSAGE_CHARS:
+        return SlackMessage(fallback, blocks or [section(fallback)])
+    whole = render_text(Reply(text=reply.text, title=reply.title, fields=reply.fields))
+    overflow = Attachment(overflow_name(reply), (whole + "\n").encode(), "text/plain",
+                          reply.title or "The whole reply")
+    tail = [context(escape(f"This reply is too long for one Slack message, so only its "
+                           f"beginning is shown: the whole of it is in {overflow.filename}.")),
+            _attached([*names, overflow.filename]), *tail[1 if names else 0:]]
+    room_blocks = BLOCK_LIMIT - len(head) - len(tail)
+    room_chars = MESSAGE_CHARS - sum(map(_size, head + tail))
+    shown: list[Block] = []
+    for block in body:
+        room_chars -= _size(block)
+        if len(shown) == room_blocks or room_chars < 0:
+            break
+        shown.append(block)
+    return SlackMessage(fallback, head + shown + tail, overflow)
 
 
 @dataclass(frozen=True)
@@ -213,7 +231,19 @@ def _option(value: str, label: str) -> dict[str, Any]:
     return {"text": plain(clip(label, BUTTON_LABEL_LIMIT)), "value": value}
 
 
-def _input(field: FormField) -> Block:
+def _inputs(field: FormField) -> list[Block]:
+    """The field's input; a text field longer than one input allows, as several."""
+    if field.options or not field.max_length or field.max_length <= INPUT_LIMIT:
+        return [_input(field, field.name, field.label, field.max_length)]
+    parts = -(-field.max_length // INPUT_LIMIT)
+    return [_input(field, field.name, field.label, INPUT_LIMIT)] + [
+        _input(FormField(field.name, field.label, multiline=field.multiline, required=False),
+               f"{field.name}{CONTINUED}{n}", f"{field.label} (continued, {n} of {parts})",
+               min(INPUT_LIMIT, field.max_length - (n - 1) * INPUT_LIMIT))
+        for n in range(2, parts + 1)]
+
+
+def _input(field: FormField, block_id: str, label: str, max_length: int | None) -> Block:
     element: dict[str, Any]
     if field.options:
         options = [_option(value, label) for value, label in field.options[:OPTION_LIMIT]]
@@ -223,18 +253,23 @@ def _input(field: FormField) -> Block:
             element["initial_option"] = initial
     else:
         element = {"type": "plain_text_input", "action_id": field.name,
-                   "multiline": field.multiline}
+                   "multiline": field.multiline,
+                   "max_length": min(max_length or INPUT_LIMIT, INPUT_LIMIT)}
         if field.initial:
-            element["initial_value"] = field.initial
+            element["initial_value"] = field.initial[:INPUT_LIMIT]
     if field.placeholder:
         element["placeholder"] = plain(clip(field.placeholder, HEADER_LIMIT))
-    return {"type": "input", "block_id": field.name, "optional": not field.required,
-            "label": plain(clip(field.label, FIELD_LIMIT)), "element": element}
+    return {"type": "input", "block_id": block_id, "optional": not field.required,
+            "label": plain(clip(label, FIELD_LIMIT)), "element": element}
 
 
 def modal_view(form: Form, text: str, origin: FormOrigin) -> dict[str, Any]:
     """The form as a modal; the reply's text, if any, is shown above the inputs."""
-    inputs = [_input(field) for field in form.fields]
+    inputs = [block for field in form.fields for block in _inputs(field)]
+    if len(inputs) > len(form.fields):
+        text = (text + "\n" if text else "") + (
+            f"Slack takes {INPUT_LIMIT:,} characters a box: longer text goes on in the next "
+            "box, and the boxes are joined with a line break.")
     intro = text_sections(text)[: MODAL_BLOCK_LIMIT - len(inputs)]
     return {
         "type": "modal",
@@ -248,15 +283,19 @@ def modal_view(form: Form, text: str, origin: FormOrigin) -> dict[str, Any]:
 
 
 def submitted_values(view: dict[str, Any]) -> dict[str, str]:
-    """Each input's value from a submitted modal's state, by field name."""
-    values: dict[str, str] = {}
+    """Each field's value from a submitted modal's state, by field name (a field shown as
+    several inputs: their values joined with line breaks, in order)."""
+    parts: dict[str, dict[int, str]] = {}
     state = view.get("state")
     blocks = state.get("values") if isinstance(state, dict) else None
     for block_id, actions in (blocks if isinstance(blocks, dict) else {}).items():
+        name, _, part = str(block_id).partition(CONTINUED)
         for element in (actions.values() if isinstance(actions, dict) else ()):
             if not isinstance(element, dict):
                 continue
             selected = element.get("selected_option")
             value = selected.get("value") if isinstance(selected, dict) else element.get("value")
-            values[block_id] = value if isinstance(value, str) else ""
-    return values
+            parts.setdefault(name, {})[int(part) if part.isdigit() else 1] = \
+                value if isinstance(value, str) else ""
+    return {name: "\n".join(text for _, text in sorted(pieces.items()) if text.strip())
+            for name, pieces in parts.items()}

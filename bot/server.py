@@ -140,13 +140,16 @@ def create_web_app(
     notifiers: list[Notifier] = []
     services: list[Service] = []
     if slack is not None:
-        from bot.slack import SlackAdapter, SocketMode
+        from bot.slack import SlackAdapter
+        from bot.slack_install import TokenCheck
         from bot.slack_notifier import make_client
+        from bot.slack_socket_mode import SocketMode
 
         adapter = SlackAdapter(app, make_client(slack), slack.signing_secret, ack_budget,
-                               min_interval=slack.min_interval)
+                               min_interval=slack.min_interval, team_id=slack.team_id)
         notifiers.append(adapter.sender)
         web_app[SLACK_ADAPTER] = adapter
+        services.append(TokenCheck(adapter.installation))
         if slack.app_token:
             services.append(SocketMode(adapter, slack.app_token))
             platforms["slack"] = "socket mode"
@@ -198,14 +201,16 @@ def database_reachable(engine: Engine) -> bool:
 
 
 async def health(request: web.Request) -> web.Response:
-    """``GET /healthz``: 200 when the database answers, 503 when it does not."""
+    """``GET /healthz``: 200 when the database answers, 503 when it does not; with Slack on,
+    its workspace and the scopes the token lacks (``"missing_scopes": {}`` when none)."""
     reachable = await asyncio.to_thread(database_reachable, request.app[APP].engine)
-    return web.json_response(
-        {"status": "ok" if reachable else "degraded",
-         "database": "reachable" if reachable else "unreachable",
-         "platforms": request.app[PLATFORMS]},
-        status=200 if reachable else 503,
-    )
+    answer: dict[str, object] = {
+        "status": "ok" if reachable else "degraded",
+        "database": "reachable" if reachable else "unreachable",
+        "platforms": request.app[PLATFORMS]}
+    if SLACK_ADAPTER in request.app:
+        answer["slack"] = request.app[SLACK_ADAPTER].installation.health()
+    return web.json_response(answer, status=200 if reachable else 503)
 
 
 def describe(slack: SlackSettings | None, env: Mapping[str, str],
@@ -220,6 +225,9 @@ def describe(slack: SlackSettings | None, env: Mapping[str, str],
                  "Mode instead)"]
     if slack is not None and env.get("SLACK_API_URL"):
         lines.append("Slack Web API: SLACK_API_URL overrides https://slack.com/api/")
+    if slack is not None and slack.team_id:
+        lines.append(f"Slack: only requests of workspace {slack.team_id} are taken "
+                     "(SLACK_TEAM_ID)")
     lines.append(describe_teams(teams))
     if slack is None and teams is None:
         lines.append("No chat platform is on: only GET /healthz will answer.")

@@ -8,6 +8,12 @@ returns, without bolt's 10 ms polling of the ack (measured on ``whoami`` over lo
 1.7 ms a request, against 12.9 ms with bolt's default); anything slow after the ack (opening
 a modal, uploading files, continuation messages) runs as a tracked background task.
 
+The command's text arrives escaped (the manifest sets ``should_escape``) and is read back into
+what the person typed, with people's mentions in the core's neutral form (``bot.slack_text``).
+Only requests of the installed workspace reach the listeners (``bot.slack_install``). A reply
+is always one message (``render_message``): Slack takes a command's ``response_url`` at most 5
+times in 30 minutes, so a reply too long for one message comes whole as a file instead.
+
 Idempotency keys: ``slack:command:<trigger_id>`` for commands (a redelivery carries the same
 trigger id), ``slack:click:<user>:<channel>:<message ts>:<action id>:<time slot>`` for buttons
 (a double click presses the same button of the same message twice within seconds; see
@@ -42,14 +48,16 @@ from bot.render_slack import (
     FormOrigin,
     SlackMessage,
     modal_view,
-    render_messages,
+    render_message,
     submitted_values,
 )
+from bot.slack_install import SlackInstallation
 from bot.slack_notifier import PLATFORM, SlackNotifier
 from bot.slack_payload import Malformed, number, optional_text, text
 from bot.slack_settings import ACK_BUDGET, DEFAULT_MIN_INTERVAL
+from bot.slack_text import from_slack, unlabelled_people
 from bot.speaker_emails import SpeakerEmails
-from handlers.core import Reply, Speaker, Where
+from handlers.core import Attachment, Reply, Speaker, Where
 from scheduler.notifier import DeliveryFailed, RetryLater
 
 log = logging.getLogger(__name__)
@@ -60,6 +68,8 @@ WORKING = "Working on it…"
 FORM_EXPIRED = ("The form could not be opened (Slack allows 3 seconds for that). "
                 "Please run the command again.")
 FOLLOW_UP_FAILED = "Slack follow-up failed"
+FILES_FAILED = ("{names} could not be sent ({problem}). Please ask the Slack workspace admin "
+                "to check the app's scopes and that the bot is in this channel.")
 
 Respond = Callable[..., Awaitable[Any]]
 
@@ -121,6 +131,18 @@ async def _reraise(error: Exception) -> None:
     raise error
 
 
+def _wrong_field(reply: Reply, fields: tuple[str, ...], view: dict[str, Any]) -> str:
+    """The input to show a refusal under: the field it names, else the first text input of
+    the submitted modal (a menu is rarely what was wrong), else the first field."""
+    if reply.about in fields:
+        return str(reply.about)
+    blocks = view.get("blocks")
+    typed = [block.get("block_id") for block in (blocks if isinstance(blocks, list) else [])
+             if isinstance(block, dict) and isinstance(block.get("element"), dict)
+             and block["element"].get("type") == "plain_text_input"]
+    return next((name for name in typed if name in fields), fields[0])
+
+
 async def _refuse_malformed(ack: Any, what: str, problem: Exception) -> None:
     log.warning("Ignored a malformed Slack %s: %s", what, problem)
     await ack()
@@ -130,12 +152,16 @@ class SlackAdapter:
     def __init__(
         self, app: App, client: AsyncWebClient, signing_secret: str,
         ack_budget: float = ACK_BUDGET, min_interval: float = DEFAULT_MIN_INTERVAL,
+        team_id: str | None = None,
     ) -> None:
         self.core = app
         self.client = client
         self.sender = SlackNotifier(client, app.config, min_interval)
+        self.installation = SlackInstallation(client, team_id)
         self.ack_budget = ack_budget
-        self.emails = SpeakerEmails(app, PLATFORM, (SlackApiError, ClientError, TimeoutError))
+        lookup_failures = (SlackApiError, ClientError, TimeoutError)
+        self.emails = SpeakerEmails(app, PLATFORM, lookup_failures)
+        self._names: dict[str, str] = {}  # Slack user id -> name, for unlabelled mentions
         self._clicks: dict[str, tuple[float, str]] = {}  # button -> last click, its key
         self._tasks: set[asyncio.Task[None]] = set()
         log.addFilter(_same_token_notice)
@@ -143,6 +169,7 @@ class SlackAdapter:
                              process_before_response=True, logger=log, name="network-bot")
         # Bolt logs refused requests with their bodies; we log them ourselves, without.
         logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
+        self.bolt.use(self.installation.same_workspace)
         self.bolt.command(COMMAND)(self._on_command)
         self.bolt.action(re.compile(rf"^{CHOICE_ACTION}\d+$"))(self._on_click)
         self.bolt.view_submission(FORM_CALLBACK)(self._on_submit)
@@ -151,11 +178,10 @@ class SlackAdapter:
     # -- HTTP ---------------------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.Response:
-        """``POST /slack/events``: commands, interactivity and events, signature-checked."""
-        if not request.headers.get("X-Slack-Request-Timestamp", "").isdigit():
-            log.warning("Refused a Slack request without a valid timestamp from %s",
-                        request.remote)
-            return web.json_response({"error": "invalid request"}, status=401)
+        """``POST /slack/events``: commands, interactivity and events, signature-checked.
+
+        Slack's SSL check (``ssl_check=1``, sent unsigned when the request URL is saved) is
+        answered 200 by bolt before the signature check, as bolt's own adapters do."""
         try:
             bolt_request = await to_bolt_request(request)
         except (ValueError, AttributeError, TypeError):
@@ -164,6 +190,11 @@ class SlackAdapter:
             log.warning("Refused a Slack request whose body is not a Slack payload from %s",
                         request.remote)
             return web.json_response({"error": "invalid request"}, status=400)
+        if bolt_request.body.get("ssl_check") != "1" and \
+                not request.headers.get("X-Slack-Request-Timestamp", "").isdigit():
+            log.warning("Refused a Slack request without a valid timestamp from %s",
+                        request.remote)
+            return web.json_response({"error": "invalid request"}, status=401)
         try:
             response = await self.bolt.async_dispatch(bolt_request)
         except Exception as error:  # bolt reading a payload Slack does not send: "actions": null
@@ -198,8 +229,9 @@ class SlackAdapter:
         except Malformed as problem:
             await _refuse_malformed(ack, "command", problem)
             return
-        work = self._run(talk, optional_text(body, "user_name") or "",
-                         optional_text(body, "text") or "", key=f"slack:command:{talk.trigger_id}")
+        work = self._run_typed(talk, optional_text(body, "user_name") or "",
+                               optional_text(body, "text") or "",
+                               key=f"slack:command:{talk.trigger_id}")
         reply, pending = await self._within_budget(work)
         if reply is None:
             await ack(response_type="ephemeral", text=WORKING)
@@ -209,10 +241,10 @@ class SlackAdapter:
             await ack()
             self._later(self.deliver(reply, talk))
             return
-        first = render_messages(reply)[0]
+        message = render_message(reply)
         await ack(response_type="ephemeral" if reply.private else "in_channel",
-                  text=first.text, blocks=first.blocks)
-        self._later(self.deliver(reply, talk, skip=1))
+                  text=message.text, blocks=message.blocks)
+        self._later(self.deliver(reply, talk, message, answered=True))
 
     async def _click(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
@@ -257,7 +289,8 @@ class SlackAdapter:
             await ack()
             self._later(self._deliver_when_done(pending, talk))
         elif not reply.ok and origin.fields:
-            await ack(response_action="errors", errors={origin.fields[0]: reply.text})
+            await ack(response_action="errors",
+                      errors={_wrong_field(reply, origin.fields, view): reply.text})
         else:
             await ack()
             self._later(self.deliver(reply, talk))
@@ -291,6 +324,29 @@ class SlackAdapter:
         done, _ = await asyncio.wait({pending}, timeout=self.ack_budget)
         return (pending.result() if done else None), pending
 
+    async def _run_typed(self, talk: Conversation, name: str, escaped: str, key: str) -> Reply:
+        """Run a command from the escaped text Slack sends (within the ack budget: reading it
+        may ask Slack for the names of people mentioned)."""
+        return await self._run(talk, name, await self._typed(escaped), key)
+
+    async def _typed(self, escaped: str) -> str:
+        """The command as typed, from the escaped text Slack sends; people mentioned without
+        a name are given the name Slack has for them."""
+        names = {user: await self._name_of(user) for user in unlabelled_people(escaped)}
+        return from_slack(escaped, names)
+
+    async def _name_of(self, user: str) -> str:
+        if user not in self._names:
+            try:
+                found = (await self.client.users_info(user=user))["user"]
+            except (SlackApiError, ClientError, TimeoutError) as problem:
+                log.warning("Slack could not give the name of %s: %r", user, problem)
+                return ""
+            profile = found.get("profile") or {}
+            self._names[user] = profile.get("real_name") or profile.get("display_name") or \
+                found.get("real_name") or found.get("name") or ""
+        return self._names[user]
+
     async def _speaker(self, user: str, name: str) -> Speaker:
         return Speaker(platform=PLATFORM, external_id=user, display_name=name,
                        email=await self._email_of(user))
@@ -304,23 +360,37 @@ class SlackAdapter:
 
     # -- answering ----------------------------------------------------------------------
 
-    async def deliver(self, reply: Reply, talk: Conversation, skip: int = 0) -> None:
-        """Everything of a reply not already in the ack: a modal, further parts, files, posts."""
+    async def deliver(self, reply: Reply, talk: Conversation, message: SlackMessage | None = None,
+                      answered: bool = False) -> None:
+        """Everything of a reply not already in the ack (``answered``: the message was): the
+        modal or the message, then files and posts."""
+        message = message or render_message(reply)
         if reply.form:
             await self._open_form(reply, talk)
-        else:
-            for message in render_messages(reply)[skip:]:
-                await talk.respond(message, reply.private)
+        elif not answered:
+            await talk.respond(message, reply.private)
+        files = [] if reply.form else message.files(reply)
+        if files:
+            await self._send_files(files, talk, reply.private)
         try:
-            if reply.files:
-                channel = talk.channel if not reply.private else \
-                    await self.sender.dm_channel(talk.user)
-                await self.sender.upload(channel, reply.files)
             for post in reply.posts:
                 await self.sender.post(self.core.config.channels.slack or talk.channel,
                                        post.reply)
         except (RetryLater, DeliveryFailed) as problem:
-            log.warning("could not send files or posts to Slack: %s", problem)
+            log.warning("could not send posts to Slack: %s", problem)
+
+    async def _send_files(self, files: list[Attachment], talk: Conversation,
+                          private: bool) -> None:
+        """Upload a reply's files to its channel (a private reply's: to the person's DM); the
+        person is told when Slack refused them, since the reply said they were attached."""
+        try:
+            channel = await self.sender.dm_channel(talk.user) if private else talk.channel
+            await self.sender.upload(channel, files)
+        except (RetryLater, DeliveryFailed) as problem:
+            names = ", ".join(attachment.filename for attachment in files)
+            log.warning("could not send %s to Slack: %s", names, problem)
+            await talk.respond(render_message(Reply(text=FILES_FAILED.format(
+                names=names, problem=problem))), private=True)
 
     async def _open_form(self, reply: Reply, talk: Conversation) -> None:
         assert reply.form is not None
@@ -332,7 +402,7 @@ class SlackAdapter:
                                          view=modal_view(reply.form, reply.text, origin))
         except SlackApiError as problem:
             log.warning("views.open failed: %s", problem.response.get("error"))
-            await talk.respond(render_messages(Reply(text=FORM_EXPIRED))[0], private=True)
+            await talk.respond(render_message(Reply(text=FORM_EXPIRED)), private=True)
 
     async def _deliver_when_done(self, pending: Awaitable[Reply], talk: Conversation) -> None:
         await self.deliver(await pending, talk)
@@ -361,28 +431,3 @@ class SlackAdapter:
         except TimeoutError:
             for task in list(self._tasks):
                 task.cancel()
-
-
-class SocketMode:
-    """The background service that receives Slack's requests over Socket Mode instead of HTTP.
-
-    It connects in the background (slack_sdk retries until Slack answers), so an unreachable
-    Slack never holds up the web server's start.
-    """
-
-    name = "Slack Socket Mode"
-
-    def __init__(self, adapter: SlackAdapter, app_token: str) -> None:
-        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-
-        self.handler = AsyncSocketModeHandler(adapter.bolt, app_token, logger=log,
-                                              web_client=adapter.client)
-        self._connecting: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._connecting = asyncio.ensure_future(self.handler.connect_async())
-
-    async def stop(self) -> None:
-        await self.handler.close_async()
-        if self._connecting is not None:
-            self._connecting.cancel()

@@ -1,4 +1,10 @@
-"""A Slack app manifest (YAML) built from app.yaml, to paste into api.slack.com/apps."""
+"""A Slack app manifest (YAML) built from app.yaml, to paste into api.slack.com/apps.
+
+Its bot scopes come from the table of Web API methods the bot calls (``bot.slack_scopes``).
+``should_escape`` is on, so people picked with ``@`` in ``/network`` arrive as mentions with
+their Slack ids (``<@U0123ABC|jane>``) and the three characters Slack uses for markup arrive
+escaped; the adapter reads them back (``bot.slack_text``).
+"""
 
 from typing import Any
 
@@ -7,10 +13,9 @@ import yaml
 from bot.config import AppConfig
 from bot.render_slack import clip
 from bot.server import SLACK_PATH
+from bot.slack_scopes import bot_scopes
 from handlers import registry
 
-BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "files:write", "users:read",
-              "users:read.email"]
 APP_NAME_LIMIT = 35
 DESCRIPTION_LIMIT = 140
 
@@ -28,7 +33,7 @@ def slack_manifest(config: AppConfig, url: str | None, socket_mode: bool) -> dic
         "command": "/network",
         "description": clip(f"Meetings, agenda, polls and minutes of {name}", 2000),
         "usage_hint": usage_hint(),
-        "should_escape": False,
+        "should_escape": True,
     }
     interactivity: dict[str, Any] = {"is_enabled": True}
     if not socket_mode:
@@ -44,7 +49,7 @@ def slack_manifest(config: AppConfig, url: str | None, socket_mode: bool) -> dic
             "bot_user": {"display_name": clip(name, 80), "always_online": True},
             "slash_commands": [command],
         },
-        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "oauth_config": {"scopes": {"bot": bot_scopes()}},
         "settings": {
             "interactivity": interactivity,
             "org_deploy_enabled": False,

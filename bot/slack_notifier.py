@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.config import AppConfig
-from bot.render_slack import SlackMessage, render_messages
+from bot.render_slack import render_message
 from bot.slack_settings import DEFAULT_MIN_INTERVAL, SlackSettings
 from handlers.core import Attachment, Reply
 from scheduler.notifier import Delivery, DeliveryFailed, PostedRef, ReachedTargets, RetryLater
@@ -99,31 +99,25 @@ class SlackNotifier:
         return opened["channel"]["id"]
 
     async def post(self, channel: str, reply: Reply, note: str | None = None) -> list[PostedRef]:
-        """Post a reply (split into parts if needed) and its files to a channel."""
-        refs = await self._post_messages(channel, render_messages(reply, note))
-        await self.upload(refs[0].channel, reply.files)
-        return refs
-
-    async def _post_messages(self, channel: str, messages: list[SlackMessage]) -> list[PostedRef]:
-        refs = []
-        for message in messages:
-            posted = await call_slack(self.client.chat_postMessage(
-                channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False))
-            refs.append(PostedRef(channel=posted["channel"], message_ref=posted["ts"]))
-        return refs
+        """Post a reply as one message, then its files (and the whole reply as a file when it
+        was too long for one message)."""
+        message = render_message(reply, note)
+        posted = await call_slack(self.client.chat_postMessage(
+            channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False))
+        ref = PostedRef(channel=posted["channel"], message_ref=posted["ts"])
+        await self.upload(ref.channel, message.files(reply))
+        return [ref]
 
     async def update(
         self, refs: tuple[PostedRef, ...], reply: Reply, note: str | None = None
     ) -> list[PostedRef]:
-        """Update messages in place (a poll's tally); parts beyond the refs are posted anew."""
-        messages = render_messages(reply, note)
-        updated = []
-        for ref, message in zip(refs, messages, strict=False):
-            await call_slack(self.client.chat_update(
-                channel=ref.channel, ts=ref.message_ref, text=message.text,
-                blocks=message.blocks))
-            updated.append(ref)
-        return updated + await self._post_messages(refs[-1].channel, messages[len(refs):])
+        """Update a posted message in place (a poll's tally)."""
+        message = render_message(reply, note)
+        first = refs[0]
+        await call_slack(self.client.chat_update(
+            channel=first.channel, ts=first.message_ref, text=message.text,
+            blocks=message.blocks))
+        return [first]
 
     async def upload(self, channel: str, files: list[Attachment]) -> None:
         for attachment in files:

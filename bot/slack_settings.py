@@ -10,6 +10,7 @@ REQUIRED = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
 APP_TOKEN = "SLACK_APP_TOKEN"
 API_URL = "SLACK_API_URL"
 MIN_INTERVAL = "SLACK_MIN_INTERVAL"
+TEAM_ID = "SLACK_TEAM_ID"  # optional: the only workspace whose requests are taken
 DEFAULT_MIN_INTERVAL = 1.0  # seconds between posts to one channel (Slack allows ~1 a second)
 DEFAULT_API_URL = "https://slack.com/api/"
 ACK_BUDGET = 2.0  # seconds the core may take before the ack goes out without the reply
@@ -22,6 +23,7 @@ class SlackSettings:
     app_token: str | None = field(default=None, repr=False)  # set: Socket Mode
     api_url: str = DEFAULT_API_URL
     min_interval: float = DEFAULT_MIN_INTERVAL
+    team_id: str | None = None  # else the workspace auth.test names
 
     @property
     def socket_mode(self) -> bool:
@@ -38,6 +40,7 @@ class SlackSettings:
             app_token=env.get(APP_TOKEN) or None,
             api_url=env.get(API_URL) or DEFAULT_API_URL,
             min_interval=_min_interval(env.get(MIN_INTERVAL, "").strip()),
+            team_id=env.get(TEAM_ID, "").strip() or None,
         )
 
     def __post_init__(self) -> None:

@@ -97,6 +97,7 @@ class FormField:
     initial: str = ""
     placeholder: str = ""
     required: bool = True
+    max_length: int | None = None  # characters the value may have (renderers split or cap)
 
 
 @dataclass
@@ -139,6 +140,7 @@ class Reply:
     ok: bool = True
     posts: list[Post] = field(default_factory=list)
     files: list[Attachment] = field(default_factory=list)
+    about: str | None = None  # for a refused form: the name of the field that was wrong
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -167,22 +169,29 @@ class Reply:
                    for p in data.get("posts", [])],
             files=[Attachment(**{**f, "content": base64.b64decode(f["content"])})
                    for f in data.get("files", [])],
+            about=data.get("about"),
         )
 
 
 class UserError(Exception):
     """A refusal to show the member: what was wrong, and a correct example."""
 
-    def __init__(self, problem: str, example: str | None = None) -> None:
+    def __init__(self, problem: str, example: str | None = None,
+                 about: str | None = None) -> None:
         super().__init__(problem)
         self.problem = problem
         self.example = example
+        self.about = about  # the form field the problem is in, when the command came from one
 
     def reply(self) -> Reply:
         text = self.problem
         if self.example:
             text += f"\nExample: {self.example}"
-        return Reply(text=text, ok=False)
+        return Reply(text=text, ok=False, about=self.about)
+
+    def on(self, field_name: str) -> "UserError":
+        """The same refusal, about the form field ``field_name``."""
+        return UserError(self.problem, self.example, about=field_name)
 
 
 @dataclass

@@ -1,8 +1,12 @@
 """Naming a person in a command: a platform mention, or a name.
 
-Slack sends mentions as ``<@U0123ABC|jane>`` (the ``/network`` command escapes them); the
-Teams adapter rewrites its ``<at>Name</at>`` mentions into the same ``<@AAD-OBJECT-ID|Name>``
-form. In the shell a person is named: ``@Jane``, ``"Jane Doe"`` or ``@"Jane Doe"``.
+Adapters hand the core people's mentions in one neutral form, ``<@PLATFORM-ID|Name>``: Slack
+sends ``<@U0123ABC|jane>`` for someone picked with ``@`` (the manifest turns escaping on for
+``/network``), and the Teams adapter rewrites its ``<at>Name</at>`` mentions into
+``<@AAD-OBJECT-ID|Name>``. Only the commands that name people for the roster read them
+(``mentions=True`` on the command); for every other command the runner shows them as the name
+people saw (``as_names``). In the shell a person is named: ``@Jane``, ``"Jane Doe"`` or
+``@"Jane Doe"``.
 """
 
 import re
@@ -15,6 +19,7 @@ from handlers.grammar import take_quoted
 from storage.models import Identity, Person
 
 _MENTION = re.compile(r"^<@([^|>\s]+)(?:\|([^>]*))?>")
+_ANY_MENTION = re.compile(r"<@([^|>\s]+)(?:\|([^>]*))?>")
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,12 @@ class PersonRef:
     @property
     def label(self) -> str:
         return self.name or self.external_id or "?"
+
+
+def as_names(text: str) -> str:
+    """Mentions shown as the names people saw (``@Jane Doe``): for every command that does
+    not name people for the roster, so no platform id is stored or shown."""
+    return _ANY_MENTION.sub(lambda m: f"@{(m.group(2) or '').strip() or m.group(1)}", text)
 
 
 def take_person(text: str, example: str) -> tuple[PersonRef, str]:

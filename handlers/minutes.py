@@ -48,6 +48,9 @@ from templates import render
 POSTED = "minutes.posted"
 OVERDUE = "minutes.overdue"
 RECENT_MEETINGS = 10
+MAX_LENGTH = 20000  # characters of a whole ``minutes`` command
+BODY_MAX_LENGTH = MAX_LENGTH - len("minutes #99999 ")
+MEETING_FIELD, BODY_FIELD = "meeting", "body"  # the form's fields; refusals name the one wrong
 _REF_AND_REST = re.compile(r"\s*(\S+)\s*(.*)", re.S)
 
 
@@ -70,13 +73,16 @@ class Numbers:
            "minutes #N alone shows the latest version (or, for the Secretariat, a form when "
            "there are none yet); minutes #N history shows every version; minutes alone opens "
            "the form.",
-    max_length=20000,
+    max_length=MAX_LENGTH,
 )
 def minutes(ctx: Context, args: str) -> Reply:
     match = _REF_AND_REST.match(args)
     if not match:
         return _form(ctx, None)
-    meeting = meeting_by_ref(ctx, match.group(1))
+    try:
+        meeting = meeting_by_ref(ctx, match.group(1))
+    except UserError as refusal:
+        raise refusal.on(MEETING_FIELD) from None
     rest = match.group(2).strip()
     if rest.lower() == "history":
         return _history(ctx, meeting)
@@ -107,14 +113,18 @@ def _post(ctx: Context, meeting: Meeting, body: str) -> Reply:
     if meeting.starts_at > ctx.now:
         when = show_time(meeting.starts_at, ctx.config.network.zone)
         raise UserError(f"Meeting #{meeting.id} starts {when}; its minutes can be posted once "
-                        "it has been held.", EXAMPLE)
-    entries = parse_markers(body)
+                        "it has been held.", EXAMPLE, about=MEETING_FIELD)
     agencies = _known_agencies(ctx)
-    for entry in entries:
-        codes = split_codes(entry.text) if entry.marker is Marker.ATTENDEES else [entry.agency]
-        if entry.marker in (Marker.ATTENDEES, Marker.ACTION):
-            _check_codes(codes, agencies, entry)
-    dues = {entry: _due(ctx, entry) for entry in entries if entry.due}
+    try:
+        entries = parse_markers(body)
+        for entry in entries:
+            codes = split_codes(entry.text) if entry.marker is Marker.ATTENDEES \
+                else [entry.agency]
+            if entry.marker in (Marker.ATTENDEES, Marker.ACTION):
+                _check_codes(codes, agencies, entry)
+        dues = {entry: _due(ctx, entry) for entry in entries if entry.due}
+    except UserError as refusal:
+        raise refusal.on(BODY_FIELD) from None
     previous = _latest(ctx, meeting)
     record = Minutes(meeting_id=meeting.id, version=previous.version + 1 if previous else 1,
                      body=body, posted_by_id=ctx.actor.person_id, posted_at=ctx.now)
@@ -273,10 +283,10 @@ def _form(ctx: Context, meeting: Meeting | None) -> Reply:
     return Reply(
         title="Post minutes",
         text="Write the minutes with markers: #attendees, #topic, #info, #agreed, #action.",
-        form=Form("Post minutes", "minutes {meeting} {body}", [
-            FormField("meeting", "Meeting", options=options,
+        form=Form("Post minutes", f"minutes {{{MEETING_FIELD}}} {{{BODY_FIELD}}}", [
+            FormField(MEETING_FIELD, "Meeting", options=options,
                       initial=f"#{meeting.id}" if meeting else options[0][0]),
-            FormField("body", "Minutes", multiline=True,
+            FormField(BODY_FIELD, "Minutes", multiline=True, max_length=BODY_MAX_LENGTH,
                       placeholder="#attendees RCO IOM ILO\n#topic ...\n#agreed ...\n"
                                   "#action ILO ... due 30 Jun 2031"),
         ], submit_label="Post"),

@@ -24,6 +24,9 @@ from storage.models import (
 
 ADD_EXAMPLE = 'people add @"Jane Doe" ILO'
 PARTNER_PREFIX = "partner:"
+# How a person is named on each chat platform, for the refusal of a typed name there.
+MENTION_EXAMPLES = {"slack": "people add <@U0123ABC> UNICEF",
+                    "teams": "people add @Jane Doe UNICEF (pick Jane from the list)"}
 
 
 @command(
@@ -33,15 +36,21 @@ PARTNER_PREFIX = "partner:"
     example=ADD_EXAMPLE,
     detail="In Slack and Teams mention the person; in the shell give their name in quotes. "
            "The Secretariat adds anyone; focal points add people of their own agency.",
+    mentions=True,
 )
 def people_add(ctx: Context, args: str) -> Reply:
     ref, rest = take_person(args, ADD_EXAMPLE)
+    platform = ctx.command.where.platform
+    if ref.external_id is None and platform != SHELL:
+        raise UserError(
+            f"'{ref.label}' is typed text, not a mention, so the bot cannot tell which "
+            f"{platform.capitalize()} account is theirs. Mention the person: type @ and pick "
+            "them from the list.", MENTION_EXAMPLES.get(platform, ADD_EXAMPLE))
     target, name = _take_target(rest)
     if not target:
         raise UserError("Say which agency (or partner:<organisation>) they belong to.",
                         ADD_EXAMPLE)
     name = name.strip().strip('"“”') or ref.name or ref.external_id or ""
-    platform = ctx.command.where.platform
     existing = find_named(ctx.session, ref, platform)
     if existing is not None:
         raise UserError(f"{existing.name} is already on the roster; use people move to change "
@@ -67,6 +76,7 @@ def people_add(ctx: Context, args: str) -> Reply:
     summary="Take someone off the roster",
     usage="people remove @someone",
     example='people remove @"Jane Doe"',
+    mentions=True,
 )
 def people_remove(ctx: Context, args: str) -> Reply:
     person = _named(ctx, args, 'people remove @"Jane Doe"')
@@ -87,6 +97,7 @@ def people_remove(ctx: Context, args: str) -> Reply:
     summary="Make someone a focal point of another agency",
     usage="people move @someone <AGENCY>",
     example='people move @"Jane Doe" UNICEF',
+    mentions=True,
 )
 def people_move(ctx: Context, args: str) -> Reply:
     example = 'people move @"Jane Doe" UNICEF'

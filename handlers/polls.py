@@ -27,7 +27,7 @@ from handlers.poll_state import (
     poll_message,
 )
 from handlers.proposals import STATEMENT, describe, parse_wg, touched_slugs
-from handlers.registry import command
+from handlers.registry import DEFAULT_MAX_LENGTH, command
 from handlers.tally import count
 from handlers.timefmt import show_time
 from storage.models import Agency, Person, Poll, PollStatus, Position, Vote
@@ -185,6 +185,7 @@ def _objection_form(poll: Poll) -> Reply:
         form=Form(title=f"Object to poll #{poll.id}", submit=f"vote #{poll.id} object {{reason}}",
                   submit_label="Object", fields=[FormField(
                       "reason", "Why does your agency object?", multiline=True,
+                      max_length=DEFAULT_MAX_LENGTH - len(f"vote #{poll.id} object "),
                       placeholder="The reason will be shown to all member agencies.")]),
     )
 

@@ -43,6 +43,7 @@ class CommandSpec:
     public: bool = False  # usable by people who are not on the roster
     partners: bool = False  # usable by partner organisations' people, not only member agencies
     max_length: int = DEFAULT_MAX_LENGTH
+    mentions: bool = False  # reads platform mentions as people (others see them as @name)
 
     @property
     def verb(self) -> str:
@@ -62,13 +63,14 @@ def command(
     public: bool = False,
     partners: bool = False,
     max_length: int = DEFAULT_MAX_LENGTH,
+    mentions: bool = False,
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         if name in REGISTRY:
             raise RuntimeError(f"command '{name}' is registered twice")
         REGISTRY[name] = CommandSpec(
             name, summary, usage, example, handler, detail, public, partners or public,
-            max_length,
+            max_length, mentions,
         )
         return handler
 

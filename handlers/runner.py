@@ -18,6 +18,7 @@ from bot.config import AppConfig
 from handlers import registry
 from handlers.core import Command, Context, Form, Reply, Speaker, UserError, Where
 from handlers.grammar import check_text, strip_prefix
+from handlers.mentions import as_names
 from handlers.people import resolve_actor
 from handlers.registry import CommandSpec
 from storage.db import first_line, transaction
@@ -113,6 +114,8 @@ class Runner:
         if found is None:
             raise UserError(*_unknown_verb(text))
         spec, args = found
+        if not spec.mentions:
+            text, args = as_names(text), as_names(args)
         check_text(text, what="command", example=spec.example, max_length=spec.max_length)
         with transaction(self.engine) as session:
             reply = self._handle(session, speaker, where, text, spec, args, key)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from bot.render_slack import render_messages
+from bot.render_slack import render_message
 from bot.render_teams import render_cards
 from handlers.core import Reply
 from handlers.runner import INTERNAL_ERROR
@@ -30,9 +30,9 @@ def check_reply(reply: Reply) -> None:
     assert INTERNAL_ERROR not in reply.text
     if not reply.ok and not reply.text.startswith(ABOUT_THE_SPEAKER):
         assert "\nExample: " in reply.text, reply.text
-    for message in render_messages(reply):
-        shown = message.text + json.dumps(message.blocks, ensure_ascii=False)
-        assert not _PINGS.search(shown), shown
+    message = render_message(reply)
+    shown = message.text + json.dumps(message.blocks, ensure_ascii=False)
+    assert not _PINGS.search(shown), shown
     json.dumps(render_cards(reply))
 
 

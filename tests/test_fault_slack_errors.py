@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from bot.app import App
 from bot.config import AppConfig
-from bot.server import SERVICES
+from bot.server import SERVICES, OutboxDelivery
 from bot.slack import WORKING
 from handlers import registry
 from handlers.core import Context, Reply
@@ -81,7 +81,8 @@ def test_notifications_answered_429_or_500_arrive_once(
         with transaction(engine) as session:
             session.add_all(Outbox(kind=KIND, due_at=datetime.now(UTC),
                                    payload=Reply(text=text).to_dict()) for text in texts)
-        [delivery] = slack.web_app[SERVICES]
+        [delivery] = [service for service in slack.web_app[SERVICES]
+                      if isinstance(service, OutboxDelivery)]
         delivery.service.poke()
         await until(lambda: statuses(engine, KIND) == [OutboxStatus.SENT] * 3)
         posts = [call for call in slack.fake.calls if call.method == "chat.postMessage"]

@@ -6,10 +6,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.render_slack import (
+    INPUT_LIMIT,
     FormOrigin,
     escape,
     modal_view,
-    render_messages,
+    render_message,
     split_text,
     submitted_values,
 )
@@ -19,7 +20,7 @@ from handlers.core import Choice, Form, FormField, Reply
 def test_user_text_never_pings_or_links() -> None:
     reply = Reply(title="<!channel> & co", text="*Item* <!here> <@U123> <https://evil|x> & y",
                   fields=[("<b>", "a & b")])
-    [message] = render_messages(reply)
+    message = render_message(reply)
     raw = json.dumps(message.blocks)
     assert message.blocks[0]["text"] == {"type": "plain_text", "text": "<!channel> & co",
                                          "emoji": True}  # plain text: shown, never parsed
@@ -46,24 +47,38 @@ def test_a_long_word_is_cut_outside_entities() -> None:
     assert pieces == ["x" * 2998, "&amp;" + "y" * 10]
 
 
-def test_many_blocks_become_several_messages() -> None:
-    reply = Reply(text="intro", fields=[(f"f{n}", "v") for n in range(600)],
+def test_a_reply_too_long_for_one_message_shows_its_beginning_and_comes_whole_as_a_file(
+) -> None:
+    """A command's response_url takes 5 messages in 30 minutes (Slack's documented limit), so
+    a long reply is one message, never a series of follow-ups."""
+    reply = Reply(title="Agenda of meeting #3", text="intro",
+                  fields=[(f"f{n}", "v") for n in range(600)],
                   choices=[Choice(f"c{n}", f"vote #{n} agree") for n in range(30)])
-    messages = render_messages(reply)
-    assert len(messages) > 1
-    assert all(len(m.blocks) <= 50 for m in messages)
-    assert all(len(json.dumps(m.blocks)) <= 12000 for m in messages)
-    fields = [f for m in messages for b in m.blocks for f in b.get("fields", [])]
-    assert len(fields) == 600 and all(len(b.get("fields", [])) <= 10
-                                      for m in messages for b in m.blocks)
-    actions = [b for b in messages[-1].blocks if b["type"] == "actions"]
-    assert [len(b["elements"]) for b in actions] == [25, 5]
-    assert actions[1]["elements"][-1]["action_id"] == "network_choice_30"
-    assert messages[1].text == f"intro (part 2 of {len(messages)})"
+    message = render_message(reply)
+    assert len(message.blocks) <= 50 and len(json.dumps(message.blocks)) <= 12000
+    assert message.blocks[0]["type"] == "header"
+    shown = [f["text"] for b in message.blocks for f in b.get("fields", [])]
+    assert 0 < len(shown) < 600 and shown == [f"*f{n}*\nv" for n in range(len(shown))]
+    notes = [b["elements"][0]["text"] for b in message.blocks if b["type"] == "context"]
+    assert notes == ["This reply is too long for one Slack message, so only its beginning "
+                     "is shown: the whole of it is in agenda-of-meeting-3.txt.",
+                     "Attached: agenda-of-meeting-3.txt"]
+    actions = [b for b in message.blocks if b["type"] == "actions"]
+    assert [len(b["elements"]) for b in actions] == [25, 5]  # every button is kept
+    assert message.overflow is not None and message.overflow.mime == "text/plain"
+    whole = message.overflow.content.decode()
+    assert whole.startswith("== Agenda of meeting #3 ==\nintro\n  f0: v\n")
+    assert whole.count(": v\n") == 600 and "vote #" not in whole
+    assert message.files(reply) == [message.overflow]
+
+
+def test_a_reply_that_fits_has_no_file() -> None:
+    message = render_message(Reply(text="short", fields=[("a", "b")]))
+    assert message.overflow is None and message.files(Reply()) == []
 
 
 def test_a_long_field_value_becomes_sections() -> None:
-    [message] = render_messages(Reply(fields=[("Body", "z" * 2500), ("Short", "ok")]))
+    message = render_message(Reply(fields=[("Body", "z" * 2500), ("Short", "ok")]))
     assert [b["type"] for b in message.blocks] == ["section", "section"]
     assert message.blocks[0]["text"]["text"] == "*Body*\n" + "z" * 2500
     assert message.blocks[1]["fields"] == [{"type": "mrkdwn", "text": "*Short*\nok"}]
@@ -90,3 +105,26 @@ def test_forms_become_modals_and_their_values_come_back() -> None:
     values = submitted_values({"state": state})
     assert values == {"position": "agree", "reason": ""}
     assert origin.form().command_for(values) == "vote #3 agree "
+
+
+def test_a_field_longer_than_a_slack_input_becomes_several_inputs() -> None:
+    """Slack caps a plain_text_input at 3,000 characters (its max_length); minutes may have
+    20,000, so the field is shown as boxes that are joined again."""
+    form = Form("Post minutes", "minutes {meeting} {body}",
+                [FormField("meeting", "Meeting", options=[("#1", "#1 Meeting")]),
+                 FormField("body", "Minutes", multiline=True, max_length=7500)])
+    origin = FormOrigin(form.submit, ("meeting", "body"), "C1")
+    view = modal_view(form, "", origin)
+    inputs = [b for b in view["blocks"] if b["type"] == "input"]
+    assert [(b["block_id"], b["optional"], b["element"].get("max_length")) for b in inputs] == [
+        ("meeting", False, None), ("body", False, INPUT_LIMIT), ("body~2", True, INPUT_LIMIT),
+        ("body~3", True, 1500)]
+    assert inputs[2]["label"]["text"] == "Minutes (continued, 2 of 3)"
+    assert "3,000 characters a box" in view["blocks"][0]["text"]["text"]
+    state = {"values": {
+        "meeting": {"meeting": {"type": "static_select", "selected_option": {"value": "#1"}}},
+        "body~2": {"body": {"type": "plain_text_input", "value": "#agreed Second"}},
+        "body": {"body": {"type": "plain_text_input", "value": "#agreed First"}},
+        "body~3": {"body": {"type": "plain_text_input", "value": None}}}}
+    assert submitted_values({"state": state}) == {"meeting": "#1",
+                                                  "body": "#agreed First\n#agreed Second"}

@@ -18,15 +18,15 @@ from sqlmodel import Session, select
 from bot.app import App
 from bot.config import AppConfig
 from bot.render_slack import FORM_CALLBACK, FormOrigin
-from bot.server import create_web_app
+from bot.server import SLACK_ADAPTER, create_web_app
 from bot.slack_settings import SlackSettings
 from handlers import registry
 from handlers.core import Attachment, Choice, Context, Form, FormField, Post, Reply
 from handlers.runner import Runner
 from storage.db import make_engine
-from storage.models import AgendaItem
+from storage.models import AgendaItem, Minutes, Person
 from tests.conftest import Clock
-from tests.fake_slack import FakeSlack
+from tests.fake_slack import FakeSlack, manifest_scopes
 from tests.slack_world import CHANNEL, IOM, SECRET, TOKEN, SlackWorld
 
 Scenario = Callable[[SlackWorld], Awaitable[None]]
@@ -100,26 +100,55 @@ def test_whoami_answers_in_the_ack_privately(play: Callable[..., None]) -> None:
         assert "*Roles*\nSecretariat, member" in fields
         await slack.settle()
         assert slack.fake.of("response_url") == []
-        assert [call.token for call in slack.fake.calls] == [TOKEN]  # auth.test, once
+        # auth.test twice: serve's check of the token at start-up, and bolt's, once each
+        assert [(call.method, call.token) for call in slack.fake.calls] == \
+            [("auth.test", TOKEN)] * 2
 
     play(scenario)
 
 
 def test_agenda_add_is_public_and_escaped(play: Callable[..., None], engine: Engine) -> None:
+    """The command text as Slack sends it with should_escape on: the person typed
+    `agenda add <!channel> review & x.io with @ILO for @here <b>`, picking ILO and @here from
+    the list (Slack's "Formatting text for app surfaces" describes each form)."""
     async def scenario(slack: SlackWorld) -> None:
-        status, body = await slack.command("agenda add <!channel> review & <https://x.io|go>")
+        status, body = await slack.command(
+            "agenda add &lt;!channel&gt; review &amp; <http://x.io|x.io> with "
+            "<@U-PLACEHOLDER-ILO|ILO Focal Point> for <!here> &lt;b&gt;")
         assert status == 200
         assert body["response_type"] == "in_channel"
         shown = _texts(body["blocks"]) + body["text"]
-        assert "&lt;!channel&gt; review &amp; &lt;https://x.io|go&gt;" in shown
-        assert "<!channel>" not in shown and "<https" not in shown
+        assert "&lt;!channel&gt; review &amp; x.io with @ILO Focal Point for @here &lt;b&gt;" \
+            in shown
+        assert "<!channel>" not in shown and "<http" not in shown and "<@" not in shown
         status, body = await slack.command("help")
         assert body["response_type"] == "ephemeral"
         assert "*agenda add &lt;text&gt; [#1 ... #23] [for #N]* — Propose an item" in \
             _texts(body["blocks"])
 
     play(scenario)
-    assert _items(engine) == ["<!channel> review & <https://x.io|go>"]
+    assert _items(engine) == ["<!channel> review & x.io with @ILO Focal Point for @here <b>"]
+
+
+def test_a_person_typed_without_a_mention_is_refused_with_an_example(
+    play: Callable[..., None], engine: Engine
+) -> None:
+    """With should_escape on, a person picked with @ arrives as <@U...|name>; a name typed
+    without picking stays text and must not make a roster entry without a Slack id."""
+    async def scenario(slack: SlackWorld) -> None:
+        _, body = await slack.command("people add @jane.doe UNICEF")
+        said = _texts(body["blocks"])
+        assert "'jane.doe' is typed text, not a mention" in said
+        assert "Example: people add &lt;@U0123ABC&gt; UNICEF" in said
+        _, body = await slack.command("people add <@U0NEW> UNICEF")  # Slack sent no name
+        assert "Person U0NEW is now on the roster (UNICEF)." in _texts(body["blocks"])
+        _, body = await slack.command("whoami", user="U0NEW")
+        assert body["blocks"][1]["text"]["text"] == "You are Person U0NEW."
+
+    play(scenario)
+    with Session(engine) as session:
+        people = session.exec(select(Person.name).where(Person.name.like("%jane%"))).all()
+    assert people == []
 
 
 def test_bad_input_is_refused_and_changes_nothing(
@@ -319,22 +348,23 @@ def test_a_refused_submission_shows_the_error_on_the_field(
     assert _items(engine) == ["Fixed after the error"]
 
 
-def test_long_replies_are_split_into_sections_and_messages(
+def test_a_long_reply_is_one_message_with_the_whole_of_it_as_a_file(
     play: Callable[..., None], test_verbs: None
 ) -> None:
+    """Never more follow-ups than a response_url takes (5, which the fake enforces)."""
     async def scenario(slack: SlackWorld) -> None:
         _, first = await slack.command("confirm long")
         await slack.settle()
-        rest = slack.fake.of("response_url")
-        messages = [first["blocks"]] + [answer["blocks"] for answer in rest]
-        assert len(messages) > 1
-        sections = [b["text"]["text"] for blocks in messages for b in blocks
-                    if b["type"] == "section"]
-        assert all(len(text) <= 3000 for text in sections)
-        assert "\n".join(sections) == "\n".join(f"{n}. " + "x" * 90 for n in range(1, 700))
-        assert all(len(blocks) <= 50 for blocks in messages)
-        assert messages[-1][-1]["elements"][0]["text"] == f"Part {len(messages)} of " \
-            f"{len(messages)}"
+        assert slack.fake.of("response_url") == []
+        sections = [b["text"]["text"] for b in first["blocks"] if b["type"] == "section"]
+        assert all(len(text) <= 3000 for text in sections) and len(first["blocks"]) <= 50
+        shown = "\n".join(sections)
+        whole = "\n".join(f"{n}. " + "x" * 90 for n in range(1, 700))
+        assert whole.startswith(shown) and len(shown) < len(whole)
+        assert "the whole of it is in minutes.txt" in _texts(first["blocks"])
+        [upload] = slack.fake.of("upload")
+        assert upload["content"].decode() == f"== Minutes ==\n{whole}\n"
+        assert slack.fake.of("files.completeUploadExternal")[0]["channel_id"] == f"D{IOM}"
 
     play(scenario)
 
@@ -403,15 +433,55 @@ def _get(web_app: web.Application, path: str) -> tuple[int, Any]:
 def test_healthz_reports_the_database_and_platforms(
     engine: Engine, config: AppConfig, tmp_path: Any
 ) -> None:
-    app = App(config=config, engine=engine, runner=Runner(engine, config, Clock()))
-    settings = SlackSettings(bot_token=TOKEN, signing_secret=SECRET)
-    assert _get(create_web_app(app, settings), "/healthz") == (200, {
-        "status": "ok", "database": "reachable", "platforms": {"slack": "http", "teams": "off"}})
     broken = make_engine(f"sqlite:///{tmp_path}/missing/dir/network.db")
     down = App(config=config, engine=broken, runner=Runner(broken, config, Clock()))
     assert _get(create_web_app(down, None), "/healthz") == (503, {
         "status": "degraded", "database": "unreachable",
         "platforms": {"slack": "off", "teams": "off"}})
+
+
+def test_start_up_and_healthz_say_which_scopes_the_token_lacks(
+    engine: Engine, config: AppConfig, capsys: pytest.CaptureFixture[str], test_verbs: None
+) -> None:
+    """The token's scopes as Slack lists them in the x-oauth-scopes header of auth.test."""
+    app = App(config=config, engine=engine, runner=Runner(engine, config, Clock()))
+    installed = [scope for scope in manifest_scopes() if scope != "im:write"]
+
+    async def main() -> None:
+        async with SlackWorld(app, FakeSlack(scopes=installed), 2.0) as slack:
+            await _until(lambda: slack.web_app[SLACK_ADAPTER].installation.workspace)
+            async with slack.http.get(f"{slack.base}/healthz") as response:
+                assert response.status == 200
+                health = await response.json()
+            assert health["platforms"] == {"slack": "http", "teams": "off"}
+            assert health["slack"]["workspace"] == "T1"
+            assert list(health["slack"]["missing_scopes"]) == ["im:write"]
+            assert "direct messages" in health["slack"]["missing_scopes"]["im:write"]
+            _, body = await slack.command("confirm my file")
+            await slack.settle()
+            assert slack.fake.take_refused() == [("conversations.open", "missing_scope")]
+            [told] = slack.fake.of("response_url")  # the ack said "Attached: invite.ics"
+            assert told["text"].startswith("invite.ics could not be sent (Slack refused the "
+                                           "call: missing_scope)")
+
+    asyncio.run(main())
+    said = capsys.readouterr().out
+    assert "Slack: installed in workspace Workspace (T1) as @network" in said
+    assert "Slack: the token lacks the scope im:write, so this will not work: direct " \
+        "messages" in said
+
+
+def test_a_token_with_every_scope_is_said_to_be_complete(
+    play: Callable[..., None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def scenario(slack: SlackWorld) -> None:
+        await _until(lambda: slack.web_app[SLACK_ADAPTER].installation.workspace)
+        async with slack.http.get(f"{slack.base}/healthz") as response:
+            assert (await response.json())["slack"] == {
+                "workspace": "T1", "enterprise": None, "missing_scopes": {}}
+
+    play(scenario)
+    assert "Slack: the token has every scope the bot needs." in capsys.readouterr().out
 
 
 async def _until(condition: Callable[[], object]) -> None:
@@ -486,3 +556,102 @@ def test_serve_delivers_the_poll_and_updates_its_tally_in_place(
         assert "ILO" in json.dumps(update["blocks"])
 
     play(scenario)
+
+
+def test_requests_from_another_workspace_are_refused_once_logged_and_change_nothing(
+    play: Callable[..., None], engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The installed workspace is the one auth.test names (the fake says T1)."""
+    async def scenario(slack: SlackWorld) -> None:
+        for _ in range(3):
+            fields = {**slack.command_fields("agenda add From elsewhere"), "team_id": "T-OTHER"}
+            status, body = await slack.post(urlencode(fields))
+            assert status == 200 and body["response_type"] == "ephemeral"
+            assert body["text"].startswith("This app is installed for another Slack workspace")
+        click = {**slack.click_payload("agenda add Clicked elsewhere"), "team": {"id": "T-X"}}
+        assert await slack.interact(click) == (200, "")
+        grid = {**slack.command_fields("agenda add From the grid"),
+                "enterprise_id": "E-OTHER", "team_id": "T1"}
+        _, body = await slack.post(urlencode(grid))
+        assert "another Slack workspace" in body["text"]
+        _, body = await slack.command("agenda add At home")
+        assert "Added agenda item #1" in _texts(body["blocks"])
+        await slack.settle()
+
+    with caplog.at_level(logging.WARNING):
+        play(scenario)
+    assert _items(engine) == ["At home"]
+    refused = [r.getMessage() for r in caplog.records if "Refused Slack requests" in
+               r.getMessage()]
+    assert refused == [
+        "Refused Slack requests from workspace T-OTHER (organisation None): the bot is "
+        "installed in T1",
+        "Refused Slack requests from workspace T-X (organisation None): the bot is "
+        "installed in T1",
+        "Refused Slack requests from workspace T1 (organisation E-OTHER): the bot is "
+        "installed in T1"]
+
+
+def test_slack_team_id_names_the_only_workspace_taken(engine: Engine, config: AppConfig) -> None:
+    app = App(config=config, engine=engine, runner=Runner(engine, config, Clock()))
+
+    async def main() -> None:
+        async with SlackWorld(app, FakeSlack(), 2.0, team_id="T-CHOSEN") as slack:
+            _, body = await slack.command("agenda add Not for this bot")
+            assert "another Slack workspace" in body["text"]
+            fields = {**slack.command_fields("agenda add Chosen"), "team_id": "T-CHOSEN"}
+            _, body = await slack.post(urlencode(fields))
+            assert "Added agenda item #1" in _texts(body["blocks"])
+
+    asyncio.run(main())
+    assert _items(engine) == ["Chosen"]
+
+
+def test_slacks_ssl_check_is_answered_without_a_signature(play: Callable[..., None]) -> None:
+    """Slack sends ssl_check=1 unsigned when a request URL is saved; bolt answers it 200."""
+    async def scenario(slack: SlackWorld) -> None:
+        async with slack.http.post(f"{slack.base}/slack/events",
+                                   data={"ssl_check": "1", "token": "legacy"}) as response:
+            assert response.status == 200
+        status, _ = await slack.post(urlencode({"token": "legacy", "text": "x"}),
+                                     headers={"X-Slack-Signature": "v0=bad"})
+        assert status == 401
+
+    play(scenario)
+
+
+def test_the_minutes_form_shows_each_error_under_its_field_and_takes_long_minutes(
+    engine: Engine, config: AppConfig
+) -> None:
+    clock = Clock()
+    app = App(config=config, engine=engine, runner=Runner(engine, config, clock))
+    first, second = "#agreed " + "a" * 2990, "#info " + "b" * 2990
+
+    async def main() -> None:
+        async with SlackWorld(app, FakeSlack(), 2.0) as slack:
+            await slack.command('meeting schedule regular 10/03/2031 10:00 "Spring meeting"')
+            clock.advance(days=8)
+            await slack.command("minutes")
+            await slack.settle()
+            [opened] = slack.fake.of("views.open")
+            view = opened["view"]
+            inputs = [b for b in view["blocks"] if b["type"] == "input"]
+            assert [b["element"].get("max_length") for b in inputs] == \
+                [None] + [3000] * 6 + [19985 - 6 * 3000]
+            _, body = await slack.submit(view, {"meeting": "#1", "body": "#attendees RCO XYZ"})
+            assert list(body["errors"]) == ["body"]
+            assert body["errors"]["body"].startswith("#attendees: unknown agency XYZ.")
+            _, body = await slack.submit(view, {"meeting": "#99", "body": "#agreed Fine"})
+            assert list(body["errors"]) == ["meeting"]
+            assert body["errors"]["meeting"].startswith("There is no meeting #99.\nExample: ")
+            _, body = await slack.submit(view, {"meeting": "#1", "body": first, "body~2": second})
+            assert body == ""
+            await slack.settle()
+            answer = slack.fake.of("response_url")[-1]
+            assert answer["text"] == "Minutes of meeting #1"
+            assert "version 1" in _texts(answer["blocks"]).lower()
+
+    asyncio.run(main())
+    with Session(engine) as session:
+        [minutes] = session.exec(select(Minutes)).all()
+    assert minutes.body == first + "\n" + second

@@ -18,9 +18,6 @@ from bot.server import OutboxSettings, describe
 from bot.slack_settings import SlackSettings
 from tests.conftest import REPO, free_port
 
-SCOPES = ["commands", "chat:write", "chat:write.public", "files:write", "users:read",
-          "users:read.email"]
-
 
 def _manifest(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
     assert main(["--config", str(REPO / "app.yaml"), "manifest", "slack", *args]) == 0
@@ -35,7 +32,10 @@ def test_the_manifest_points_slack_at_the_events_url(capsys: pytest.CaptureFixtu
     assert command["url"] == "https://bot.example.org/slack/events"
     assert command["usage_hint"].startswith("help [verb] | ")
     assert " | agenda | " in command["usage_hint"] and " | whoami" in command["usage_hint"]
-    assert manifest["oauth_config"]["scopes"]["bot"] == SCOPES
+    assert manifest["oauth_config"]["scopes"]["bot"] == [
+        "commands", "chat:write.public", "chat:write", "im:write", "files:write", "users:read",
+        "users:read.email"]
+    assert command["should_escape"] is True
     assert manifest["settings"]["interactivity"] == {
         "is_enabled": True, "request_url": "https://bot.example.org/slack/events"}
     assert manifest["settings"]["socket_mode_enabled"] is False
@@ -70,6 +70,10 @@ def test_startup_says_what_is_on_and_what_is_missing() -> None:
     assert settings is not None and settings.api_url == "http://proxy:8080/api/"
     lines = describe(settings, env)
     assert lines[0].startswith("Slack: on, Socket Mode")
+    chosen = SlackSettings.from_env({**env, "SLACK_TEAM_ID": " T0123 "})
+    assert chosen is not None and chosen.team_id == "T0123"
+    assert "Slack: only requests of workspace T0123 are taken (SLACK_TEAM_ID)" in \
+        describe(chosen, env)
     shown = "\n".join(lines) + repr(settings)
     assert not any(secret in shown for secret in ("xoxb-secret", "shh", "xapp-secret"))
 
@@ -102,17 +106,19 @@ def test_serve_refuses_a_lease_that_is_not_seconds(
 def test_serve_starts_the_web_server_and_stops_on_interrupt(tmp_path: Path) -> None:
     port = free_port()
     secrets = {"SLACK_BOT_TOKEN": "xoxb-not-printed", "SLACK_SIGNING_SECRET": "not-printed"}
+    nobody = f"http://127.0.0.1:{free_port()}/api/"  # Slack cannot be reached
     server = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)], cwd=tmp_path,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={"NETWORK_BOT_CONFIG": str(REPO / "app.yaml"), "PYTHONPATH": str(REPO),
-             "PATH": "", **secrets},
+             "PATH": "", "SLACK_API_URL": nobody, **secrets},
     )
     try:
         assert server.stdout is not None
         first = server.stdout.readline()
         assert first == "Slack: on, requests at POST /slack/events (set SLACK_APP_TOKEN for " \
                         "Socket Mode instead)\n"
+        assert server.stdout.readline().startswith("Slack Web API: SLACK_API_URL overrides")
         assert server.stdout.readline().startswith("Teams: off (missing MICROSOFT_APP_ID")
         assert server.stdout.readline().startswith(f"Listening on http://127.0.0.1:{port}")
         for _ in range(100):
@@ -122,8 +128,9 @@ def test_serve_starts_the_web_server_and_stops_on_interrupt(tmp_path: Path) -> N
                 break
             except OSError:
                 time.sleep(0.05)
-        assert health == {"status": "ok", "database": "reachable",
-                          "platforms": {"slack": "http", "teams": "off"}}
+        assert health["platforms"] == {"slack": "http", "teams": "off"}
+        assert (health["status"], health["database"]) == ("ok", "reachable")
+        assert health["slack"]["workspace"] is None  # Slack away: the server serves anyway
     finally:
         server.send_signal(signal.SIGINT)
         out, err = server.communicate(timeout=30)
