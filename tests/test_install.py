@@ -246,7 +246,7 @@ def short_meetings(work: Path) -> Path:
 def session(venv: Path, tmp_path_factory: pytest.TempPathFactory) -> Session:
     """One shell session from the fresh venv, started in an empty directory.
 
-    Meeting #1 starts on the first whole minute at least 8 s after the shell has read a date
+    Meeting #1 starts on the first whole minute at least 16 s after the shell has read a date
     (so its first items are in before the agenda closes, 4 s before the meeting). Input
     pauses twice: 3 s before the meeting (its reminder and agenda deadline are due) and just
     after its minutes fall due (so are the poll's reminder, set a day before its deadline).
@@ -258,7 +258,7 @@ def session(venv: Path, tmp_path_factory: pytest.TempPathFactory) -> Session:
                    "--database-url", f"sqlite:///{work / 'network.db'}"], cwd=work) as shell:
         shell.send("whoami", PAST)
         shell.wait_for("is in the past")
-        soon = datetime.now(UTC) + timedelta(seconds=DEADLINE + 4)
+        soon = datetime.now(UTC) + timedelta(seconds=DEADLINE + 12)
         meeting = soon.replace(second=0, microsecond=0) + timedelta(minutes=1)
         local, closes = (t.astimezone(zone) for t in (meeting, meeting + timedelta(days=1)))
         schedule = f'meeting schedule regular {local:%d/%m/%Y %H:%M} "{TITLE}" where IOM office'
