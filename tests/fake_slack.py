@@ -184,9 +184,15 @@ class FakeSlack:
             self.held += 1
             await self._release.wait()
             return web.json_response({"ok": False, "error": "service_unavailable"}, status=503)
-        failed = self._failure(Call(method, args, token))
-        return failed or self._as_slack_would(method, args, token) or \
-            web.json_response(self._answer(method, args), headers=self._scope_header())
+        call = Call(method, args, token)
+        failed = self._failure(call)
+        if failed is not None:
+            return failed
+        refused = self._as_slack_would(method, args, token)
+        if refused is not None:
+            call.ok = False
+            return refused
+        return web.json_response(self._answer(method, args), headers=self._scope_header())
 
     def _as_slack_would(self, method: str, args: dict[str, Any],
                         token: str | None) -> web.Response | None:
