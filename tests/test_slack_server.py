@@ -457,7 +457,7 @@ def test_start_up_and_healthz_say_which_scopes_the_token_lacks(
             assert health["slack"]["workspace"] == "T1"
             assert list(health["slack"]["missing_scopes"]) == ["im:write"]
             assert "direct messages" in health["slack"]["missing_scopes"]["im:write"]
-            _, body = await slack.command("confirm my file")
+            await slack.command("confirm my file")
             await slack.settle()
             assert slack.fake.take_refused() == [("conversations.open", "missing_scope")]
             [told] = slack.fake.of("response_url")  # the ack said "Attached: invite.ics"
