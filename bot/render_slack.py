@@ -197,34 +197,30 @@ def render_message(reply: Reply, note: str | None = None) -> SlackMessage:
 
 @dataclass(frozen=True)
 class FormOrigin:
-    """What a modal carries in its ``private_metadata`` to run the form when it is submitted:
-    the command template, the field names, and where to answer (channel and response URL)."""
+    """What a modal carries in its ``private_metadata``: which of the server's forms it is,
+    the record numbers it is about, and where to answer (channel and response URL). The
+    command is rebuilt from the server's definition of the form (``handlers.forms``)."""
 
-    submit: str
-    fields: tuple[str, ...]
+    form: str
+    params: dict[str, int]
     channel: str
     response_url: str | None = None
 
     def dump(self) -> str:
-        return json.dumps({"s": self.submit, "f": list(self.fields), "c": self.channel,
+        return json.dumps({"f": self.form, "p": self.params, "c": self.channel,
                            "r": self.response_url}, separators=(",", ":"))
 
     @classmethod
     def load(cls, metadata: str) -> "FormOrigin":
         """The origin ``dump`` wrote; ValueError for anything else."""
         data = json.loads(metadata)
-        if not (isinstance(data, dict) and isinstance(data.get("s"), str)
-                and isinstance(data.get("f"), list)
-                and all(isinstance(name, str) for name in data["f"])
+        if not (isinstance(data, dict) and isinstance(data.get("f"), str)
+                and isinstance(data.get("p"), dict)
                 and isinstance(data.get("c"), str)
                 and isinstance(data.get("r"), str | None)):
             raise ValueError("not the private_metadata of a network-bot form")
-        return cls(submit=data["s"], fields=tuple(data["f"]), channel=data["c"],
+        return cls(form=data["f"], params=data["p"], channel=data["c"],
                    response_url=data.get("r"))
-
-    def form(self) -> Form:
-        return Form(title="", submit=self.submit,
-                    fields=[FormField(name=name, label=name) for name in self.fields])
 
 
 def _option(value: str, label: str) -> dict[str, Any]:

@@ -4,8 +4,9 @@ Text goes into TextBlocks (wrapped); the core's ``*bold*`` becomes Adaptive Card
 and every other markdown character is escaped, so user text cannot format or link unexpectedly
 (Adaptive Cards never turn ``<at>`` text into a mention). Fields become a FactSet, choices
 Action.Submit buttons whose data carries the command line, and a form becomes inputs with an
-Action.Submit carrying the form's submit template. A card larger than ``CARD_CHARS`` is split
-into several cards ("Part i of n"), well below Teams' ~80 KB message limit.
+Action.Submit carrying the form's id and record numbers (Teams adds the inputs' values). A card
+larger than ``CARD_CHARS`` is split into several cards ("Part i of n"), well below Teams' ~80
+KB message limit.
 """
 
 import json
@@ -20,8 +21,8 @@ BLOCK_CHARS = 4000
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
-TEMPLATE_KEY = "template"  # a form's submit template, in its Action.Submit data
-FIELDS_KEY = "fields"  # the form's field names, beside it
+FORM_KEY = "form"  # which of the server's forms a submit is, in its Action.Submit data
+PARAMS_KEY = "params"  # the record numbers it is about; the inputs' values come beside them
 COMMAND_KEY = "command"  # a button's command line
 STYLES = {"primary": "positive", "danger": "destructive"}
 
@@ -94,8 +95,7 @@ def _input(field: FormField) -> Element:
 
 def _form_action(form: Form) -> Element:
     return {"type": "Action.Submit", "title": form.submit_label,
-            "data": {TEMPLATE_KEY: form.submit,
-                     FIELDS_KEY: [field.name for field in form.fields]}}
+            "data": {FORM_KEY: form.id, PARAMS_KEY: form.params}}
 
 
 def _card(body: list[Element], actions: list[Element]) -> Element:

@@ -107,7 +107,7 @@ class Shell:
             if field.options and value.isdigit() and 1 <= int(value) <= len(field.options):
                 value = field.options[int(value) - 1][0]
             values[field.name] = value
-        self._show(self.app.runner.submit(self.speaker, self.where, form, values))
+        self._show(self.app.runner.submit(self.speaker, self.where, form.id, form.params, values))
 
     def _read_field(self, lines: Iterator[str], multiline: bool) -> str | None:
         collected: list[str] = []

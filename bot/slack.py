@@ -58,6 +58,7 @@ from bot.slack_settings import ACK_BUDGET, DEFAULT_MIN_INTERVAL
 from bot.slack_text import from_slack, unlabelled_people
 from bot.speaker_emails import SpeakerEmails
 from handlers.core import Attachment, Reply, Speaker, Where
+from handlers.forms import form_fields
 from scheduler.notifier import DeliveryFailed, RetryLater
 
 log = logging.getLogger(__name__)
@@ -268,13 +269,11 @@ class SlackAdapter:
     async def _submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         try:
             origin = FormOrigin.load(text(view, "private_metadata"))
-            line = origin.form().command_for(submitted_values(view))
             talk = Conversation(channel=origin.channel, user=text(body, "user", "id"),
                                 response_url=origin.response_url,
                                 trigger_id=optional_text(body, "trigger_id"))
             key = f"slack:view:{text(view, 'id')}"
-        except (ValueError, LookupError, AttributeError) as problem:
-            # Malformed is a ValueError; the others come from a command template not ours
+        except ValueError as problem:  # Malformed is a ValueError
             await _refuse_malformed(ack, "form submission", problem)
             return
         speaker_name = optional_text(body, "user", "username") or ""
@@ -282,15 +281,16 @@ class SlackAdapter:
         async def work() -> Reply:
             speaker = await self._speaker(talk.user, speaker_name)
             return await asyncio.to_thread(
-                self.core.runner.run, speaker, Where(PLATFORM, origin.channel), line, key)
+                self.core.runner.submit, speaker, Where(PLATFORM, origin.channel), origin.form,
+                origin.params, submitted_values(view), key)
 
         reply, pending = await self._within_budget(work())
         if reply is None:
             await ack()
             self._later(self._deliver_when_done(pending, talk))
-        elif not reply.ok and origin.fields:
+        elif not reply.ok and (fields := form_fields(origin.form)):
             await ack(response_action="errors",
-                      errors={_wrong_field(reply, origin.fields, view): reply.text})
+                      errors={_wrong_field(reply, fields, view): reply.text})
         else:
             await ack()
             self._later(self.deliver(reply, talk))
@@ -394,8 +394,7 @@ class SlackAdapter:
 
     async def _open_form(self, reply: Reply, talk: Conversation) -> None:
         assert reply.form is not None
-        origin = FormOrigin(submit=reply.form.submit,
-                            fields=tuple(field.name for field in reply.form.fields),
+        origin = FormOrigin(form=reply.form.id, params=reply.form.params,
                             channel=talk.channel, response_url=talk.response_url)
         try:
             await self.client.views_open(trigger_id=talk.trigger_id,

@@ -3,10 +3,11 @@
 ``POST /api/messages`` receives Bot Framework activities (JWT-checked unless the server runs
 with ``--teams-emulator``). A message is a command line: in a channel the bot's own
 ``<at>Network</at>`` mention is stripped and mentions of other people become the core's neutral
-``<@AAD-OBJECT-ID|Name>``. A card submit carries either a button's command line or a form's
-submit template and its inputs. The core runs in a worker thread; the answer is sent back as
-Adaptive Cards into the same conversation. Every message and every installation stores the
-conversation reference, so the notifier can post there later.
+``<@AAD-OBJECT-ID|Name>``. A card submit carries either a button's command line or a form's id,
+record numbers and inputs, from which the server rebuilds the command (``handlers.forms``). The
+core runs in a worker thread; the answer is sent back as Adaptive Cards into the same
+conversation. Every message and every installation stores the conversation reference, so the
+notifier can post there later.
 
 Idempotency key: ``teams:<activity id>`` (a redelivered activity keeps its id).
 """
@@ -25,11 +26,11 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import Activity, ActivityTypes, Mention
 
 from bot.app import App
-from bot.render_teams import COMMAND_KEY, FIELDS_KEY, TEMPLATE_KEY
+from bot.render_teams import COMMAND_KEY, FORM_KEY, PARAMS_KEY
 from bot.speaker_emails import SpeakerEmails
 from bot.teams_notifier import PLATFORM, SENDING_ERRORS, TeamsNotifier, remember
 from bot.teams_settings import TeamsSettings
-from handlers.core import Form, FormField, Reply, Speaker, Where
+from handlers.core import Reply, Speaker, Where
 
 log = logging.getLogger(__name__)
 
@@ -76,16 +77,12 @@ class TeamsAdapter:
         where = Where(PLATFORM, activity.conversation.id)
         key = f"teams:{activity.id}"
         value = activity.value if isinstance(activity.value, dict) else None
-        if value and isinstance(value.get(COMMAND_KEY), str):
+        if value is not None and isinstance(value.get(COMMAND_KEY), str):
             return await asyncio.to_thread(self.core.runner.run, speaker, where,
                                            value[COMMAND_KEY], key)
-        if value and isinstance(value.get(TEMPLATE_KEY), str):
-            names = [str(name) for name in value.get(FIELDS_KEY, [])]
-            form = Form(title="", submit=value[TEMPLATE_KEY],
-                        fields=[FormField(name=name, label=name) for name in names])
-            values = {name: str(value.get(name) or "") for name in names}
-            return await asyncio.to_thread(self.core.runner.submit, speaker, where, form,
-                                           values, key)
+        if value is not None:  # a form's submit, or card data that is not ours: refused
+            return await asyncio.to_thread(self.core.runner.submit, speaker, where,
+                                           value.get(FORM_KEY), value.get(PARAMS_KEY), value, key)
         line = command_line(activity)
         if not line:
             return None

@@ -102,15 +102,14 @@ class FormField:
 
 @dataclass
 class Form:
-    """Inputs to ask for; the submitted values fill ``submit``, e.g. ``vote #3 object {reason}``."""
+    """Inputs to ask for. ``id`` names a definition in ``handlers.forms``, which rebuilds the
+    command from ``params`` (the record numbers the form is about) and the values submitted."""
 
     title: str
-    submit: str
+    id: str
     fields: list[FormField]
+    params: dict[str, int] = field(default_factory=dict)
     submit_label: str = "Submit"
-
-    def command_for(self, values: dict[str, str]) -> str:
-        return self.submit.format(**{f.name: values.get(f.name, "").strip() for f in self.fields})
 
 
 @dataclass
@@ -159,7 +158,8 @@ class Reply:
             fields=[tuple(f) for f in data.get("fields", [])],  # type: ignore[misc]
             choices=[Choice(**c) for c in data.get("choices", [])],
             form=Form(
-                title=form["title"], submit=form["submit"], submit_label=form["submit_label"],
+                title=form["title"], id=form.get("id", ""), params=form.get("params", {}),
+                submit_label=form["submit_label"],
                 fields=[FormField(**{**f, "options": [tuple(o) for o in f["options"]]})
                         for f in form["fields"]],
             ) if form else None,

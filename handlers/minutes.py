@@ -7,6 +7,7 @@ the minutes (same number, same status), adds the new ones and supersedes the one
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from handlers.action_reminders import (
 )
 from handlers.core import Context, Form, FormField, Reply, Role, UserError
 from handlers.dates import understand_when
+from handlers.forms import form
 from handlers.grammar import parse_ref
 from handlers.minutes_markers import (
     ACTION_EXAMPLE,
@@ -50,6 +52,7 @@ OVERDUE = "minutes.overdue"
 RECENT_MEETINGS = 10
 MAX_LENGTH = 20000  # characters of a whole ``minutes`` command
 BODY_MAX_LENGTH = MAX_LENGTH - len("minutes #99999 ")
+MINUTES_FORM = "minutes"
 MEETING_FIELD, BODY_FIELD = "meeting", "body"  # the form's fields; refusals name the one wrong
 _REF_AND_REST = re.compile(r"\s*(\S+)\s*(.*)", re.S)
 
@@ -268,6 +271,11 @@ def _history(ctx: Context, meeting: Meeting) -> Reply:
                  text="\n\n----------\n\n".join(parts))
 
 
+@form(MINUTES_FORM, fields=(MEETING_FIELD, BODY_FIELD), refs=(MEETING_FIELD,))
+def _minutes_command(_: Mapping[str, int], values: Mapping[str, str]) -> str:
+    return f"minutes {values[MEETING_FIELD]} {values[BODY_FIELD]}"
+
+
 def _form(ctx: Context, meeting: Meeting | None) -> Reply:
     _require_secretariat(ctx)
     held = ctx.session.exec(
@@ -283,7 +291,7 @@ def _form(ctx: Context, meeting: Meeting | None) -> Reply:
     return Reply(
         title="Post minutes",
         text="Write the minutes with markers: #attendees, #topic, #info, #agreed, #action.",
-        form=Form("Post minutes", f"minutes {{{MEETING_FIELD}}} {{{BODY_FIELD}}}", [
+        form=Form("Post minutes", MINUTES_FORM, [
             FormField(MEETING_FIELD, "Meeting", options=options,
                       initial=f"#{meeting.id}" if meeting else options[0][0]),
             FormField(BODY_FIELD, "Minutes", multiline=True, max_length=BODY_MAX_LENGTH,

@@ -6,6 +6,7 @@ record. Consensus is a quorum of positions and no objection (see ``handlers.tall
 """
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlmodel import select
 from bot.durations import format_duration
 from handlers.core import Context, Form, FormField, Reply, Role, UserError
 from handlers.dates import understand_when
+from handlers.forms import form
 from handlers.grammar import check_text, take_quoted
 from handlers.notify import queue
 from handlers.poll_state import (
@@ -178,12 +180,21 @@ def _position(word: str) -> Position:
                         VOTE_EXAMPLE) from None
 
 
+OBJECTION_FORM = "objection"
+
+
+@form(OBJECTION_FORM, params=("poll",), fields=("reason",))
+def _objection(params: Mapping[str, int], values: Mapping[str, str]) -> str:
+    return f"vote #{params['poll']} object {values['reason']}"
+
+
 def _objection_form(poll: Poll) -> Reply:
+    assert poll.id is not None
     return Reply(
         text=f"An objection blocks consensus on poll #{poll.id}, so please give your agency's "
              f"reason.\nOr type: vote #{poll.id} object <reason>",
-        form=Form(title=f"Object to poll #{poll.id}", submit=f"vote #{poll.id} object {{reason}}",
-                  submit_label="Object", fields=[FormField(
+        form=Form(title=f"Object to poll #{poll.id}", id=OBJECTION_FORM,
+                  params={"poll": poll.id}, submit_label="Object", fields=[FormField(
                       "reason", "Why does your agency object?", multiline=True,
                       max_length=DEFAULT_MAX_LENGTH - len(f"vote #{poll.id} object "),
                       placeholder="The reason will be shown to all member agencies.")]),

@@ -7,8 +7,9 @@ has already handled, and turns refusals and outages into friendly replies that c
 
 import difflib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine, bindparam, insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -16,10 +17,11 @@ from sqlmodel import Session, select
 
 from bot.config import AppConfig
 from handlers import registry
-from handlers.core import Command, Context, Form, Reply, Speaker, UserError, Where
+from handlers.core import Command, Context, Reply, Speaker, UserError, Where
+from handlers.forms import command_for
 from handlers.grammar import check_text, strip_prefix
 from handlers.mentions import as_names
-from handlers.people import resolve_actor
+from handlers.people import SHELL, resolve_actor
 from handlers.registry import CommandSpec
 from storage.db import first_line, transaction
 from storage.models import ProcessedCommand
@@ -100,10 +102,16 @@ class Runner:
             return Reply(text=INTERNAL_ERROR, ok=False)
 
     def submit(
-        self, speaker: Speaker, where: Where, form: Form, values: dict[str, str],
-        key: str | None = None,
+        self, speaker: Speaker, where: Where, form_id: object, params: object,
+        values: Mapping[str, Any], key: str | None = None,
     ) -> Reply:
-        return self.run(speaker, where, form.command_for(values), key)
+        """Run a submitted form: its command rebuilt from the server's own definition of the
+        form (``handlers.forms``), whatever the client sent beside its values."""
+        try:
+            line = command_for(form_id, params, values)
+        except UserError as refusal:
+            return refusal.reply()
+        return self.run(speaker, where, line, key)
 
     def _run(
         self, speaker: Speaker, where: Where, line: str, key: str | None
@@ -114,7 +122,7 @@ class Runner:
         if found is None:
             raise UserError(*_unknown_verb(text))
         spec, args = found
-        if not spec.mentions:
+        if not spec.mentions and where.platform != SHELL:  # the shell has no mentions: text
             text, args = as_names(text), as_names(args)
         check_text(text, what="command", example=spec.example, max_length=spec.max_length)
         with transaction(self.engine) as session:

@@ -87,6 +87,15 @@ def postgres_engine() -> Iterator[Engine]:
     engine.dispose()
 
 
+def register_form(monkeypatch: pytest.MonkeyPatch, form_id: str, field: str, verb: str) -> None:
+    """A form of one field for tests' own verbs, registered as a domain registers its forms:
+    submitted, it runs ``<verb> <the field's value>``."""
+    from handlers import forms
+
+    monkeypatch.setitem(forms.FORMS, form_id, forms.FormSpec(
+        form_id, (), (field,), (), lambda _, values: f"{verb} {values[field]}"))
+
+
 def free_port() -> int:
     """A loopback TCP port nobody listens on (for servers the tests start)."""
     with socket.socket() as probe:

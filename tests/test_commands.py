@@ -149,8 +149,9 @@ def test_replies_survive_serialisation_for_the_outbox() -> None:
     reply = Reply(
         text="Poll #3", title="Consensus poll", fields=[("Deadline", "Fri 14 Mar 2031")],
         choices=[Choice("Agree", "vote #3 agree", "primary")],
-        form=Form("Objection", "vote #3 object {reason}",
-                  [FormField("reason", "Why?", multiline=True, options=[("a", "A")])]),
+        form=Form("Objection", "objection",
+                  [FormField("reason", "Why?", multiline=True, options=[("a", "A")])],
+                  params={"poll": 3}),
         private=False, posts=[Post(Reply(text="inner"))],
     )
     assert Reply.from_dict(reply.to_dict()) == reply

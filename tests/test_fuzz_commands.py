@@ -5,7 +5,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from handlers.core import Choice, Reply
+from handlers.core import Choice, Reply, UserError
+from handlers.forms import command_for
 from storage.models import Outbox
 from tests.conftest import BotHarness
 from tests.fuzz_checks import attempted
@@ -52,5 +53,10 @@ def test_the_buttons_and_forms_of_any_reply_are_answered_and_refusals_change_not
             values = {field.name: data.draw(
                 st.one_of(st.sampled_from([v for v, _ in field.options]), any_lines())
                 if field.options else any_lines()) for field in reply.form.fields}
-            with attempted(busy_bot, reply.form.command_for(values), speaker) as (filled, _):
+            try:
+                filled_in = command_for(reply.form.id, reply.form.params, values)
+            except UserError as refusal:  # e.g. a meeting that is not a #N: nothing to run
+                assert refusal.example and refusal.about in ("meeting", None)
+                return
+            with attempted(busy_bot, filled_in, speaker) as (filled, _):
                 event(f"form: {'accepted' if filled.ok else 'refused'}")

@@ -138,18 +138,19 @@ def clicks(draw: st.DrawFn, world: SlackWorld) -> str:
 
 
 ORIGINS = st.one_of(
-    st.builds(lambda submit, fields: FormOrigin(submit, fields, CHANNEL).dump(),
-              st.sampled_from(["agenda add {item}", "vote #1 object {item}", "{item}", "{0}",
-                               "{item.x}", "{item[0]}", "{other}", "{", "}", "{!r}", "poll"]),
-              st.sampled_from([("item",), (), ("item", "other"), ("0",)])),
-    printable(), st.just("{}"), st.just("[]"), st.just('{"s": 1, "f": 2, "c": null}'),
-    st.just('{"s": "agenda add {item}", "f": "item", "c": "C"}'))
+    st.builds(lambda form, params: FormOrigin(form, params, CHANNEL).dump(),
+              st.sampled_from(["objection", "minutes", "agenda add {item}", "{item}", "{0}",
+                               "", "poll"]),
+              st.sampled_from([{"poll": 1}, {}, {"poll": "x"}, {"poll": -1}, {"other": 2},
+                               {"poll": "1"}, {"poll": None}])),
+    printable(), st.just("{}"), st.just("[]"), st.just('{"f": 1, "p": 2, "c": null}'),
+    st.just('{"s": "agenda add {item}", "f": ["item"], "c": "C"}'))
 
 
 @st.composite
 def submissions(draw: st.DrawFn, world: SlackWorld) -> str:
     view = {"type": "modal", "callback_id": FORM_CALLBACK, "private_metadata": draw(ORIGINS)}
-    values = {"item": draw(any_lines())}
+    values = {name: draw(any_lines()) for name in ("item", "reason", "meeting", "body")}
     payload = world.submit_payload(view, values, draw(st.sampled_from(USERS)))
     return _payload(draw(mutated(payload)))
 

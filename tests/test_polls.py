@@ -214,11 +214,12 @@ def test_an_objection_without_a_reason_asks_for_one_with_a_form(bot: BotHarness)
     assert bot.say(RENAME).ok
     asked = bot.say("vote #1 object", as_="WHO")
     assert asked.ok and asked.form is not None
-    assert asked.form.submit == "vote #1 object {reason}"
+    assert (asked.form.id, asked.form.params) == ("objection", {"poll": 1})
     assert [(f.name, f.multiline) for f in asked.form.fields] == [("reason", True)]
     assert _counts(bot)[1] == 0
     speaker = Speaker("shell", str(_person_id(bot, "WHO")))
-    done = bot.runner.submit(speaker, Where("shell"), asked.form, {"reason": "Not discussed"})
+    done = bot.runner.submit(speaker, Where("shell"), asked.form.id, asked.form.params,
+                             {"reason": "Not discussed"})
     assert done.text.startswith("Recorded: WHO objects on poll #1")
     with bot.session() as session:
         assert session.exec(select(Vote.reason)).one() == "Not discussed"

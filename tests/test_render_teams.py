@@ -28,16 +28,17 @@ def test_facts_buttons_and_a_form() -> None:
          "style": "positive"},
         {"type": "Action.Submit", "title": "Object", "data": {"command": "vote #3 object"},
          "style": "destructive"}]
-    form = Form("Objection", "vote #3 object {reason}", [
+    form = Form("Objection", "objection", [
         FormField("reason", "Reason", multiline=True),
-        FormField("agency", "Agency", options=[("ILO", "ILO"), ("IOM", "IOM")], initial="IOM")])
+        FormField("agency", "Agency", options=[("ILO", "ILO"), ("IOM", "IOM")], initial="IOM")],
+        params={"poll": 3})
     [card] = render_cards(Reply(text="Why?", form=form))
     question, title, reason, agency = card["body"]
     assert (question["text"], title["text"]) == ("Why?", "Objection")
     assert reason["type"] == "Input.Text" and reason["isMultiline"] and reason["isRequired"]
     assert agency["type"] == "Input.ChoiceSet" and agency["value"] == "IOM"
     assert card["actions"] == [{"type": "Action.Submit", "title": "Submit", "data": {
-        "template": "vote #3 object {reason}", "fields": ["reason", "agency"]}}]
+        "form": "objection", "params": {"poll": 3}}}]  # the command is the server's to make
 
 
 def test_a_long_reply_is_split_into_cards_below_the_limit() -> None:

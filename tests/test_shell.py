@@ -14,7 +14,7 @@ from bot.shell import Shell
 from handlers import registry
 from handlers.core import Choice, Context, Form, FormField, Reply
 from handlers.runner import Runner
-from tests.conftest import REPO, Clock
+from tests.conftest import REPO, Clock, register_form
 
 
 def _run_program(stdin: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -60,7 +60,7 @@ def test_as_switches_who_is_speaking_and_the_data_persists(tmp_path: Path) -> No
 def shell_app(engine: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch) -> App:
     def confirm(ctx: Context, args: str) -> Reply:
         if args == "ask":
-            return Reply(text="Why?", form=Form("Reason", "confirm {answer}",
+            return Reply(text="Why?", form=Form("Reason", "confirm-reason",
                                                 [FormField("answer", "Reason", multiline=True)]))
         if args:
             return Reply(text=f"confirmed: {args}")
@@ -69,6 +69,7 @@ def shell_app(engine: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch
 
     spec = registry.CommandSpec("confirm", "test", "confirm", "confirm", confirm)
     monkeypatch.setitem(registry.REGISTRY, "confirm", spec)
+    register_form(monkeypatch, "confirm-reason", "answer", "confirm")
     return App(config=config, engine=engine, runner=Runner(engine, config, Clock()))
 
 

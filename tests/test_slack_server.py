@@ -25,7 +25,7 @@ from handlers.core import Attachment, Choice, Context, Form, FormField, Post, Re
 from handlers.runner import Runner
 from storage.db import make_engine
 from storage.models import AgendaItem, Minutes, Person
-from tests.conftest import Clock
+from tests.conftest import Clock, register_form
 from tests.fake_slack import FakeSlack, manifest_scopes
 from tests.slack_world import CHANNEL, IOM, SECRET, TOKEN, SlackWorld
 
@@ -62,11 +62,10 @@ def test_verbs(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def confirm(ctx: Context, args: str) -> Reply:
         if args == "ask":
-            return Reply(text="Why?", form=Form("Reason", "confirm {answer}",
+            return Reply(text="Why?", form=Form("Reason", "confirm-reason",
                                                 [FormField("answer", "Reason", multiline=True)]))
         if args == "item":
-            return Reply(form=Form("Agenda item", "agenda add {item}",
-                                   [FormField("item", "Item")]))
+            return Reply(form=Form("Agenda item", "agenda-item", [FormField("item", "Item")]))
         if args in ("file", "my file"):
             return Reply(text="Here it is.", private=args == "my file",
                          files=[Attachment("invite.ics", b"BEGIN:VCALENDAR", "text/calendar")])
@@ -85,6 +84,8 @@ def test_verbs(monkeypatch: pytest.MonkeyPatch) -> None:
 
     spec = registry.CommandSpec("confirm", "test", "confirm", "confirm", confirm)
     monkeypatch.setitem(registry.REGISTRY, "confirm", spec)
+    register_form(monkeypatch, "confirm-reason", "answer", "confirm")
+    register_form(monkeypatch, "agenda-item", "item", "agenda add")
 
 
 def test_whoami_answers_in_the_ack_privately(play: Callable[..., None]) -> None:
@@ -245,8 +246,7 @@ def test_payloads_slack_would_not_send_are_refused_with_a_warning_and_change_not
                                                   message_ts="1700000000.000002"),
                             "response_url": "1e400"}
         assert (await slack.interact(bad_response_url))[0] == 200
-        for metadata in ("{}", "not json",
-                         FormOrigin("agenda add {item}", (), CHANNEL).dump()):  # field unknown
+        for metadata in ("{}", "not json", '{"s": "agenda add {item}", "f": ["item"], "c": "C"}'):
             view = {"type": "modal", "callback_id": FORM_CALLBACK, "private_metadata": metadata}
             assert (await slack.submit(view, {"item": "Forged form"}))[0] == 200
         await slack.settle()
@@ -318,7 +318,7 @@ def test_a_form_opens_a_modal_and_its_submission_runs_the_command(
         assert view["blocks"][1]["block_id"] == "answer"
         assert view["blocks"][1]["element"]["multiline"] is True
         origin = FormOrigin.load(view["private_metadata"])
-        assert (origin.submit, origin.channel) == ("confirm {answer}", CHANNEL)
+        assert (origin.form, origin.params, origin.channel) == ("confirm-reason", {}, CHANNEL)
         status, body = await slack.submit(view, {"answer": "the <!here> & more"})
         assert status == 200 and body == ""
         await slack.settle()

@@ -292,3 +292,33 @@ def test_someone_unknown_by_object_id_is_matched_by_the_email_teams_has(
 
     play(scenario)
     assert _items(engine) == []
+
+
+def test_a_card_submit_carries_no_code_and_a_forged_one_changes_nothing(
+    play: Callable[[Scenario], None], engine: Engine,
+) -> None:
+    """Issue 15: the card's submit carried a template that the server ran str.format on.
+    Now only a form id, record numbers and values come back; the server rebuilds the command."""
+    forged = [
+        {"template": "agenda add {x.__class__.__mro__}", "fields": ["x"], "x": "y"},
+        {"template": "help {x:>400000000}", "fields": ["x"], "x": "y"},
+        {"template": "{0}", "fields": []},
+        {"form": "agenda add {item}", "item": "x"},
+        {"form": "objection", "params": {"poll": "1 #agreed"}, "reason": "x"},
+        {"form": "objection", "params": {}, "reason": "x"},
+        {"form": "objection", "params": {"poll": 1}, "reason": ["not", "text"]},
+        {"form": "minutes", "params": {}, "meeting": "#1 #agreed injected", "body": "#info x"},
+    ]
+
+    async def scenario(teams: TeamsClient, connector: FakeConnector) -> None:
+        await teams.say('poll propose "Joint statement on safe migration"', sender=user("RCO"))
+        for value in forged:
+            answer = card_text(await teams.say(None, sender=user("UNICEF"), value=value))
+            assert "nothing was done" in answer or "is not a record number" in answer, value
+        literal = {"form": "objection", "params": {"poll": 1}, "reason": "{x:>400000000}"}
+        answer = card_text(await teams.say(None, sender=user("UNICEF"), value=literal))
+        assert "Recorded: UNICEF objects on poll #1" in answer
+        assert "{x:>400000000}" in card_text(await teams.say("poll history #1"))
+
+    play(scenario)
+    assert _items(engine) == []
