@@ -121,6 +121,29 @@ class OutboxDelivery:
         await self.service.stop()
 
 
+class NetworkCheck:
+    """While the server runs, commands that post to the network say when a platform cannot
+    reach the network's channel yet (``Runner.network_checks``)."""
+
+    name = "network channel check"
+
+    def __init__(self, app: App, platform: str, problem: Callable[[], str | None]) -> None:
+        self.app = app
+
+        def check() -> str | None:
+            found = problem()
+            return f"Not posted in {platform}: {found}." if found else None
+
+        self.check = check
+
+    async def start(self) -> None:
+        self.app.runner.network_checks.append(self.check)
+
+    async def stop(self) -> None:
+        if self.check in self.app.runner.network_checks:
+            self.app.runner.network_checks.remove(self.check)
+
+
 APP = web.AppKey("network_app", App)
 PLATFORMS = web.AppKey("platforms", dict)
 SERVICES = web.AppKey("services", list)
@@ -167,6 +190,7 @@ def create_web_app(
         teams_adapter = TeamsAdapter(app, teams)
         notifiers.append(teams_adapter.sender)
         web_app[TEAMS_ADAPTER] = teams_adapter
+        services.append(NetworkCheck(app, "Teams", teams_adapter.sender.network_problem))
         web_app.router.add_post(TEAMS_PATH, teams_adapter.handle)
         platforms["teams"] = "emulator" if teams.emulator else "on"
     web_app[PLATFORMS] = platforms
@@ -257,9 +281,11 @@ def serve(app: App, host: str, port: int, env: Mapping[str, str] = os.environ,
     teams = TeamsSettings.for_emulator() if teams_emulator else TeamsSettings.from_env(env)
     for line in describe(slack, env, teams):
         print(line, flush=True)
-    print(f"Listening on http://{host}:{port} (health: {HEALTH_PATH}); Ctrl+C stops.", flush=True)
     logging.getLogger("bot").setLevel(logging.INFO)
     web_app = create_web_app(app, slack, teams=teams, outbox=outbox)
+    if TEAMS_ADAPTER in web_app and (problem := web_app[TEAMS_ADAPTER].sender.network_problem()):
+        print(f"Teams: {problem}", flush=True)
+    print(f"Listening on http://{host}:{port} (health: {HEALTH_PATH}); Ctrl+C stops.", flush=True)
     freeze_start_up_objects()
     web.run_app(web_app, host=host, port=port, print=None)
     return 0

@@ -9,7 +9,10 @@ core runs in a worker thread; the answer is sent back as Adaptive Cards into the
 conversation. Every message and every installation stores the conversation reference, so the
 notifier can post there later.
 
-Idempotency key: ``teams:<activity id>`` (a redelivered activity keeps its id).
+Only the tenants the bot serves are answered (``bot.teams_tenant``). Idempotency key:
+``teams:<tenant>:<conversation id>:<activity id>`` (a redelivered activity keeps its id; ids
+are unique only within a conversation). A form's card, once submitted, is updated to say what
+was done, so a second click cannot post again.
 """
 
 import asyncio
@@ -30,6 +33,7 @@ from bot.render_teams import COMMAND_KEY, FORM_KEY, PARAMS_KEY
 from bot.speaker_emails import SpeakerEmails
 from bot.teams_notifier import PLATFORM, SENDING_ERRORS, TeamsNotifier, remember
 from bot.teams_settings import TeamsSettings
+from bot.teams_tenant import TenantPolicy, reference_with_tenant, tenant_of
 from handlers.core import Reply, Speaker, Where
 
 log = logging.getLogger(__name__)
@@ -46,6 +50,8 @@ class TeamsAdapter:
         self.cloud.on_turn_error = self._on_error
         self.sender = TeamsNotifier(self.cloud, app, settings.app_id)
         self.emails = SpeakerEmails(app, PLATFORM, SENDING_ERRORS)
+        served = settings.served_tenants()
+        self.tenants = TenantPolicy(served, any_tenant=settings.emulator and not served)
 
     async def handle(self, request: web.Request) -> web.Response:
         """``POST /api/messages``: one Bot Framework activity."""
@@ -61,21 +67,38 @@ class TeamsAdapter:
 
     async def on_turn(self, turn: TurnContext) -> None:
         activity: Activity = turn.activity
+        if not self.tenants.admits(activity):
+            return  # another organisation's tenant: nothing stored, nothing answered
         if activity.type in REMEMBERED and activity.conversation is not None:
-            reference = TurnContext.get_conversation_reference(activity).serialize()
-            await asyncio.to_thread(remember, self.core.engine, reference)
+            await self._remember(activity)
         if activity.type != ActivityTypes.message:
             return
         reply = await self._answer_to(activity, await self._email_of(turn))
-        if reply is not None:
-            await self.sender.reply_in(turn, reply)
+        if reply is None:
+            return
+        await self.sender.reply_in(turn, reply)
+        if reply.ok and _submitted_form(activity) and activity.reply_to_id:
+            await self.sender.close_form(turn, activity.reply_to_id, reply)
+
+    async def _remember(self, activity: Activity) -> None:
+        """Store the conversation, with its tenant; posts that waited for it go out now."""
+        reference = reference_with_tenant(
+            TurnContext.get_conversation_reference(activity).serialize(), tenant_of(activity))
+        woken = await asyncio.to_thread(remember, self.core.engine, reference,
+                                        self.core.runner.clock())
+        if woken:
+            log.info("Teams conversation %s stored: %d waiting post(s) go out now",
+                     reference["conversation"]["id"], woken)
+            for wake in self.core.runner.after_queueing:
+                wake()
 
     async def _answer_to(self, activity: Activity, email: str | None) -> Reply | None:
         person = activity.from_property
         speaker = Speaker(platform=PLATFORM, external_id=_user_id(activity),
                           display_name=person.name or "", email=email)
         where = Where(PLATFORM, activity.conversation.id)
-        key = f"teams:{activity.id}"
+        # Activity ids are unique only within a conversation (and a tenant).
+        key = f"teams:{tenant_of(activity) or '-'}:{activity.conversation.id}:{activity.id}"
         value = activity.value if isinstance(activity.value, dict) else None
         if value is not None and isinstance(value.get(COMMAND_KEY), str):
             return await asyncio.to_thread(self.core.runner.run, speaker, where,
@@ -98,6 +121,10 @@ class TeamsAdapter:
             return member.email or member.user_principal_name
 
         return await self.emails.of(_user_id(turn.activity), ask)
+
+
+def _submitted_form(activity: Activity) -> bool:
+    return isinstance(activity.value, dict) and FORM_KEY in activity.value
 
 
 def _user_id(activity: Activity) -> str:

@@ -11,7 +11,7 @@ permanent one.
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import aiohttp
@@ -25,10 +25,12 @@ from sqlmodel import Session, select
 
 from bot.app import App
 from bot.render_teams import CONTENT_TYPE, render_cards, summary
+from bot.teams_tenant import tenant_in, tenant_of, with_tenant
 from handlers.core import Reply
 from scheduler.notifier import Delivery, DeliveryFailed, PostedRef, ReachedTargets, RetryLater
 from storage.db import transaction
 from storage.models import ConversationRef
+from storage.outbox import wake_waiting
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +42,30 @@ TRANSIENT_STATUSES = frozenset({412, 500, 502, 503, 504})
 T = TypeVar("T")
 
 
-def remember(engine: Engine, reference: dict[str, Any]) -> None:
-    """Store (or refresh) where the bot can post into a conversation later."""
-    conversation = reference["conversation"]["id"]
+def base_id(conversation_id: str) -> str:
+    """A channel's id without the thread: ``19:x@thread.tacv2;messageid=17`` -> ``19:x@...``."""
+    return conversation_id.split(";")[0]
+
+
+def waits_for_conversation(conversation_id: str) -> str:
+    return f"{PLATFORM}:{base_id(conversation_id)}"
+
+
+def waits_for_person(user: str) -> str:
+    return f"{PLATFORM}:user:{user}"
+
+
+def remember(engine: Engine, reference: dict[str, Any], now: datetime) -> int:
+    """Store (or refresh) where the bot can post into a conversation later: one row per
+    conversation (a channel's threads share it), tenant kept. Outbox rows that waited for this
+    conversation (or, for a personal chat, for this person) become due; returns how many."""
+    conversation = base_id(reference["conversation"]["id"])
+    reference = {**reference, "conversation": {**reference["conversation"], "id": conversation}}
+    waiting = [waits_for_conversation(conversation)]
+    if reference["conversation"].get("conversationType") == "personal":
+        user = reference.get("user", {})
+        waiting += [waits_for_person(who) for who in (user.get("aadObjectId"), user.get("id"))
+                    if who]
     try:
         with transaction(engine) as session:
             row = session.exec(select(ConversationRef).where(
@@ -51,16 +74,20 @@ def remember(engine: Engine, reference: dict[str, Any]) -> None:
             if row is None:
                 row = ConversationRef(platform=PLATFORM, conversation_id=conversation)
             row.reference = reference
-            row.updated_at = datetime.now(UTC)
+            row.updated_at = now
             session.add(row)
+            return sum(wake_waiting(session, name, now) for name in waiting)
     except IntegrityError:
         log.info("conversation %s was stored by a concurrent request", conversation)
+        return 0
 
 
-def _activities(reply: Reply, note: str | None = None) -> list[Activity]:
+def _activities(reply: Reply, note: str | None = None,
+                tenant: str | None = None) -> list[Activity]:
     cards = render_cards(reply, note)
-    return [Activity(type=ActivityTypes.message, summary=summary(reply) or None,
-                     attachments=[Attachment(content_type=CONTENT_TYPE, content=card)])
+    return [with_tenant(Activity(type=ActivityTypes.message, summary=summary(reply) or None,
+                                 attachments=[Attachment(content_type=CONTENT_TYPE,
+                                                         content=card)]), tenant)
             for card in cards]
 
 
@@ -122,6 +149,17 @@ class TeamsNotifier:
                 for activity in _activities(post.reply):
                     await turn.send_activity(activity)
 
+    async def close_form(self, turn: TurnContext, card_id: str, reply: Reply) -> None:
+        """Replace a submitted form's card with what was done, so that clicking its button
+        again cannot send it a second time."""
+        [activity] = _activities(Reply(text=f"Sent. {summary(reply)}".strip()),
+                                 tenant=tenant_of(turn.activity))
+        activity.id = card_id
+        try:
+            await turn.update_activity(activity)
+        except SENDING_ERRORS as problem:
+            log.warning("could not close the submitted form card: %r", translate(problem))
+
     # -- the outbox ---------------------------------------------------------------------
 
     async def send(self, delivery: Delivery) -> list[PostedRef]:
@@ -147,7 +185,7 @@ class TeamsNotifier:
                     note: str | None = None) -> list[PostedRef]:
         async def post(turn: TurnContext) -> list[PostedRef]:
             refs = []
-            for activity in _activities(reply, note):
+            for activity in _activities(reply, note, tenant_in(reference)):
                 sent = await turn.send_activity(activity)
                 refs.append(PostedRef(channel=turn.activity.conversation.id,
                                       message_ref=sent.id if sent else ""))
@@ -158,7 +196,8 @@ class TeamsNotifier:
     async def update(self, refs: tuple[PostedRef, ...], reply: Reply,
                      note: str | None = None) -> list[PostedRef]:
         """Update cards in place (a poll's tally); parts beyond the refs are posted anew."""
-        activities = _activities(reply, note)
+        reference = await self._reference(refs[-1].channel)
+        activities = _activities(reply, note, tenant_in(reference))
 
         async def update(turn: TurnContext) -> list[PostedRef]:
             updated = []
@@ -172,7 +211,7 @@ class TeamsNotifier:
                                          message_ref=sent.id if sent else ""))
             return updated
 
-        return await self._in_conversation(await self._reference(refs[-1].channel), update)
+        return await self._in_conversation(reference, update)
 
     async def _in_conversation(
         self, reference: dict[str, Any], work: Callable[[TurnContext], Awaitable[T]]
@@ -201,6 +240,19 @@ class TeamsNotifier:
 
     # -- where to post ------------------------------------------------------------------
 
+    def network_problem(self) -> str | None:
+        """Why a post to the network cannot reach Teams yet, for the reply of the command
+        that queued it and for serve's start-up (None: it can)."""
+        channel = self.core.config.channels.teams
+        if not channel:
+            return "channels.teams is not set in app.yaml"
+        if any(base_id(row.conversation_id) == base_id(channel)
+               for row in self._load_references()):
+            return None
+        return (f"the bot has not been added to the network's Teams channel ({channel}) yet; "
+                "add the app to that team (Apps, then Manage your apps) and what waits for it "
+                "is posted then")
+
     async def _references(self) -> list[ConversationRef]:
         return await asyncio.to_thread(self._load_references)
 
@@ -210,17 +262,14 @@ class TeamsNotifier:
                 ConversationRef.platform == PLATFORM)).all())
 
     async def _reference(self, conversation_id: str) -> dict[str, Any]:
-        base = conversation_id.split(";")[0]
-        rows = await self._references()
-        for row in rows:
-            if row.conversation_id == conversation_id:
-                return row.reference
-        for row in rows:
-            if row.conversation_id.split(";")[0] == base:
-                return {**row.reference, "conversation": {
-                    **row.reference["conversation"], "id": base}}
+        base = base_id(conversation_id)
+        for row in await self._references():  # rows stored before: one per channel thread
+            if base_id(row.conversation_id) == base:
+                return {**row.reference, "conversation": {**row.reference["conversation"],
+                                                          "id": base}}
         raise DeliveryFailed(f"the bot has not been added to Teams conversation {base} yet "
-                             "(add the app to that team or chat)", transient=False)
+                             "(add the app to that team or chat; this goes out then)",
+                             waiting_for=waits_for_conversation(base))
 
     async def _network_reference(self) -> dict[str, Any]:
         if not self.core.config.channels.teams:
@@ -234,5 +283,5 @@ class TeamsNotifier:
                     user in (reference.get("user", {}).get("aadObjectId"),
                              reference.get("user", {}).get("id")):
                 return reference
-        raise DeliveryFailed(f"no personal chat with Teams user {user} yet (they need to "
-                             "message the bot once)", transient=False)
+        raise DeliveryFailed(f"no personal chat with Teams user {user} yet (this goes out once "
+                             "they have written to the bot)", waiting_for=waits_for_person(user))

@@ -14,6 +14,7 @@ APP_ID = "MICROSOFT_APP_ID"
 APP_PASSWORD = "MICROSOFT_APP_PASSWORD"
 APP_TYPE = "MICROSOFT_APP_TYPE"
 TENANT_ID = "MICROSOFT_APP_TENANT_ID"
+ALLOWED_TENANTS = "MICROSOFT_ALLOWED_TENANT_IDS"  # multi-tenant: tenants served, comma-separated
 DEFAULT_APP_TYPE = "SingleTenant"
 
 
@@ -23,6 +24,7 @@ class TeamsSettings:
     app_password: str = field(default="", repr=False)
     app_type: str = DEFAULT_APP_TYPE
     tenant_id: str = ""
+    allowed_tenants: frozenset[str] = frozenset()  # a multi-tenant app's tenants
     emulator: bool = False  # authentication off: loopback only
 
     @classmethod
@@ -32,19 +34,34 @@ class TeamsSettings:
             return None
         return cls(app_id=env[APP_ID], app_password=env.get(APP_PASSWORD, ""),
                    app_type=env.get(APP_TYPE) or DEFAULT_APP_TYPE,
-                   tenant_id=env.get(TENANT_ID, ""))
+                   tenant_id=env.get(TENANT_ID, "").strip(),
+                   allowed_tenants=frozenset(tenant.strip() for tenant in
+                                             env.get(ALLOWED_TENANTS, "").split(",")
+                                             if tenant.strip()))
 
     @classmethod
     def for_emulator(cls) -> "TeamsSettings":
         return cls(app_type="MultiTenant", emulator=True)
+
+    @property
+    def single_tenant(self) -> bool:
+        return self.app_type.lower() == "singletenant"
+
+    def served_tenants(self) -> frozenset[str]:
+        """The tenants whose activities are taken (none: every activity is refused)."""
+        if self.single_tenant:
+            return frozenset({self.tenant_id}) if self.tenant_id else frozenset()
+        return self.allowed_tenants | ({self.tenant_id} if self.tenant_id else set())
 
     def missing(self) -> list[str]:
         """What a configured (not emulated) Teams app still lacks."""
         if self.emulator:
             return []
         needed = [APP_PASSWORD] if not self.app_password else []
-        if self.app_type.lower() == "singletenant" and not self.tenant_id:
+        if self.single_tenant and not self.tenant_id:
             needed.append(TENANT_ID)
+        if not self.single_tenant and not self.served_tenants():
+            needed.append(ALLOWED_TENANTS)
         return needed
 
     def as_configuration(self) -> object:

@@ -88,7 +88,7 @@ def meeting_schedule(ctx: Context, args: str) -> Reply:
              f"Agenda items close {show_time(agenda_deadline(ctx, meeting), zone(ctx))}."]
     if joined:
         lines.append(f"{joined} waiting agenda item(s) joined its agenda.")
-    lines.append("The network has been told.")
+    lines.append("The network is being told.")
     return Reply(text="\n".join(lines), private=False)
 
 
@@ -170,7 +170,7 @@ def meeting_move(ctx: Context, args: str) -> Reply:
     carry_over(ctx, meeting.wg_id)
     return Reply(text=f"Moved {describe(ctx, meeting)}; it was "
                       f"{show_time(previous, zone(ctx))}. Reminders follow the new time, "
-                      "and the network has been told.", private=False)
+                      "and the network is being told.", private=False)
 
 
 @command(
@@ -194,7 +194,7 @@ def meeting_cancel(ctx: Context, args: str) -> Reply:
     cancel_pending(ctx.session, meeting_id=meeting.id, kinds=SCHEDULED_KINDS)
     _announce(ctx, meeting, "meeting.cancelled")
     items = open_items(ctx, meeting.id)
-    lines = [f"Cancelled {describe(ctx, meeting)}. The network has been told."]
+    lines = [f"Cancelled {describe(ctx, meeting)}. The network is being told."]
     if items:
         target = next_open(ctx, meeting.wg_id)
         if target is None and meeting.wg_id is not None:

@@ -8,6 +8,7 @@ has already handled, and turns refusals and outages into friendly replies that c
 import difflib
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +26,7 @@ from handlers.people import SHELL, resolve_actor
 from handlers.registry import CommandSpec
 from storage.db import first_line, transaction
 from storage.models import ProcessedCommand
-from storage.outbox import queued_in
+from storage.outbox import queued_for_network, queued_in
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,10 @@ class Runner:
         # (Only then: waking it after every command cost a claim query each, a third of the
         # server's CPU for a cheap command.)
         self.after_queueing: list[Callable[[], None]] = []
+        # Asked after a command queued a post for the network: each platform's reason it
+        # cannot post to the network's channel yet (None: it can), added to the reply so
+        # that it never says the network was told when a channel was not.
+        self.network_checks: list[Callable[[], str | None]] = []
         registry.load_all()
 
     def run(
@@ -78,11 +83,11 @@ class Runner:
     ) -> Reply:
         """Handle one command line; never raises for anything a member could type."""
         try:
-            reply, queued = self._run(speaker, where, line, key)
+            reply, queued, to_network = self._run(speaker, where, line, key)
             if queued:
                 for listener in self.after_queueing:
                     listener()
-            return reply
+            return self._with_unreached_channels(reply) if to_network else reply
         except UserError as refusal:
             return refusal.reply()
         except IntegrityError:
@@ -113,10 +118,14 @@ class Runner:
             return refusal.reply()
         return self.run(speaker, where, line, key)
 
+    def _with_unreached_channels(self, reply: Reply) -> Reply:
+        notes = [note for check in self.network_checks if (note := check())]
+        return replace(reply, text="\n".join([reply.text, *notes])) if notes else reply
+
     def _run(
         self, speaker: Speaker, where: Where, line: str, key: str | None
-    ) -> tuple[Reply, bool]:
-        """The reply, and whether the command queued outbox rows."""
+    ) -> tuple[Reply, bool, bool]:
+        """The reply, whether the command queued outbox rows, and whether for the network."""
         text = strip_prefix(line) or "help"
         found = registry.find(text)
         if found is None:
@@ -127,13 +136,13 @@ class Runner:
         check_text(text, what="command", example=spec.example, max_length=spec.max_length)
         with transaction(self.engine) as session:
             reply = self._handle(session, speaker, where, text, spec, args, key)
-            queued = queued_in(session)
+            queued, to_network = queued_in(session), queued_for_network(session)
             session.flush()  # the database has checked every write; only COMMIT is left
             try:
                 session.commit()
             except OperationalError as lost:
                 raise CommitInDoubt from lost
-        return reply, queued
+        return reply, queued, to_network
 
     def _handle(self, session: Session, speaker: Speaker, where: Where, text: str,
                 spec: CommandSpec, args: str, key: str | None) -> Reply:

@@ -8,8 +8,8 @@ from sqlmodel import Session, func, select
 from storage.models import Outbox, OutboxStatus
 
 # Rows still to send or needing attention; sent and cancelled rows are only counted.
-OPEN_STATUSES = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.FAILED,
-                 OutboxStatus.DROPPED)
+OPEN_STATUSES = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.WAITING,
+                 OutboxStatus.FAILED, OutboxStatus.DROPPED)
 
 
 class RetryRefused(ValueError):
@@ -29,15 +29,16 @@ def status_counts(session: Session) -> Counter[str]:
 
 
 def retry(session: Session, row_id: int, now: datetime) -> Outbox:
-    """Put a failed row back to pending, due now, with its attempts reset."""
+    """Put a failed (or waiting) row back to pending, due now, with its attempts reset."""
     row = session.get(Outbox, row_id)
     if row is None:
         raise RetryRefused(f"There is no outbox row #{row_id}. "
                            "See the failed ones with: network-bot outbox --failed")
-    if row.status != OutboxStatus.FAILED:
-        raise RetryRefused(f"Outbox row #{row_id} is {row.status}, not failed; only failed rows "
-                           "can be retried. See them with: network-bot outbox --failed")
+    if row.status not in (OutboxStatus.FAILED, OutboxStatus.WAITING):
+        raise RetryRefused(f"Outbox row #{row_id} is {row.status}, not failed; only failed or "
+                           "waiting rows can be retried. See them with: network-bot outbox")
     row.status = OutboxStatus.PENDING
+    row.waiting_for = None
     row.attempts = 0
     row.due_at = now
     row.lease_owner = None

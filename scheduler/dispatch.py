@@ -257,8 +257,8 @@ class Dispatcher:
 
     def _settlement(self, outcome: "Outcome", now: datetime) -> dict[str, Any]:
         """The row's new values: sent; postponed for a 429 (not a failed attempt); retried
-        with backoff after a transient failure; failed after the last attempt or a
-        permanent failure."""
+        with backoff after a transient failure; waiting for a conversation the bot is not in
+        yet; failed after the last attempt or a permanent failure."""
         row, error = outcome.row, outcome.error
         values: dict[str, Any] = {"delivered": outcome.delivered, "lease_owner": None,
                                   "lease_until": None}
@@ -277,6 +277,10 @@ class Dispatcher:
                         row.id, row.kind, attempts, delay, failure)
             return values | {"status": OutboxStatus.PENDING,
                              "due_at": now + timedelta(seconds=delay)}
+        if failure.waiting_for:
+            log.warning("outbox #%s (%s) waits for %s: %s", row.id, row.kind,
+                        failure.waiting_for, failure)
+            return values | {"status": OutboxStatus.WAITING, "waiting_for": failure.waiting_for}
         log.error("outbox #%s (%s) failed after %d attempt(s): %s",
                   row.id, row.kind, attempts, failure)
         return values | {"status": OutboxStatus.FAILED}

@@ -43,11 +43,15 @@ class RetryLater(Exception):
 
 
 class DeliveryFailed(Exception):
-    """Sending failed; ``transient`` failures (5xx, network) are retried with backoff."""
+    """Sending failed; ``transient`` failures (5xx, network) are retried with backoff.
+    ``waiting_for`` names a conversation the bot is not in yet (``teams:<conversation id>``):
+    the row waits, and goes out once the bot has been added there."""
 
-    def __init__(self, detail: str, transient: bool = True) -> None:
+    def __init__(self, detail: str, transient: bool = True,
+                 waiting_for: str | None = None) -> None:
         super().__init__(detail)
-        self.transient = transient
+        self.transient = transient and waiting_for is None
+        self.waiting_for = waiting_for
 
 
 class Notifier(Protocol):

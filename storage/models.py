@@ -245,6 +245,7 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     DROPPED = "dropped"
+    WAITING = "waiting"  # for a conversation the bot has not been added to yet (waiting_for)
 
 
 class Outbox(SQLModel, table=True):
@@ -269,6 +270,7 @@ class Outbox(SQLModel, table=True):
     lease_owner: str | None = Field(default=None, max_length=100)
     lease_until: datetime | None = _when(default=None)
     last_error: str | None = Field(default=None, sa_type=Text)
+    waiting_for: str | None = Field(default=None, max_length=300, index=True)
     late: bool = False
     meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
     poll_id: int | None = Field(default=None, foreign_key="poll.id", index=True)

@@ -14,6 +14,7 @@ from storage.models import Outbox, OutboxStatus
 
 NETWORK = "network"
 QUEUED = "outbox_queued"  # a flag in Session.info: this unit of work queued rows
+QUEUED_NETWORK = "outbox_queued_network"  # ... and some of them for the network's channels
 
 
 def people_audience(person_ids: list[int]) -> str:
@@ -44,12 +45,19 @@ def enqueue(
     session.add(row)
     session.flush()
     session.info[QUEUED] = True
+    if audience == NETWORK:
+        session.info[QUEUED_NETWORK] = True
     return row
 
 
 def queued_in(session: Session) -> bool:
     """Whether this session queued outbox rows (so delivery may have something due now)."""
     return bool(session.info.get(QUEUED))
+
+
+def queued_for_network(session: Session) -> bool:
+    """Whether this session queued rows for the network's channels."""
+    return bool(session.info.get(QUEUED_NETWORK))
 
 
 def cancel_pending(
@@ -69,4 +77,12 @@ def cancel_pending(
     if kinds:
         query = query.where(Outbox.kind.in_(kinds))  # type: ignore[attr-defined]
     result = session.exec(query.values(status=OutboxStatus.CANCELLED))  # type: ignore[call-overload]
+    return result.rowcount or 0
+
+
+def wake_waiting(session: Session, waiting_for: str, now: datetime) -> int:
+    """Rows that waited for a conversation (``waiting_for``) become due now; how many."""
+    result = session.exec(update(Outbox).where(  # type: ignore[call-overload]
+        Outbox.status == OutboxStatus.WAITING, Outbox.waiting_for == waiting_for,
+    ).values(status=OutboxStatus.PENDING, due_at=now, waiting_for=None))
     return result.rowcount or 0

@@ -5,6 +5,7 @@ connector client against a fake Bot Connector on loopback that records what the 
 import asyncio
 import itertools
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,7 +20,7 @@ from bot.config import AppConfig
 from bot.server import create_web_app
 from bot.teams_settings import TeamsSettings
 from handlers.runner import Runner
-from storage.models import AgendaItem, ConversationRef
+from storage.models import AgendaItem, ConversationRef, Outbox
 from tests.conftest import Clock
 from tests.fake_slack import FakeSlack
 from tests.fake_teams import FakeConnector, Sent
@@ -82,11 +83,12 @@ def app(engine: Engine, config: AppConfig) -> App:
 
 
 @pytest.fixture
-def play(app: App) -> Callable[[Scenario], None]:
-    def run(scenario: Scenario) -> None:
+def play(app: App) -> Callable[..., None]:
+    def run(scenario: Scenario, settings: TeamsSettings | None = None) -> None:
         async def main() -> None:
             connector = await FakeConnector().start()
-            runner = web.AppRunner(create_web_app(app, None, teams=TeamsSettings.for_emulator()))
+            runner = web.AppRunner(create_web_app(
+                app, None, teams=settings or TeamsSettings.for_emulator()))
             await runner.setup()
             await web.TCPSite(runner, "127.0.0.1", 0).start()
             try:
@@ -322,3 +324,148 @@ def test_a_card_submit_carries_no_code_and_a_forged_one_changes_nothing(
 
     play(scenario)
     assert _items(engine) == []
+
+
+def _in_tenant(activity: dict[str, Any], tenant: str) -> dict[str, Any]:
+    return {**activity, "channelData": {"tenant": {"id": tenant}},
+            "conversation": {**activity["conversation"], "tenantId": tenant}}
+
+
+def test_activities_of_another_tenant_are_refused_once_logged_and_store_nothing(
+    play: Callable[..., None], engine: Engine, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The bot serves its tenants only (here a multi-tenant allow-list): someone of another
+    organisation whose Teams e-mail equals a focal point's is not taken for that focal point."""
+    settings = TeamsSettings(app_type="MultiTenant", allowed_tenants=frozenset({"tenant-1"}),
+                             emulator=True)
+    lookalike = {"id": "29:other-iom", "name": "IOM Focal Point", "aadObjectId": "aad-other"}
+
+    async def scenario(teams: TeamsClient, connector: FakeConnector) -> None:
+        connector.members["29:other-iom"] = {"id": "29:other-iom",
+                                             "email": "IOM.Focal@placeholder.invalid"}
+        for text in ("agenda add Not from us", "whoami", "poll close #1"):
+            activity = _in_tenant(teams.activity(text=text, sender=lookalike,
+                                                 conversation="a:other"), "tenant-2")
+            assert await teams.post(activity) == 201
+        added = _in_tenant(teams.activity("conversationUpdate", conversation="19:other",
+                                          conversation_type="channel", membersAdded=[BOT]),
+                           "tenant-2")
+        assert await teams.post(added) == 201
+        assert connector.sent == []
+        assert "You are IOM Focal Point" in card_text(await teams.say("whoami"))
+
+    with caplog.at_level(logging.WARNING):
+        play(scenario, settings)
+    assert _items(engine) == [] and list(_references(engine)) == [PERSONAL]
+    refused = [r.getMessage() for r in caplog.records if "Refused Teams" in r.getMessage()]
+    assert refused == ["Refused Teams activities from tenant tenant-2: the bot serves tenant-1"]
+
+
+def test_the_tenant_is_kept_on_references_and_sent_with_every_proactive_post(
+    play: Callable[..., None], engine: Engine,
+) -> None:
+    """Teams sends conversation.tenantId, which botbuilder's schema (tenantID) drops; the
+    reference keeps it and a proactive post carries conversation.tenantId and
+    channelData.tenant.id, as Microsoft's proactive-messaging docs ask."""
+    async def scenario(teams: TeamsClient, connector: FakeConnector) -> None:
+        added = teams.activity("conversationUpdate", conversation=CHANNEL,
+                               conversation_type="channel", membersAdded=[BOT])
+        added["conversation"].pop("tenantId")  # only channelData says it here
+        await teams.post(added)
+        assert _references(engine)[CHANNEL]["conversation"]["tenantId"] == "tenant-1"
+        await teams.say('poll propose "Joint statement on safe migration"', sender=user("RCO"))
+        await _until(lambda: any(s.conversation == CHANNEL for s in connector.sent))
+        [posted] = [s for s in connector.sent if s.conversation == CHANNEL]
+        activity = posted.activity
+        assert posted.method == "POST" and posted.activity_id is None  # a new post, no thread
+        assert activity["conversation"] == {"id": CHANNEL, "conversationType": "channel",
+                                            "tenantId": "tenant-1"}
+        assert activity["channelData"] == {"tenant": {"id": "tenant-1"}}
+        assert activity["type"] == "message" and activity["from"] == BOT
+        assert [a["contentType"] for a in activity["attachments"]] == \
+            ["application/vnd.microsoft.card.adaptive"]
+        assert "replyToId" not in activity and activity["summary"] == "Poll #1"
+
+    play(scenario)
+
+
+def test_a_channel_keeps_one_reference_however_many_threads(
+    play: Callable[..., None], engine: Engine,
+) -> None:
+    async def scenario(teams: TeamsClient, connector: FakeConnector) -> None:
+        for thread in range(15):
+            await teams.say("<at>Network</at> whoami", conversation=f"{CHANNEL};messageid={thread}",
+                            conversation_type="channel",
+                            entities=[{"type": "mention", "text": "<at>Network</at>",
+                                       "mentioned": BOT}])
+
+    play(scenario)
+    assert list(_references(engine)) == [CHANNEL]
+    assert _references(engine)[CHANNEL]["conversation"]["id"] == CHANNEL
+
+
+def test_one_activity_id_in_two_conversations_is_two_commands(
+    play: Callable[..., None], engine: Engine,
+) -> None:
+    """Activity ids are unique only within a conversation: WHO's command in one chat must not
+    be answered with ILO's stored reply from another."""
+    async def scenario(teams: TeamsClient, connector: FakeConnector) -> None:
+        ilo = await teams.say("agenda add Skills recognition", id="1", sender=user("ILO"),
+                              conversation="a:personal-ilo")
+        who = await teams.say("agenda add Health of migrants", id="1", sender=user("WHO"),
+                              conversation="a:personal-who")
+        assert "Skills recognition" in card_text(ilo) and "Health of migrants" in card_text(who)
+        again = await teams.say("agenda add Skills recognition", id="1", sender=user("ILO"),
+                                conversation="a:personal-ilo")
+        assert card_text(again) == card_text(ilo)  # a redelivery: answered once, stored once
+
+    play(scenario)
+    assert _items(engine) == ["Skills recognition", "Health of migrants"]
+
+
+def test_posts_wait_for_a_channel_the_bot_is_not_in_and_go_out_when_it_is_added(
+    play: Callable[..., None], engine: Engine,
+) -> None:
+    async def scenario(teams: TeamsClient, connector: FakeConnector) -> None:
+        proposed = card_text(await teams.say('poll propose "Joint statement on safe migration"',
+                                             sender=user("RCO")))
+        assert "Not posted in Teams: the bot has not been added to the network's Teams " \
+            f"channel ({CHANNEL}) yet" in proposed
+        await _until(lambda: _statuses(engine) == ["waiting"])
+        assert not any(s.conversation == CHANNEL for s in connector.sent)
+        await teams.post(teams.activity("conversationUpdate", conversation=CHANNEL,
+                                        conversation_type="channel", membersAdded=[BOT]))
+        await _until(lambda: any(s.conversation == CHANNEL for s in connector.sent))
+        [posted] = [s for s in connector.sent if s.conversation == CHANNEL]
+        assert "Joint statement on safe migration" in card_text([posted])
+        await _until(lambda: _statuses(engine) == ["sent"])
+        again = card_text(await teams.say('poll propose "Adopt the work plan"',
+                                          sender=user("RCO")))
+        assert "Not posted in Teams" not in again
+
+    play(scenario)
+
+
+def _statuses(engine: Engine) -> list[str]:
+    with Session(engine) as session:
+        return list(session.exec(select(Outbox.status).where(
+            Outbox.kind == "poll.opened").order_by(Outbox.id)).all())
+
+
+def test_a_submitted_form_card_is_closed_so_a_second_click_cannot_post_again(
+    play: Callable[..., None],
+) -> None:
+    async def scenario(teams: TeamsClient, connector: FakeConnector) -> None:
+        await teams.say('poll propose "Joint statement on safe migration"', sender=user("RCO"))
+        [asked] = await teams.say("vote #1 object", sender=user("UNICEF"))
+        [submit] = asked.cards[0]["actions"]
+        data = {**submit["data"], "reason": "Too early to say"}
+        done = await teams.say(None, sender=user("UNICEF"), value=data,
+                               replyToId=asked.response_id)
+        assert "Recorded: UNICEF objects on poll #1" in card_text(done)
+        [closed] = [s for s in connector.sent if s.method == "PUT"
+                    and s.activity_id == asked.response_id]
+        assert "Sent. Recorded: UNICEF objects on poll #1" in card_text([closed])
+        assert "actions" not in closed.cards[0]
+
+    play(scenario)

@@ -36,9 +36,9 @@ def _with_teams(scenario: Callable[[FakeConnector, TeamsNotifier], Awaitable[Any
     async def main() -> Any:
         connector = await FakeConnector().start()
         if remembered:
-            remember(engine, _reference(connector.url, NETWORK, "channel"))
+            remember(engine, _reference(connector.url, NETWORK, "channel"), Clock().now)
             remember(engine, _reference(connector.url, PERSONAL, "personal",
-                                        "PLACEHOLDER-AAD-ILO"))
+                                        "PLACEHOLDER-AAD-ILO"), Clock().now)
         app = App(config=config, engine=engine, runner=Runner(engine, config, Clock()))
         try:
             return await scenario(connector,
@@ -130,12 +130,13 @@ def test_rate_limits_and_refusals(engine: Engine, config: AppConfig) -> None:
     _with_teams(scenario, engine, config)
 
 
-def test_a_channel_the_bot_was_never_added_to_fails_for_good(
+def test_a_channel_the_bot_was_never_added_to_waits_for_it(
     engine: Engine, config: AppConfig,
 ) -> None:
     async def scenario(connector: FakeConnector, notifier: TeamsNotifier) -> None:
         with pytest.raises(DeliveryFailed, match="has not been added") as failed:
             await notifier.send(_delivery())
         assert not failed.value.transient
+        assert failed.value.waiting_for == f"teams:{NETWORK}"
 
     _with_teams(scenario, engine, config, remembered=False)

@@ -2,7 +2,10 @@
 
 import io
 import json
+import os
+import signal
 import struct
+import subprocess
 import zipfile
 import zlib
 from pathlib import Path
@@ -12,6 +15,8 @@ import pytest
 from bot.cli import main
 from bot.server import describe, serve
 from bot.teams_settings import TeamsSettings
+from tests.conftest import APP_YAML, free_port
+from tests.serve_process import NETWORK_BOT
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
 
@@ -73,3 +78,37 @@ def test_the_emulator_refuses_to_listen_beyond_loopback(
 ) -> None:
     assert serve(None, "0.0.0.0", 3978, {}, teams_emulator=True) == 2  # type: ignore[arg-type]
     assert "only listens on loopback" in capsys.readouterr().out
+
+
+def test_the_tenants_served_come_from_the_app_type() -> None:
+    single = TeamsSettings.from_env({"MICROSOFT_APP_ID": "id", "MICROSOFT_APP_PASSWORD": "p",
+                                     "MICROSOFT_APP_TENANT_ID": " t-1 ",
+                                     "MICROSOFT_ALLOWED_TENANT_IDS": "t-2"})
+    assert single is not None and single.served_tenants() == {"t-1"} and single.missing() == []
+    multi = TeamsSettings.from_env({"MICROSOFT_APP_ID": "id", "MICROSOFT_APP_PASSWORD": "p",
+                                    "MICROSOFT_APP_TYPE": "MultiTenant",
+                                    "MICROSOFT_ALLOWED_TENANT_IDS": "t-2, t-3,"})
+    assert multi is not None and multi.served_tenants() == {"t-2", "t-3"}
+    open_to_all = TeamsSettings.from_env({"MICROSOFT_APP_ID": "id", "MICROSOFT_APP_PASSWORD": "p",
+                                          "MICROSOFT_APP_TYPE": "MultiTenant"})
+    assert open_to_all is not None and open_to_all.missing() == ["MICROSOFT_ALLOWED_TENANT_IDS"]
+    assert TeamsSettings.for_emulator().served_tenants() == frozenset()
+
+
+def test_serve_says_when_the_bot_is_not_in_the_network_channel_yet(tmp_path: Path) -> None:
+    port = free_port()
+    server = subprocess.Popen(
+        [str(NETWORK_BOT), "--config", str(APP_YAML), "--database-url",
+         f"sqlite:///{tmp_path / 'network.db'}", "serve", "--teams-emulator", "--port",
+         str(port)], cwd=tmp_path, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_"))},
+             "PYTHONUNBUFFERED": "1"})
+    try:
+        assert server.stdout is not None
+        lines = [server.stdout.readline().strip() for _ in range(4)]
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=30)
+    assert "Teams: the bot has not been added to the network's Teams channel " \
+        "(19:PLACEHOLDER-network@thread.tacv2) yet; add the app to that team (Apps, then Manage " \
+        "your apps) and what waits for it is posted then" in lines
