@@ -89,8 +89,8 @@ def test_outbox_lists_failed_rows_and_retry_puts_one_back(
     assert "#2" not in capsys.readouterr().out
     assert main(_cli(engine, "retry", "2")) == 1
     assert capsys.readouterr().err == (
-        "Outbox row #2 is pending, not failed; only failed rows can be retried. "
-        "See them with: network-bot outbox --failed\n")
+        "Outbox row #2 is pending, not failed; only failed or waiting rows can be retried. "
+        "See them with: network-bot outbox\n")
     assert main(_cli(engine, "retry", "99")) == 1
     assert "There is no outbox row #99." in capsys.readouterr().err
     assert main(_cli(engine, "retry")) == 2
