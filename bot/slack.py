@@ -14,10 +14,11 @@ Only requests of the installed workspace reach the listeners (``bot.slack_instal
 is always one message (``render_message``): Slack takes a command's ``response_url`` at most 5
 times in 30 minutes, so a reply too long for one message comes whole as a file instead.
 
-Idempotency keys: ``slack:command:<trigger_id>`` for commands (a redelivery carries the same
-trigger id), ``slack:click:<user>:<channel>:<message ts>:<action id>:<time slot>`` for buttons
+Idempotency keys, each with the workspace and the person: ``slack:command:<team>:<user>:
+<trigger_id>`` for commands (a redelivery carries the same trigger id),
+``slack:click:<team>:<user>:<channel>:<message ts>:<action id>:<time slot>`` for buttons
 (a double click presses the same button of the same message twice within seconds; see
-``_click_key``), ``slack:view:<view id>`` for forms.
+``_click_key``), ``slack:view:<team>:<user>:<view id>`` for forms.
 """
 
 import asyncio
@@ -132,6 +133,11 @@ async def _reraise(error: Exception) -> None:
     raise error
 
 
+def _team(body: dict[str, Any]) -> str:
+    """The workspace a request comes from (commands say team_id, interactivity team.id)."""
+    return optional_text(body, "team_id") or optional_text(body, "team", "id") or ""
+
+
 def _wrong_field(reply: Reply, fields: tuple[str, ...], view: dict[str, Any]) -> str:
     """The input to show a refusal under: the field it names, else the first text input of
     the submitted modal (a menu is rarely what was wrong), else the first field."""
@@ -232,7 +238,7 @@ class SlackAdapter:
             return
         work = self._run_typed(talk, optional_text(body, "user_name") or "",
                                optional_text(body, "text") or "",
-                               key=f"slack:command:{talk.trigger_id}")
+                               key=f"slack:command:{_team(body)}:{talk.user}:{talk.trigger_id}")
         reply, pending = await self._within_budget(work)
         if reply is None:
             await ack(response_type="ephemeral", text=WORKING)
@@ -255,7 +261,7 @@ class SlackAdapter:
                 or optional_text(body, "channel", "id") or "",
                 user=text(body, "user", "id"), response_url=optional_text(body, "response_url"),
                 trigger_id=optional_text(body, "trigger_id"))
-            button = f"{talk.user}:{talk.channel}:" \
+            button = f"{_team(body)}:{talk.user}:{talk.channel}:" \
                      f"{optional_text(body, 'container', 'message_ts') or ''}:" \
                      f"{text(action, 'action_id')}"
             clicked, line = number(action, "action_ts"), text(action, "value")
@@ -272,7 +278,7 @@ class SlackAdapter:
             talk = Conversation(channel=origin.channel, user=text(body, "user", "id"),
                                 response_url=origin.response_url,
                                 trigger_id=optional_text(body, "trigger_id"))
-            key = f"slack:view:{text(view, 'id')}"
+            key = f"slack:view:{_team(body)}:{talk.user}:{text(view, 'id')}"
         except ValueError as problem:  # Malformed is a ValueError
             await _refuse_malformed(ack, "form submission", problem)
             return

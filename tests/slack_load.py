@@ -22,7 +22,7 @@ from bot.slack import WORKING
 from handlers.runner import DATABASE_DOWN, SAVE_IN_DOUBT
 from storage.models import AgendaItem, AgendaItemObjective, ProcessedCommand
 from tests.fake_slack import FakeSlack
-from tests.serve_process import command_body, signed_headers
+from tests.serve_process import IOM, command_body, signed_headers
 
 OBJECTIVES = (3, 5)
 ADDED = re.compile(r"Added agenda item #(\d+)")
@@ -43,7 +43,7 @@ class Answer:
 
     @property
     def key(self) -> str:
-        return f"slack:command:{self.trigger}"
+        return f"slack:command:T1:{IOM}:{self.trigger}"  # workspace, person, trigger
 
     @property
     def reply(self) -> str:

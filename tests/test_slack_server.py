@@ -24,7 +24,7 @@ from handlers import registry
 from handlers.core import Attachment, Choice, Context, Form, FormField, Post, Reply
 from handlers.runner import Runner
 from storage.db import make_engine
-from storage.models import AgendaItem, Minutes, Person
+from storage.models import AgendaItem, Minutes, Person, ProcessedCommand
 from tests.conftest import Clock, register_form
 from tests.fake_slack import FakeSlack, manifest_scopes
 from tests.slack_world import CHANNEL, IOM, SECRET, TOKEN, SlackWorld
@@ -655,3 +655,21 @@ def test_the_minutes_form_shows_each_error_under_its_field_and_takes_long_minute
     with Session(engine) as session:
         [minutes] = session.exec(select(Minutes)).all()
     assert minutes.body == first + "\n" + second
+
+
+def test_delivery_keys_name_the_workspace_and_the_person(
+    play: Callable[..., None], engine: Engine
+) -> None:
+    """The same trigger id from two people (or workspaces) is two commands."""
+    async def scenario(slack: SlackWorld) -> None:
+        for user in ("U-PLACEHOLDER-IOM", "U-PLACEHOLDER-ILO"):
+            body = slack.command_body(f"agenda add From {user}", user=user, trigger="same")
+            _, answer = await slack.post(body)
+            assert "Added agenda item" in _texts(answer["blocks"])
+
+    play(scenario)
+    assert _items(engine) == ["From U-PLACEHOLDER-IOM", "From U-PLACEHOLDER-ILO"]
+    with Session(engine) as session:
+        keys = sorted(session.exec(select(ProcessedCommand.key)).all())
+    assert keys == ["slack:command:T1:U-PLACEHOLDER-ILO:same",
+                    "slack:command:T1:U-PLACEHOLDER-IOM:same"]
