@@ -8,6 +8,9 @@ submit template and its inputs. The core runs in a worker thread; the answer is 
 Adaptive Cards into the same conversation. Every message and every installation stores the
 conversation reference, so the notifier can post there later.
 
+Before a turn runs, bot/teams_http.py refuses a body that is not an activity (400) and a token
+botbuilder does not accept (401).
+
 Idempotency key: ``teams:<activity id>`` (a redelivered activity keeps its id).
 """
 
@@ -27,6 +30,7 @@ from botbuilder.schema import Activity, ActivityTypes, Mention
 from bot.app import App
 from bot.render_teams import COMMAND_KEY, FIELDS_KEY, TEMPLATE_KEY
 from bot.speaker_emails import SpeakerEmails
+from bot.teams_http import authenticate, read_activity
 from bot.teams_notifier import PLATFORM, SENDING_ERRORS, TeamsNotifier, remember
 from bot.teams_settings import TeamsSettings
 from handlers.core import Form, FormField, Reply, Speaker, Where
@@ -47,13 +51,16 @@ class TeamsAdapter:
         self.emails = SpeakerEmails(app, PLATFORM, SENDING_ERRORS)
 
     async def handle(self, request: web.Request) -> web.Response:
-        """``POST /api/messages``: one Bot Framework activity."""
-        try:
-            response = await self.cloud.process(request, self)
-        except web.HTTPUnauthorized:
-            log.warning("Refused a Teams request without a valid token from %s", request.remote)
-            raise
-        return response or web.Response(status=201)
+        """``POST /api/messages``: one Bot Framework activity.
+
+        The request is read and authenticated here rather than in ``CloudAdapter.process``, which
+        answers 500 to a body that is not an activity and to most refused tokens."""
+        activity = await read_activity(request)
+        identity = await authenticate(self.cloud.bot_framework_authentication, request, activity)
+        invoke = await self.cloud.process_activity(identity, activity, self.on_turn)
+        if invoke is None:
+            return web.Response(status=201)
+        return web.json_response(invoke.body, status=invoke.status)
 
     async def _on_error(self, turn: TurnContext, error: Exception) -> None:
         log.error("Teams turn failed: %r", error, exc_info=error)

@@ -254,29 +254,6 @@ def test_one_poll_one_tally_from_slack_and_teams(engine: Engine, app: App) -> No
     asyncio.run(main())
 
 
-def test_with_credentials_an_activity_without_a_token_is_refused(
-    app: App, engine: Engine,
-) -> None:
-    settings = TeamsSettings(app_id="11111111-2222-3333-4444-555555555555",
-                             app_password="secret", tenant_id="tenant-1")
-
-    async def main() -> None:
-        connector = await FakeConnector().start()
-        runner = web.AppRunner(create_web_app(app, None, teams=settings))
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        try:
-            teams = TeamsClient(f"http://127.0.0.1:{runner.addresses[0][1]}", connector)
-            assert await teams.post(teams.activity(text="agenda add Remittances")) == 401
-        finally:
-            await runner.cleanup()
-            await connector.stop()
-        assert connector.sent == []
-
-    asyncio.run(main())
-    assert _items(engine) == [] and _references(engine) == {}
-
-
 def test_someone_unknown_by_object_id_is_matched_by_the_email_teams_has(
     play: Callable[[Scenario], None], engine: Engine,
 ) -> None:
