@@ -9,7 +9,7 @@ Adaptive Cards into the same conversation. Every message and every installation 
 conversation reference, so the notifier can post there later.
 
 Before a turn runs, bot/teams_http.py refuses a body that is not an activity (400) and a token
-botbuilder does not accept (401).
+botbuilder does not accept (401). Invokes are answered by bot/teams_invoke.py.
 
 Idempotency key: ``teams:<activity id>`` (a redelivered activity keeps its id).
 """
@@ -31,6 +31,7 @@ from bot.app import App
 from bot.render_teams import COMMAND_KEY, FIELDS_KEY, TEMPLATE_KEY
 from bot.speaker_emails import SpeakerEmails
 from bot.teams_http import authenticate, read_activity
+from bot.teams_invoke import unhandled_invoke
 from bot.teams_notifier import PLATFORM, SENDING_ERRORS, TeamsNotifier, remember
 from bot.teams_settings import TeamsSettings
 from handlers.core import Form, FormField, Reply, Speaker, Where
@@ -70,6 +71,11 @@ class TeamsAdapter:
         if activity.type in REMEMBERED and activity.conversation is not None:
             reference = TurnContext.get_conversation_reference(activity).serialize()
             await asyncio.to_thread(remember, self.core.engine, reference)
+        if activity.type == ActivityTypes.invoke:
+            log.info("Teams: answered invoke %r, which the bot does not handle", activity.name)
+            await turn.send_activity(Activity(type=ActivityTypes.invoke_response,
+                                              value=unhandled_invoke(activity.name)))
+            return
         if activity.type != ActivityTypes.message:
             return
         reply = await self._answer_to(activity, await self._email_of(turn))

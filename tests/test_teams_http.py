@@ -22,12 +22,21 @@ import aiohttp
 import jwt
 import pytest
 from aiohttp import web
+from botbuilder.core import serializer_helper
+from botbuilder.schema import Error, ErrorResponse
+from botbuilder.schema.teams import (
+    MessagingExtensionResponse,
+    MessagingExtensionResult,
+    TaskModuleMessageResponse,
+    TaskModuleResponse,
+)
 from botframework.connector.auth import ChannelValidation, MicrosoftAppCredentials
 from sqlalchemy import Engine
 
 from bot.app import App
 from bot.config import AppConfig
 from bot.server import create_web_app
+from bot.teams_invoke import NOT_HANDLED
 from bot.teams_settings import TeamsSettings
 from handlers.runner import Runner
 from tests.bot_framework_keys import KEY_ID, BotFrameworkKeys, rsa_key
@@ -281,4 +290,44 @@ def test_signing_keys_that_cannot_be_fetched_answer_503(
     play(scenario)
     [(status, why)] = _refusals(caplog)
     assert status == 503 and why.startswith("cannot fetch the Bot Framework's signing keys: ")
+    assert _items(engine) == []
+
+
+DIALOG_MESSAGE = serializer_helper(
+    TaskModuleResponse(task=TaskModuleMessageResponse(value=NOT_HANDLED)))
+INVOKES: dict[str, tuple[dict[str, Any], int, Any]] = {
+    # Microsoft's documented Universal Actions message (botbuilder's AdaptiveCardInvokeResponse
+    # cannot hold it: it types value as an object)
+    "adaptiveCard/action": (
+        {"action": {"type": "Action.Execute", "verb": "vote", "data": {"poll": 1}}}, 200,
+        {"statusCode": 200, "type": "application/vnd.microsoft.activity.message",
+         "value": NOT_HANDLED}),
+    "task/fetch": ({"data": {"msteams": {"type": "task/fetch"}}}, 200, DIALOG_MESSAGE),
+    "task/submit": ({"data": {"reason": "Too early"}}, 200, DIALOG_MESSAGE),
+    "composeExtension/query": (
+        {"commandId": "search", "parameters": [{"name": "q", "value": "remittances"}]}, 200,
+        serializer_helper(MessagingExtensionResponse(
+            compose_extension=MessagingExtensionResult(type="message", text=NOT_HANDLED)))),
+    "composeExtension/fetchTask": ({"commandId": "createAgendaItem"}, 200, DIALOG_MESSAGE),
+    "config/fetch": ({}, 400, serializer_helper(
+        ErrorResponse(error=Error(code="BadRequest", message=NOT_HANDLED)))),
+}
+
+
+@pytest.mark.parametrize("name", INVOKES)
+def test_an_invoke_the_bot_does_not_handle_gets_a_documented_answer_with_a_message(
+    name: str, play: Callable[[Scenario], None], engine: Engine,
+) -> None:
+    """Reference: Microsoft's documented invoke responses (Universal Actions; dialogs, message
+    extensions and the Bot Framework's error body as botbuilder's schema models serialize them),
+    through botbuilder's CloudAdapter with a local stand-in for the Bot Framework's keys."""
+    value, expected_status, expected_body = INVOKES[name]
+
+    async def scenario(teams: Teams) -> None:
+        activity = teams.client.activity("invoke", name=name, value=value)
+        status, body = await teams.send(activity, f"Bearer {teams.token(activity)}")
+        assert (status, json.loads(body)) == (expected_status, expected_body)
+        assert teams.connector.sent == []
+
+    play(scenario)
     assert _items(engine) == []
