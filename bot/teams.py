@@ -9,7 +9,9 @@ Adaptive Cards into the same conversation. Every message and every installation 
 conversation reference, so the notifier can post there later.
 
 Before a turn runs, bot/teams_http.py refuses a body that is not an activity (400) and a token
-botbuilder does not accept (401). Invokes are answered by bot/teams_invoke.py.
+botbuilder does not accept (401). A typed message in a channel or group chat that does not
+mention the bot is people talking to each other: no answer. Invokes are answered by
+bot/teams_invoke.py.
 
 Idempotency key: ``teams:<activity id>`` (a redelivered activity keeps its id).
 """
@@ -121,9 +123,11 @@ def _user_id(activity: Activity) -> str:
 
 
 def command_line(activity: Activity) -> str:
-    """The message text with the bot's mention removed and people's mentions made neutral."""
+    """The message text with the bot's mention removed and people's mentions made neutral; empty
+    when a message in a channel or group chat does not mention the bot."""
     text = activity.text or ""
     bot_id = activity.recipient.id if activity.recipient else None
+    addressed = activity.conversation.conversation_type in (None, "personal")
     for entity in activity.entities or []:
         if entity.type != "mention":
             continue
@@ -134,9 +138,12 @@ def command_line(activity: Activity) -> str:
             continue
         who = mention.mentioned
         if who.id == bot_id:
+            addressed = True
             text = text.replace(shown, " ", 1)
         else:
             name = re.sub(r"[|<>]", "", who.name or "").strip()
             text = text.replace(shown, f"<@{who.aad_object_id or who.id}|{name}>", 1)
+    if not addressed:
+        return ""
     return re.sub(r"[ \t\u00a0]+", " ", text.replace("&nbsp;", " ")).strip()
 

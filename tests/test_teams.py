@@ -170,6 +170,28 @@ def test_in_a_channel_the_bots_mention_is_stripped_and_others_become_neutral(
     assert CHANNEL in _references(engine)
 
 
+def test_in_a_channel_or_group_chat_only_messages_that_mention_the_bot_are_commands(
+    play: Callable[[Scenario], None], engine: Engine,
+) -> None:
+    """Reference: Teams' documented rule that a bot in a channel or group chat is addressed by
+    @mentioning it; other messages there are people talking to each other."""
+    group = "19:PLACEHOLDER-group@thread.v2"
+    mention_ilo = {"type": "mention", "text": "<at>ILO Focal Point</at>",
+                   "mentioned": user("ILO")}
+
+    async def scenario(teams: TeamsClient, connector: FakeConnector) -> None:
+        assert await teams.say("agenda add Chatter", conversation=CHANNEL,
+                               conversation_type="channel") == []
+        assert await teams.say("<at>ILO Focal Point</at> agenda add More chatter",
+                               conversation=group, conversation_type="groupChat",
+                               entities=[mention_ilo]) == []
+        assert "You are IOM Focal Point" in card_text(await teams.say("whoami"))
+
+    play(scenario)
+    assert _items(engine) == []
+    assert {CHANNEL, group, PERSONAL} <= set(_references(engine))
+
+
 def test_a_redelivered_activity_runs_once(
     play: Callable[[Scenario], None], engine: Engine,
 ) -> None:
