@@ -56,6 +56,12 @@ class FakeConnector:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    async def __aenter__(self) -> "FakeConnector":  # for tests.fake_slack.InThread
+        return await self.start()
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
+
     def fail(self, status: int, headers: dict[str, str] | None = None) -> None:
         self._failures.append((status, headers or {}))
 
