@@ -5,9 +5,9 @@ because botbuilder refuses a token in many ways: PermissionError (no Authorizati
 scheme other than Bearer, a wrong issuer, audience or ``serviceurl``), PyJWT's errors (not a JWT,
 a bad signature, expired), IndexError (a key id it does not know) and a bare Exception (an
 algorithm it does not allow, such as ``none`` or HS256). Each of them is the sender's doing and
-answers 401. Every refusal is logged as one line naming the reason, never the token. When the
-Bot Framework's signing keys cannot be fetched the sender is not at fault: 503, so the Bot
-Framework tries again later.
+answers 401. Every refusal is logged as one line naming the reason, never the token; the sender
+of a refused token is told only that it is not valid. When the Bot Framework's signing keys
+cannot be fetched the sender is not at fault: 503, so the Bot Framework tries again later.
 """
 
 import json
@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 
 JSON = "application/json"
 REASON_LIMIT = 200  # characters of an exception's message worth a log line
+# What the sender is told; why a token was refused is for the operator's log alone.
+NO_VALID_TOKEN = "The request does not carry a valid Bot Framework token."
+KEYS_UNAVAILABLE = "The Bot Framework's signing keys cannot be fetched now; try again later."
 
 
 async def read_activity(request: web.Request) -> Activity:
@@ -52,18 +55,19 @@ async def authenticate(auth: BotFrameworkAuthentication, request: web.Request,
     except requests.RequestException as problem:  # fetching the signing keys failed
         raise refusal(request, web.HTTPServiceUnavailable,
                       f"cannot fetch the Bot Framework's signing keys: {reason(problem, header)}",
-                      level=logging.ERROR) from None
+                      told=KEYS_UNAVAILABLE, level=logging.ERROR) from None
     except Exception as problem:  # every way botbuilder refuses a token (see above)
-        raise refusal(request, web.HTTPUnauthorized, reason(problem, header),
+        raise refusal(request, web.HTTPUnauthorized, reason(problem, header), told=NO_VALID_TOKEN,
                       headers={"WWW-Authenticate": "Bearer"}) from None
 
 
-def refusal(request: web.Request, answer: type[web.HTTPError], why: str,
+def refusal(request: web.Request, answer: type[web.HTTPError], why: str, told: str = "",
             level: int = logging.WARNING, headers: dict[str, str] | None = None) -> web.HTTPError:
-    """The HTTP answer refusing ``request``, logged as one line."""
+    """The HTTP answer refusing ``request`` (its body ``told``, else ``why``), logged as one line
+    with ``why``."""
     log.log(level, "Teams: refused a request from %s with HTTP %d: %s", request.remote,
             answer.status_code, why)
-    return answer(text=f"{why}\n", headers=headers)
+    return answer(text=f"{told or why}\n", headers=headers)
 
 
 def reason(problem: Exception, token: str) -> str:

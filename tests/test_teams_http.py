@@ -36,6 +36,7 @@ from sqlalchemy import Engine
 from bot.app import App
 from bot.config import AppConfig
 from bot.server import create_web_app
+from bot.teams_http import KEYS_UNAVAILABLE, NO_VALID_TOKEN, reason
 from bot.teams_invoke import NOT_HANDLED
 from bot.teams_settings import TeamsSettings
 from handlers.runner import Runner
@@ -226,13 +227,23 @@ def test_a_refused_token_answers_401_with_one_log_line_and_changes_nothing(
         header = forger(teams, activity)
         headers.append(header or "")
         status, body = await teams.send(activity, header)
-        assert (status, body) == (401, f"{why}\n")
+        assert (status, body) == (401, f"{NO_VALID_TOKEN}\n")
         assert teams.connector.sent == []
 
     play(scenario)
     assert _refusals(caplog) == [(401, why)]
     assert not any(piece in caplog.text for piece in _pieces(headers[0]))
     assert snapshot(engine) == before
+
+
+def test_a_refusal_reason_never_repeats_the_token() -> None:
+    """Reference: the README's promise that no log line shows the token, for an exception whose
+    message quotes it (none of botbuilder's or PyJWT's do today)."""
+    keys = BotFrameworkKeys()
+    token = keys.sign(keys.claims(APP_ID, "https://smba.example/"))
+    why = reason(ValueError(f"cannot use {token} (header {token.split('.')[0]})"),
+                 f"Bearer {token}")
+    assert why == "ValueError: cannot use <token>.<token>.<token> (header <token>)"
 
 
 NOT_ACTIVITIES = {
@@ -284,8 +295,9 @@ def test_signing_keys_that_cannot_be_fetched_answer_503(
 
     async def scenario(teams: Teams) -> None:
         activity = teams.client.activity(text="agenda add Remittance costs")
-        status, _ = await teams.send(activity, f"Bearer {teams.token(activity)}")
-        assert status == 503 and teams.connector.sent == []
+        status, body = await teams.send(activity, f"Bearer {teams.token(activity)}")
+        assert (status, body) == (503, f"{KEYS_UNAVAILABLE}\n")
+        assert teams.connector.sent == []
 
     play(scenario)
     [(status, why)] = _refusals(caplog)
