@@ -9,10 +9,13 @@ https://api.botframework.com, ``aud`` the bot's app id, ``serviceurl`` the activ
 and ``exp`` at most five minutes past.
 
 botbuilder fetches the keys with the blocking ``requests`` library from inside the bot's event
-loop, so the stand-in serves on its own loop in a thread (``tests.fake_slack.InThread``).
+loop, so the stand-in serves on its own loop in a thread (``tests.fake_slack.InThread``). It keeps
+them a day per metadata URL, process-wide, so each stand-in serves under a path of its own: a
+later one on a reused port must not meet the keys of an earlier one.
 """
 
 import json
+import secrets
 import time
 from typing import Any
 
@@ -37,12 +40,13 @@ class BotFrameworkKeys:
     def __init__(self) -> None:
         self.key = rsa_key()
         self.metadata_url = ""
+        self._prefix = f"/{secrets.token_hex(8)}"
         self._runner: web.AppRunner | None = None
 
     async def __aenter__(self) -> "BotFrameworkKeys":
         app = web.Application()
-        app.router.add_get(METADATA_PATH, self._metadata)
-        app.router.add_get(KEYS_PATH, self._keys)
+        app.router.add_get(f"{self._prefix}{METADATA_PATH}", self._metadata)
+        app.router.add_get(f"{self._prefix}{KEYS_PATH}", self._keys)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -56,7 +60,7 @@ class BotFrameworkKeys:
     @property
     def _base(self) -> str:
         assert self._runner is not None
-        return f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        return f"http://127.0.0.1:{self._runner.addresses[0][1]}{self._prefix}"
 
     async def _metadata(self, _: web.Request) -> web.Response:
         return web.json_response({"issuer": ISSUER, "jwks_uri": f"{self._base}{KEYS_PATH}",
