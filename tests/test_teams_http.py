@@ -118,7 +118,8 @@ def play(app: App, keys: BotFrameworkKeys,
 
 
 def _pieces(token: str) -> list[str]:
-    """The parts of a token that must never reach a log: it whole, and each of its segments."""
+    """The segments of an Authorization header's token (header, claims, signature), none of
+    which may reach a log."""
     return [piece for piece in re.split(r"[\s.]+", token) if len(piece) >= 8]
 
 
