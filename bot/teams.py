@@ -9,10 +9,14 @@ core runs in a worker thread; the answer is sent back as Adaptive Cards into the
 conversation. Every message and every installation stores the conversation reference, so the
 notifier can post there later.
 
-Only the tenants the bot serves are answered (``bot.teams_tenant``). Idempotency key:
-``teams:<tenant>:<conversation id>:<activity id>`` (a redelivered activity keeps its id; ids
-are unique only within a conversation). A form's card, once submitted, is updated to say what
-was done, so a second click cannot post again.
+Before a turn runs, bot/teams_http.py refuses a body that is not an activity (400) and a token
+botbuilder does not accept (401). A typed message in a channel or group chat that does not
+mention the bot is people talking to each other: no answer. Invokes are answered by
+bot/teams_invoke.py. Only the tenants the bot serves are answered (``bot.teams_tenant``).
+
+Idempotency key: ``teams:<tenant>:<conversation id>:<activity id>`` (a redelivered activity
+keeps its id; ids are unique only within a conversation). A form's card, once submitted, is
+updated to say what was done, so a second click cannot post again.
 """
 
 import asyncio
@@ -31,6 +35,8 @@ from botbuilder.schema import Activity, ActivityTypes, Mention
 from bot.app import App
 from bot.render_teams import COMMAND_KEY, FORM_KEY, PARAMS_KEY
 from bot.speaker_emails import SpeakerEmails
+from bot.teams_http import authenticate, read_activity
+from bot.teams_invoke import unhandled_invoke
 from bot.teams_notifier import PLATFORM, SENDING_ERRORS, TeamsNotifier, remember
 from bot.teams_settings import TeamsSettings
 from bot.teams_tenant import TenantPolicy, reference_with_tenant, tenant_of
@@ -54,13 +60,16 @@ class TeamsAdapter:
         self.tenants = TenantPolicy(served, any_tenant=settings.emulator and not served)
 
     async def handle(self, request: web.Request) -> web.Response:
-        """``POST /api/messages``: one Bot Framework activity."""
-        try:
-            response = await self.cloud.process(request, self)
-        except web.HTTPUnauthorized:
-            log.warning("Refused a Teams request without a valid token from %s", request.remote)
-            raise
-        return response or web.Response(status=201)
+        """``POST /api/messages``: one Bot Framework activity.
+
+        The request is read and authenticated here rather than in ``CloudAdapter.process``, which
+        answers 500 to a body that is not an activity and to most refused tokens."""
+        activity = await read_activity(request)
+        identity = await authenticate(self.cloud.bot_framework_authentication, request, activity)
+        invoke = await self.cloud.process_activity(identity, activity, self.on_turn)
+        if invoke is None:
+            return web.Response(status=201)
+        return web.json_response(invoke.body, status=invoke.status)
 
     async def _on_error(self, turn: TurnContext, error: Exception) -> None:
         log.error("Teams turn failed: %r", error, exc_info=error)
@@ -71,6 +80,11 @@ class TeamsAdapter:
             return  # another organisation's tenant: nothing stored, nothing answered
         if activity.type in REMEMBERED and activity.conversation is not None:
             await self._remember(activity)
+        if activity.type == ActivityTypes.invoke:
+            log.info("Teams: answered invoke %r, which the bot does not handle", activity.name)
+            await turn.send_activity(Activity(type=ActivityTypes.invoke_response,
+                                              value=unhandled_invoke(activity.name)))
+            return
         if activity.type != ActivityTypes.message:
             return
         reply = await self._answer_to(activity, await self._email_of(turn))
@@ -132,9 +146,11 @@ def _user_id(activity: Activity) -> str:
 
 
 def command_line(activity: Activity) -> str:
-    """The message text with the bot's mention removed and people's mentions made neutral."""
+    """The message text with the bot's mention removed and people's mentions made neutral; empty
+    when a message in a channel or group chat does not mention the bot."""
     text = activity.text or ""
     bot_id = activity.recipient.id if activity.recipient else None
+    addressed = activity.conversation.conversation_type in (None, "personal")
     for entity in activity.entities or []:
         if entity.type != "mention":
             continue
@@ -145,9 +161,12 @@ def command_line(activity: Activity) -> str:
             continue
         who = mention.mentioned
         if who.id == bot_id:
+            addressed = True
             text = text.replace(shown, " ", 1)
         else:
             name = re.sub(r"[|<>]", "", who.name or "").strip()
             text = text.replace(shown, f"<@{who.aad_object_id or who.id}|{name}>", 1)
+    if not addressed:
+        return ""
     return re.sub(r"[ \t\u00a0]+", " ", text.replace("&nbsp;", " ")).strip()
 

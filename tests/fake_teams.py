@@ -21,6 +21,7 @@ class Sent:
     activity: dict[str, Any]
     activity_id: str | None = None  # replied to (POST) or updated (PUT)
     response_id: str = ""  # the id the connector gave the message
+    authorization: str = ""  # the bot's own token, as its Authorization header
 
     @property
     def cards(self) -> list[dict[str, Any]]:
@@ -55,6 +56,12 @@ class FakeConnector:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    async def __aenter__(self) -> "FakeConnector":  # for tests.fake_slack.InThread
+        return await self.start()
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
+
     def fail(self, status: int, headers: dict[str, str] | None = None) -> None:
         self._failures.append((status, headers or {}))
 
@@ -72,5 +79,6 @@ class FakeConnector:
         activity_id = request.match_info.get("activity")
         given = activity_id if request.method == "PUT" else f"sent-{next(self._numbers)}"
         self.sent.append(Sent(request.method, request.match_info["conversation"],
-                              await request.json(), activity_id, given or ""))
+                              await request.json(), activity_id, given or "",
+                              request.headers.get("Authorization", "")))
         return web.json_response({"id": given})

@@ -4,6 +4,7 @@ Each process is its own OS process on its own loopback port, started exactly as 
 would (``network-bot --database-url ... serve --port N`` with Slack's environment variables),
 talking to a fake Slack Web API (tests/fake_slack.py). Processes are told apart by their bot
 token, which the fake records with every call. The ``served`` fixture kills whatever is left.
+``spawn`` starts one with other options and settings (Teams' emulator, no Slack).
 """
 
 import os
@@ -13,7 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -96,20 +97,12 @@ class ServeLauncher:
     def start(self, token: str, database_url: str, env: Mapping[str, str] | None = None,
               port: int | None = None) -> Served:
         """Start one process and wait until its GET /healthz answers 200."""
-        port = port or free_port()
-        environment = {key: value for key, value in os.environ.items()
-                       if not key.startswith(("SLACK_", "NETWORK_BOT_"))}
-        environment.update(NETWORK_BOT_CONFIG=str(REPO / "app.yaml"), SLACK_BOT_TOKEN=token,
-                           SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=self.fake.api_url,
-                           SLACK_MIN_INTERVAL="0", **(env or {}))
-        log = self.logs / f"serve-{len(self.started)}.log"
-        with log.open("ab") as out:
-            process = subprocess.Popen(
-                [str(NETWORK_BOT), "--database-url", database_url, "serve", "--port", str(port)],
-                cwd=REPO, env=environment, stdout=out, stderr=subprocess.STDOUT)
-        served = Served(process, port, log)
+        served = spawn(database_url, self.logs / f"serve-{len(self.started)}.log",
+                       {"SLACK_BOT_TOKEN": token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                        "SLACK_API_URL": self.fake.api_url, "SLACK_MIN_INTERVAL": "0",
+                        **(env or {})}, port=port)
         self.started.append(served)
-        wait_for(lambda: _healthy(served), timeout=60)
+        wait_healthy(served)
         return served
 
     def kill_all(self) -> None:
@@ -131,6 +124,26 @@ def served(slack: FakeSlack, tmp_path: Path) -> Iterator[ServeLauncher]:
         yield launcher
     finally:
         launcher.kill_all()
+
+
+def spawn(database_url: str, log: Path, env: Mapping[str, str], options: Sequence[str] = (),
+          port: int | None = None) -> Served:
+    """``network-bot --database-url URL serve --port N [options]`` with this checkout's code and
+    app.yaml, and ``env`` instead of any chat or bot setting of this process's environment."""
+    port = port or free_port()
+    environment = {key: value for key, value in os.environ.items()
+                   if not key.startswith(("SLACK_", "MICROSOFT_", "NETWORK_BOT_"))}
+    environment.update(NETWORK_BOT_CONFIG=str(REPO / "app.yaml"), PYTHONPATH=str(REPO), **env)
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [str(NETWORK_BOT), "--database-url", database_url, "serve", "--port", str(port),
+             *options], cwd=REPO, env=environment, stdout=out, stderr=subprocess.STDOUT)
+    return Served(process, port, log)
+
+
+def wait_healthy(served: Served) -> None:
+    """Wait until the process's GET /healthz answers 200 (failing if it exits first)."""
+    wait_for(lambda: _healthy(served), timeout=60)
 
 
 def _healthy(served: Served) -> bool:

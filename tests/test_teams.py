@@ -172,6 +172,28 @@ def test_in_a_channel_the_bots_mention_is_stripped_and_others_become_neutral(
     assert CHANNEL in _references(engine)
 
 
+def test_in_a_channel_or_group_chat_only_messages_that_mention_the_bot_are_commands(
+    play: Callable[[Scenario], None], engine: Engine,
+) -> None:
+    """Reference: Teams' documented rule that a bot in a channel or group chat is addressed by
+    @mentioning it; other messages there are people talking to each other."""
+    group = "19:PLACEHOLDER-group@thread.v2"
+    mention_ilo = {"type": "mention", "text": "<at>ILO Focal Point</at>",
+                   "mentioned": user("ILO")}
+
+    async def scenario(teams: TeamsClient, connector: FakeConnector) -> None:
+        assert await teams.say("agenda add Chatter", conversation=CHANNEL,
+                               conversation_type="channel") == []
+        assert await teams.say("<at>ILO Focal Point</at> agenda add More chatter",
+                               conversation=group, conversation_type="groupChat",
+                               entities=[mention_ilo]) == []
+        assert "You are IOM Focal Point" in card_text(await teams.say("whoami"))
+
+    play(scenario)
+    assert _items(engine) == []
+    assert {CHANNEL, group, PERSONAL} <= set(_references(engine))
+
+
 def test_a_redelivered_activity_runs_once(
     play: Callable[[Scenario], None], engine: Engine,
 ) -> None:
@@ -254,29 +276,6 @@ def test_one_poll_one_tally_from_slack_and_teams(engine: Engine, app: App) -> No
         await connector.stop()
 
     asyncio.run(main())
-
-
-def test_with_credentials_an_activity_without_a_token_is_refused(
-    app: App, engine: Engine,
-) -> None:
-    settings = TeamsSettings(app_id="11111111-2222-3333-4444-555555555555",
-                             app_password="secret", tenant_id="tenant-1")
-
-    async def main() -> None:
-        connector = await FakeConnector().start()
-        runner = web.AppRunner(create_web_app(app, None, teams=settings))
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        try:
-            teams = TeamsClient(f"http://127.0.0.1:{runner.addresses[0][1]}", connector)
-            assert await teams.post(teams.activity(text="agenda add Remittances")) == 401
-        finally:
-            await runner.cleanup()
-            await connector.stop()
-        assert connector.sent == []
-
-    asyncio.run(main())
-    assert _items(engine) == [] and _references(engine) == {}
 
 
 def test_someone_unknown_by_object_id_is_matched_by_the_email_teams_has(
