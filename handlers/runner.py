@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from bot.config import AppConfig
 from handlers import registry
 from handlers.core import Command, Context, Form, Reply, Speaker, UserError, Where
-from handlers.grammar import check_text, strip_prefix
+from handlers.grammar import check_characters, check_text, strip_prefix
 from handlers.mentions import as_names
 from handlers.people import resolve_actor
 from handlers.registry import CommandSpec
@@ -112,6 +112,7 @@ class Runner:
         text = strip_prefix(line) or "help"
         found = registry.find(text)
         if found is None:
+            check_characters(text, what="command", example="help")  # before it is echoed
             raise UserError(*_unknown_verb(text))
         spec, args = found
         if not spec.mentions:

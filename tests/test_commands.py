@@ -95,6 +95,7 @@ def test_lao_script_and_long_text_survive_a_round_trip(bot: BotHarness) -> None:
     ("agenda add    ", "The agenda item is empty."),
     ("agenda add " + "x" * 1001, "is 1,012 characters long; the limit is 1,000"),
     ("agenda add budget\x1b[31m", "control character (U+001B)"),
+    ("agenda add Safe \ue000migration\ue001", "private-use character (U+E000)"),
 ])
 def test_bad_input_is_refused_with_an_example_and_changes_nothing(
     bot: BotHarness, line: str, problem: str
