@@ -14,11 +14,12 @@ from bot.render_slack import (
     split_text,
     submitted_values,
 )
-from handlers.core import Choice, Form, FormField, Reply
+from handlers.core import Choice, Form, FormField, Reply, bold
 
 
 def test_user_text_never_pings_or_links() -> None:
-    reply = Reply(title="<!channel> & co", text="*Item* <!here> <@U123> <https://evil|x> & y",
+    reply = Reply(title="<!channel> & co",
+                  text=f"{bold('Item')} <!here> <@U123> <https://evil|x> & y",
                   fields=[("<b>", "a & b")])
     message = render_message(reply)
     raw = json.dumps(message.blocks)
