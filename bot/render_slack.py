@@ -1,11 +1,13 @@
 """The neutral Reply as Slack Block Kit: messages, modals for forms, and Slack's limits.
 
-Every piece of text from the core is escaped for mrkdwn (``&``, ``<``, ``>``), so an agenda item
-reading ``<!channel>`` shows as text and pings nobody, while ``*bold*`` passes through. Text is
-cut into sections of at most 3,000 characters, and a reply is always one message: a message
-holds at most 50 blocks and about 12,000 characters (Slack answers ``msg_blocks_too_long``
-well below its documented 40,000), and a command's ``response_url`` takes at most 5 messages
-in 30 minutes, so a reply that does not fit shows its beginning and comes whole as a text file
+Every character of the core's text shows literally in mrkdwn: ``&``, ``<``, ``>`` are escaped, so
+an agenda item reading ``<!channel>`` pings nobody, and mrkdwn's formatting characters are
+disarmed, so ``*migration*`` typed by a member is not bold; only the core's own bold (its
+markers, ``handlers.core.bold``) becomes mrkdwn ``*bold*``. Text is cut into sections of at
+most 3,000 characters, and a reply is always one message: a message holds at most 50 blocks
+and about 12,000 characters (Slack answers ``msg_blocks_too_long`` well below its documented
+40,000), and a command's ``response_url`` takes at most 5 messages in 30 minutes, so a reply
+that does not fit shows its beginning and comes whole as a text file
 (``SlackMessage.overflow``), never as a series of follow-ups.
 
 A form's free-text field longer than Slack's 3,000 characters an input is shown as several
@@ -17,8 +19,18 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.render_text import render_text
-from handlers.core import Attachment, Choice, Form, FormField, Reply
+from bot.render_text import emphasis, render_text
+from handlers.core import (
+    BOLD_CLOSE,
+    BOLD_OPEN,
+    Attachment,
+    Choice,
+    Form,
+    FormField,
+    Reply,
+    bold,
+    unmarked,
+)
 
 SECTION_LIMIT = 3000
 FIELD_LIMIT = 2000
@@ -34,6 +46,7 @@ OPTION_LIMIT = 100
 FALLBACK_LIMIT = 300
 INPUT_LIMIT = 3000  # characters of a plain_text_input (its max_length)
 CONTINUED = "~"  # block id of a field's further inputs: body~2, body~3, ...
+ZWSP = "\u200b"  # zero-width space
 
 CHOICE_ACTION = "network_choice_"  # + the choice's number; the button's value is its command
 FORM_CALLBACK = "network_form"
@@ -55,33 +68,55 @@ class SlackMessage:
         return [*reply.files, *([self.overflow] if self.overflow else [])]
 
 
+_FORMATTING = re.compile(r"([*_~`])")
+
+
+def _literal(text: str) -> str:
+    """Text as mrkdwn shows it literally, the core's bold markers left for ``emphasis``.
+
+    mrkdwn has no escape character: a zero-width space after each of ``*``, ``_``, ``~`` and
+    a backtick keeps it from opening or closing bold, italics, strike-through or code.
+    """
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _FORMATTING.sub(rf"\1{ZWSP}", text)
+
+
 def escape(text: str) -> str:
-    """Text as mrkdwn shows it literally: no links, no mentions, no ``<!channel>``."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text as mrkdwn shows it: literally (no links, mentions, ``<!channel>`` or formatting),
+    except the core's bold."""
+    return emphasis(_literal(text), "*")
 
 
 def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
     """Pieces of at most ``limit`` characters, cut at a line break, else at a space.
 
-    A piece never ends inside an escape entity such as ``&amp;``.
+    A piece never ends inside an escape entity such as ``&amp;`` or before a zero-width space,
+    and bold cut in two is closed at the end of one piece and opened again in the next.
     """
     pieces: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit + 1)
+    room = limit - 1  # for the bold marker that may close the piece
+    while len(text) > room:
+        cut = text.rfind("\n", 0, room + 1)
         if cut <= 0:
-            cut = text.rfind(" ", 0, limit + 1)
+            cut = text.rfind(" ", 0, room + 1)
         if cut > 0:
-            pieces.append(text[:cut])
-            text = text[cut + 1:]
-            continue
-        cut = limit
-        entity = text.rfind("&", cut - 4, cut)
-        if entity > 0 and ";" not in text[entity:cut]:
-            cut = entity
-        pieces.append(text[:cut])
-        text = text[cut:]
+            piece, text = text[:cut], text[cut + 1:]
+        else:
+            cut = room - (text[room] == ZWSP)
+            entity = text.rfind("&", cut - 4, cut)
+            if entity > 0 and ";" not in text[entity:cut]:
+                cut = entity
+            piece, text = text[:cut], text[cut:]
+        if piece.rfind(BOLD_OPEN) > piece.rfind(BOLD_CLOSE):
+            piece, text = piece + BOLD_CLOSE, BOLD_OPEN + text
+        pieces.append(piece)
     pieces.append(text)
-    return [piece for piece in pieces if piece.strip()]
+    return [piece for piece in pieces if unmarked(piece).strip()]
+
+
+def mrkdwn_pieces(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """``text`` as mrkdwn (see ``escape``), in pieces of at most ``limit`` characters."""
+    return [emphasis(piece, "*") for piece in split_text(_literal(text), limit)]
 
 
 def clip(text: str, limit: int) -> str:
@@ -89,7 +124,8 @@ def clip(text: str, limit: int) -> str:
 
 
 def plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text, "emoji": True}
+    """A plain_text object: Slack shows it as it is, and it has no bold."""
+    return {"type": "plain_text", "text": unmarked(text), "emoji": True}
 
 
 def section(mrkdwn: str) -> Block:
@@ -101,7 +137,7 @@ def context(mrkdwn: str) -> Block:
 
 
 def text_sections(text: str) -> list[Block]:
-    return [section(piece) for piece in split_text(escape(text))]
+    return [section(piece) for piece in mrkdwn_pieces(text)]
 
 
 def _field_blocks(fields: list[tuple[str, str]]) -> list[Block]:
@@ -115,10 +151,11 @@ def _field_blocks(fields: list[tuple[str, str]]) -> list[Block]:
             group.clear()
 
     for label, value in fields:
-        shown = f"*{escape(label)}*\n{escape(value)}"
+        text = f"{bold(label)}\n{value}"
+        shown = escape(text)
         if len(shown) > FIELD_LIMIT:
             flush()
-            blocks += [section(piece) for piece in split_text(shown)]
+            blocks += text_sections(text)
             continue
         group.append({"type": "mrkdwn", "text": shown})
         if len(group) == FIELDS_PER_SECTION:
@@ -156,7 +193,7 @@ def _size(block: Block) -> int:
 def fallback_text(reply: Reply) -> str:
     """The plain line Slack shows in notifications (escaped: it is mrkdwn too)."""
     first = reply.title or next((line for line in reply.text.splitlines() if line.strip()), "")
-    return escape(clip(first.strip(), FALLBACK_LIMIT)) or "(no text)"
+    return escape(clip(unmarked(first).strip(), FALLBACK_LIMIT)) or "(no text)"
 
 
 def overflow_name(reply: Reply) -> str:
@@ -252,7 +289,7 @@ def _input(field: FormField, block_id: str, label: str, max_length: int | None) 
                    "multiline": field.multiline,
                    "max_length": min(max_length or INPUT_LIMIT, INPUT_LIMIT)}
         if field.initial:
-            element["initial_value"] = field.initial[:INPUT_LIMIT]
+            element["initial_value"] = unmarked(field.initial)[:INPUT_LIMIT]
     if field.placeholder:
         element["placeholder"] = plain(clip(field.placeholder, HEADER_LIMIT))
     return {"type": "input", "block_id": block_id, "optional": not field.required,

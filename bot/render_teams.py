@@ -1,8 +1,9 @@
 """The neutral Reply as Adaptive Cards 1.5 for Microsoft Teams.
 
-Text goes into TextBlocks (wrapped); the core's ``*bold*`` becomes Adaptive Cards' ``**bold**``
-and every other markdown character is escaped, so user text cannot format or link unexpectedly
-(Adaptive Cards never turn ``<at>`` text into a mention). Fields become a FactSet, choices
+Text goes into TextBlocks (wrapped); the core's bold (``handlers.core.bold``) becomes Adaptive
+Cards' ``**bold**`` and every markdown character is escaped, so user text cannot format or link
+(Adaptive Cards never turn ``<at>`` text into a mention). Text with no markdown (buttons, input
+labels) is given as it is, without the core's bold markers. Fields become a FactSet, choices
 Action.Submit buttons whose data carries the command line, and a form becomes inputs with an
 Action.Submit carrying the form's id and record numbers (Teams adds the inputs' values). A card
 larger than ``CARD_CHARS`` is split into several cards ("Part i of n"), well below Teams' ~80
@@ -14,7 +15,8 @@ import re
 from typing import Any
 
 from bot.render_slack import split_text
-from handlers.core import Choice, Form, FormField, Reply
+from bot.render_text import emphasis
+from handlers.core import Choice, Form, FormField, Reply, unmarked
 
 CARD_CHARS = 24000
 BLOCK_CHARS = 4000
@@ -27,7 +29,6 @@ COMMAND_KEY = "command"  # a button's command line
 STYLES = {"primary": "positive", "danger": "destructive"}
 
 Element = dict[str, Any]
-_BOLD = re.compile(r"\*([^*\n]+)\*")
 _INLINE = re.compile(r"([\\`*_\[\]~])")  # emphasis, code, links, strike-through
 _LINE_START = re.compile(r"^(\s*)([#>+\-])", re.MULTILINE)  # headings, quotes, lists
 _NUMBERED = re.compile(r"^(\s*\d+)\.", re.MULTILINE)  # numbered lists
@@ -39,14 +40,8 @@ def _literal(text: str) -> str:
 
 
 def escape(text: str) -> str:
-    """Text as Adaptive Cards markdown shows it literally, keeping the core's ``*bold*``."""
-    pieces = []
-    last = 0
-    for bold in _BOLD.finditer(text):
-        pieces += [_literal(text[last:bold.start()]), "**", _literal(bold.group(1)), "**"]
-        last = bold.end()
-    pieces.append(_literal(text[last:]))
-    return "".join(pieces)
+    """Text as Adaptive Cards markdown shows it literally, except the core's bold."""
+    return emphasis(_literal(text), "**")
 
 
 def text_block(text: str, **style: Any) -> Element:
@@ -68,7 +63,7 @@ def _facts(fields: list[tuple[str, str]]) -> list[Element]:
 
 
 def _button(choice: Choice) -> Element:
-    action: Element = {"type": "Action.Submit", "title": choice.label,
+    action: Element = {"type": "Action.Submit", "title": unmarked(choice.label),
                        "data": {COMMAND_KEY: choice.command}}
     if choice.style in STYLES:
         action["style"] = STYLES[choice.style]
@@ -79,22 +74,23 @@ def _input(field: FormField) -> Element:
     element: Element
     if field.options:
         element = {"type": "Input.ChoiceSet", "style": "compact",
-                   "choices": [{"title": label, "value": value}
+                   "choices": [{"title": unmarked(label), "value": value}
                                for value, label in field.options]}
     else:
         element = {"type": "Input.Text", "isMultiline": field.multiline}
         if field.placeholder:
-            element["placeholder"] = field.placeholder
-    element.update(id=field.name, label=field.label, isRequired=field.required)
+            element["placeholder"] = unmarked(field.placeholder)
+    label = unmarked(field.label)
+    element.update(id=field.name, label=label, isRequired=field.required)
     if field.initial:
-        element["value"] = field.initial
+        element["value"] = unmarked(field.initial)
     if field.required:
-        element["errorMessage"] = f"{field.label} is needed."
+        element["errorMessage"] = f"{label} is needed."
     return element
 
 
 def _form_action(form: Form) -> Element:
-    return {"type": "Action.Submit", "title": form.submit_label,
+    return {"type": "Action.Submit", "title": unmarked(form.submit_label),
             "data": {FORM_KEY: form.id, PARAMS_KEY: form.params}}
 
 
@@ -149,4 +145,4 @@ def attachment(card: Element) -> dict[str, Any]:
 def summary(reply: Reply) -> str:
     """A short plain line for notifications."""
     first = reply.title or next((line for line in reply.text.splitlines() if line.strip()), "")
-    return first.strip()[:300]
+    return unmarked(first).strip()[:300]

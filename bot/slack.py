@@ -58,7 +58,7 @@ from bot.slack_payload import Malformed, number, optional_text, text
 from bot.slack_settings import ACK_BUDGET, DEFAULT_MIN_INTERVAL
 from bot.slack_text import from_slack, unlabelled_people
 from bot.speaker_emails import SpeakerEmails
-from handlers.core import Attachment, Reply, Speaker, Where
+from handlers.core import Attachment, Reply, Speaker, Where, unmarked
 from handlers.forms import form_fields
 from scheduler.notifier import DeliveryFailed, RetryLater
 
@@ -296,7 +296,7 @@ class SlackAdapter:
             self._later(self._deliver_when_done(pending, talk))
         elif not reply.ok and (fields := form_fields(origin.form)):
             await ack(response_action="errors",
-                      errors={_wrong_field(reply, fields, view): reply.text})
+                      errors={_wrong_field(reply, fields, view): unmarked(reply.text)})
         else:
             await ack()
             self._later(self.deliver(reply, talk))

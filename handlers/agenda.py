@@ -10,7 +10,7 @@ import re
 from sqlalchemy import Insert, Select, bindparam, insert
 from sqlmodel import col, func, select
 
-from handlers.core import Context, Reply, Role, Scope, UserError
+from handlers.core import Context, Reply, Role, Scope, UserError, bold
 from handlers.grammar import check_text, parse_ref
 from handlers.jobs import job
 from handlers.meeting_common import (
@@ -104,10 +104,10 @@ def agenda_list(ctx: Context, args: str) -> Reply:
     upcoming = ctx.session.exec(_UPCOMING, params={"now": ctx.now}).first()
     parts = []
     if upcoming is not None:
-        parts.append(f"*Next meeting*: {describe(ctx, upcoming)}\n" + _listing(
+        parts.append(f"{bold('Next meeting')}: {describe(ctx, upcoming)}\n" + _listing(
             ctx, upcoming.id, shown=PAGE, rest=f"agenda list #{upcoming.id} shows them all."))
     if upcoming is None or _waiting(ctx):
-        parts.append("*Backlog* (waiting for a meeting)\n" + _listing(
+        parts.append(f"{bold('Backlog')} (waiting for a meeting)\n" + _listing(
             ctx, None, shown=PAGE, rest="they join the next meeting once one is scheduled."))
     return Reply(title="Agenda", text="\n\n".join(parts))
 

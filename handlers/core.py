@@ -1,8 +1,8 @@
 """The platform-neutral types adapters and handlers speak: Actor, Command, Reply.
 
 Adapters turn a platform event into a Command and render the Reply they get back; handlers
-never see a platform object. Reply text is plain text in which ``*bold*`` is the only markup;
-renderers escape everything else for their platform.
+never see a platform object. Reply text is plain text in which the core's own emphasis,
+written with ``bold()``, is the only markup; renderers show every other character literally.
 """
 
 import base64
@@ -14,6 +14,22 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.config import AppConfig
+
+# The core's bold is marked with two private-use characters, never with ``*``: an asterisk a
+# member typed must show as an asterisk, and check_text refuses these characters in typed text.
+BOLD_OPEN = "\ue000"
+BOLD_CLOSE = "\ue001"
+
+
+def bold(text: str) -> str:
+    """``text`` shown bold on every platform (as ``*text*`` in plain text)."""
+    return f"{BOLD_OPEN}{text}{BOLD_CLOSE}"
+
+
+def unmarked(text: str) -> str:
+    """``text`` without bold markers: for text nobody typed to the bot (a platform's display
+    name), and for places that show no formatting."""
+    return text.replace(BOLD_OPEN, "").replace(BOLD_CLOSE, "")
 
 
 class Role(StrEnum):

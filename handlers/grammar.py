@@ -25,20 +25,29 @@ def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def check_text(text: str, *, what: str, example: str, max_length: int = 1000) -> str:
-    """Refuse empty, over-long or control-character text; return it trimmed."""
-    text = normalise_newlines(text).strip()
-    if not text:
-        raise UserError(f"The {what} is empty.", example)
-    bad = next(
-        (c for c in text if unicodedata.category(c) == "Cc" and c not in "\n\t"), None
-    )
+# Characters typed text may not hold, by Unicode category: control characters (line breaks
+# and tabs aside), and private-use ones, with which the core marks its own bold.
+_REFUSED = {"Cc": "a control character", "Co": "a private-use character"}
+
+
+def check_characters(text: str, *, what: str, example: str) -> None:
+    """Refuse text holding a control or private-use character."""
+    bad = next((c for c in text if unicodedata.category(c) in _REFUSED and c not in "\n\t"),
+               None)
     if bad is not None:
         raise UserError(
-            f"The {what} contains a control character (U+{ord(bad):04X}); "
+            f"The {what} contains {_REFUSED[unicodedata.category(bad)]} (U+{ord(bad):04X}); "
             "please retype it as plain text.",
             example,
         )
+
+
+def check_text(text: str, *, what: str, example: str, max_length: int = 1000) -> str:
+    """Refuse empty, over-long, control- or private-use-character text; return it trimmed."""
+    text = normalise_newlines(text).strip()
+    if not text:
+        raise UserError(f"The {what} is empty.", example)
+    check_characters(text, what=what, example=example)
     if len(text) > max_length:
         raise UserError(
             f"The {what} is {len(text):,} characters long; the limit is {max_length:,}.",

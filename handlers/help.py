@@ -2,7 +2,7 @@
 
 import difflib
 
-from handlers.core import Context, Reply, UserError
+from handlers.core import Context, Reply, UserError, bold
 from handlers.registry import REGISTRY, command, commands_of, verbs
 
 
@@ -27,7 +27,7 @@ def help_command(ctx: Context, args: str) -> Reply:
     lines = []
     for spec in specs:
         detail = f" {spec.detail}" if spec.detail else ""
-        lines.append(f"*{spec.usage}*\n{spec.summary}.{detail}")
+        lines.append(f"{bold(spec.usage)}\n{spec.summary}.{detail}")
         lines.append(f"Example: {spec.example}")
         lines.append("")
     return Reply(title=f"help {verb}", text="\n".join(lines).strip())
@@ -37,6 +37,6 @@ def _overview(ctx: Context) -> Reply:
     lines = [f"Commands of {ctx.config.network.name} (type them after /network in Slack, "
              "@Network in Teams, or as they are in the shell):", ""]
     for spec in sorted(REGISTRY.values(), key=lambda s: s.name):
-        lines.append(f"*{spec.usage}* — {spec.summary}. e.g. {spec.example}")
+        lines.append(f"{bold(spec.usage)} — {spec.summary}. e.g. {spec.example}")
     lines += ["", "Type help <verb> for details, e.g. help agenda."]
     return Reply(title="help", text="\n".join(lines))

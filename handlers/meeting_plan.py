@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from bot.config import AppConfig
-from handlers.core import Context, Reply, Scope
+from handlers.core import Context, Reply, Scope, bold
 from handlers.jobs import job
 from handlers.meeting_common import zone
 from handlers.notify import queue
@@ -119,7 +119,7 @@ def meeting_plan(ctx: Context, args: str) -> Reply:
         meetings = regular_meetings(ctx, half)
         held = [m for m in meetings if m.starts_at <= ctx.now]
         total += len(meetings)
-        lines.append(f"*{half.name}*: {len(held)} held, {len(meetings) - len(held)} scheduled")
+        lines.append(f"{bold(half.name)}: {len(held)} held, {len(meetings) - len(held)} scheduled")
         lines += [f"  #{m.id} {show_time(m.starts_at, zone(ctx))} — {m.title}"
                   + (" (held)" if m in held else "") for m in meetings]
     lines.append(f"\n{year}: {total} of {per_year} regular meetings a year.")

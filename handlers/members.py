@@ -2,7 +2,7 @@
 
 from sqlmodel import Session, select
 
-from handlers.core import Context, Reply, Role, UserError
+from handlers.core import Context, Reply, Role, UserError, bold
 from handlers.registry import command
 from storage.models import Agency, Objective, Person, WGAgency, WGPartner, WGRole, WorkingGroup
 
@@ -51,7 +51,7 @@ def members(ctx: Context, args: str) -> Reply:
         role = {network.chair: " (Chair)", network.secretariat: " (Secretariat)"}.get(
             agency.code, "")
         focal = ", ".join(by_agency.get(agency.id, [])) or "no focal point yet"
-        lines.append(f"*{agency.code}*{role} — {agency.name}: {focal}")
+        lines.append(f"{bold(agency.code)}{role} — {agency.name}: {focal}")
     lines.append("")
     lines.append(f"{len(agencies)} member agencies. Chair: {network.chair}. "
                  f"Secretariat and Coordinator: {network.secretariat}.")
@@ -81,7 +81,7 @@ def working_groups(ctx: Context, args: str) -> Reply:
         members_ = seats(ctx.session, wg, WGRole.MEMBER)
         partners = ctx.session.exec(
             select(WGPartner.organisation).where(WGPartner.wg_id == wg.id)).all()
-        lines.append(f"*{wg.name}* ({wg.slug})")
+        lines.append(f"{bold(wg.name)} ({wg.slug})")
         lines.append(f"  chairs: {', '.join(chairs) or 'none'}; members: "
                      f"{', '.join(members_) or 'none'}")
         if partners:

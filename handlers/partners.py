@@ -7,7 +7,7 @@ Network's consensus polls.
 
 from sqlmodel import select
 
-from handlers.core import Context, Reply, Role, UserError
+from handlers.core import Context, Reply, Role, UserError, bold
 from handlers.grammar import take_quoted
 from handlers.registry import command
 from handlers.roster import record_change
@@ -86,6 +86,6 @@ def partners_list(ctx: Context, args: str) -> Reply:
             .order_by(WorkingGroup.slug)).all()
         people = ctx.session.exec(select(Person.name).where(
             Person.partner_org == partner.organisation, Person.active)).all()
-        lines.append(f"*{partner.organisation}* — working groups: {', '.join(groups) or 'none'}"
+        lines.append(f"{bold(partner.organisation)} — working groups: {', '.join(groups) or 'none'}"
                      f"; people: {', '.join(people) or 'none'}")
     return Reply(title="Partners", text="\n".join(lines))

@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from bot.config import AppConfig
-from handlers.core import Actor, Role, Scope, Speaker
+from handlers.core import Actor, Role, Scope, Speaker, unmarked
 from storage.models import Agency, Identity, Person, WGAgency, WGPartner, WGRole, WorkingGroup
 
 SHELL = "shell"
@@ -65,7 +65,8 @@ def resolve_actor(session: Session, config: AppConfig, speaker: Speaker) -> Acto
             break
     person = rows[0] if rows else None
     if person is None or not person.active:
-        return Actor(speaker=speaker, name=speaker.display_name or speaker.external_id)
+        return Actor(speaker=speaker,
+                     name=unmarked(speaker.display_name) or speaker.external_id)
     rows = [row for row in rows if row.id == person.id]
     if person.partner_org:
         return Actor(speaker=speaker, person_id=person.id, name=person.name,

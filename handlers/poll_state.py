@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from handlers.core import Choice, Reply, Scope, UserError
+from handlers.core import Choice, Reply, Scope, UserError, bold
 from handlers.grammar import parse_ref
 from handlers.jobs import job
 from handlers.notify import queue
@@ -85,7 +85,7 @@ def _status(scope: Scope, poll: Poll, tally: Tally) -> str:
         return (f"Open until {show_time(poll.closes_at, zone)}; {len(tally.positions)} of "
                 f"{len(poll.electorate)} agencies have taken a position.")
     assert poll.closed_at is not None
-    return f"Closed {show_time(poll.closed_at, zone)}: *{poll.outcome}*."
+    return f"Closed {show_time(poll.closed_at, zone)}: {bold(poll.outcome)}."
 
 
 def poll_message(scope: Scope, poll: Poll, *, detailed: bool = False) -> Reply:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import select
 
 from bot.durations import format_duration
-from handlers.core import Context, Form, FormField, Reply, Role, UserError
+from handlers.core import Context, Form, FormField, Reply, Role, UserError, bold
 from handlers.dates import understand_when
 from handlers.forms import form
 from handlers.grammar import check_text, take_quoted
@@ -300,14 +300,14 @@ def poll_list(ctx: Context, args: str) -> Reply:
     if not open_polls and not closed:
         return Reply(title="Polls", text=f"There are no polls yet. The Chair or the Secretariat "
                                          f"opens one with: {WG_EXAMPLE}")
-    lines = ["*Open*" if open_polls else "No poll is open."]
+    lines = [bold("Open") if open_polls else "No poll is open."]
     cast = ballots_of(ctx.session, open_polls)
     for poll in open_polls:
         voted = len(count(poll.electorate, cast.get(poll.id, [])).positions)
         lines.append(f"#{poll.id} {poll.question} — {voted} of {len(poll.electorate)} agencies "
                      f"have voted; closes {show_time(poll.closes_at, zone)}")
     if closed:
-        lines += ["", "*Recently closed*"]
+        lines += ["", bold("Recently closed")]
         lines += [f"#{poll.id} {poll.question} — {poll.outcome}, "
                   f"{show_time(poll.closed_at, zone)}" for poll in closed if poll.closed_at]
     return Reply(title="Polls", text="\n".join(lines))

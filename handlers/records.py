@@ -6,7 +6,7 @@ from sqlalchemy import ColumnElement, case
 from sqlmodel import func, select
 
 from handlers.action_reminders import cancel_reminders, reschedule_reminders, show_due
-from handlers.core import Context, Reply, Role, UserError
+from handlers.core import Context, Reply, Role, UserError, bold
 from handlers.dates import understand_when
 from handlers.grammar import parse_ref
 from handlers.minutes import meeting_by_ref
@@ -64,7 +64,7 @@ def decisions(ctx: Context, args: str) -> Reply:
             source = f"poll #{decision.poll_id} ({_short(question or '')})"
         else:
             source = f"meeting #{decision.meeting_id} ({meeting_title})"
-        lines.append(f"*#{decision.id}* {show_date(decision.decided_at, zone)} — "
+        lines.append(f"{bold(f'#{decision.id}')} {show_date(decision.decided_at, zone)} — "
                      f"{decision.text} — {source}")
     lines.append(f"\n{total} decision(s) for {scope}.")
     return Reply(title=f"Decisions: {scope}", text="\n".join(lines))
@@ -153,13 +153,13 @@ def action_due(ctx: Context, args: str) -> Reply:
 
 def describe_action(ctx: Context, item: ActionItem, code: str) -> str:
     zone = ctx.config.network.zone
-    parts = [f"*#{item.id}* {code} — {item.task}"]
+    parts = [f"{bold(f'#{item.id}')} {code} — {item.task}"]
     if item.due_at:
         parts.append(f"due {show_due(item.due_at, zone)}")
     if item.status == ActionStatus.DONE and item.done_at:
         parts.append(f"done {show_date(item.done_at, zone)}")
     elif is_overdue(item, ctx.now):
-        parts.append("*OVERDUE*")
+        parts.append(bold("OVERDUE"))
     if item.meeting_id:
         parts.append(f"meeting #{item.meeting_id}")
     return " — ".join(parts)

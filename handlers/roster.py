@@ -10,7 +10,7 @@ import re
 from sqlalchemy import delete, extract
 from sqlmodel import select
 
-from handlers.core import Choice, Context, Reply, Role, Speaker, UserError
+from handlers.core import Choice, Context, Reply, Role, Speaker, UserError, bold
 from handlers.grammar import take_quoted
 from handlers.notify import queue
 from handlers.people import SHELL, find_person, people_of
@@ -78,7 +78,7 @@ def members_join(ctx: Context, args: str) -> Reply:
     network = ctx.config.network
     queue(ctx, "members.join_requested", Reply(
         title="Request to join the Network",
-        text=f"{ctx.actor.name} asks for *{code}* ({name}) to join {network.name}.",
+        text=f"{ctx.actor.name} asks for {bold(code)} ({name}) to join {network.name}.",
         choices=[Choice("Approve", f"members approve {code}", "primary")],
     ), audience=people_audience(people_of(ctx, network.secretariat, network.chair)))
     return Reply(text=f"Thank you. The request for {code} ({name}) to join was sent to the "
@@ -116,7 +116,7 @@ def members_approve(ctx: Context, args: str) -> Reply:
     focal = _first_focal_point(ctx, request, agency)
     record_change(ctx, "agency.joined", code, f"{request.name}; asked by "
                   f"{request.requester_name}" + (f"; focal point {focal}" if focal else ""))
-    text = f"*{code}* ({request.name}) has joined {ctx.config.network.name}."
+    text = f"{bold(code)} ({request.name}) has joined {ctx.config.network.name}."
     if focal:
         text += f" Focal point: {focal}."
     queue(ctx, "members.joined", Reply(title="New member agency", text=text, private=False))
@@ -159,7 +159,7 @@ def members_leave(ctx: Context, args: str) -> Reply:
     ctx.session.exec(delete(WGAgency).where(WGAgency.agency_id == agency.id))  # type: ignore[call-overload]
     record_change(ctx, "agency.left", agency.code,
                   f"{len(seats)} working-group seat(s) given up" if seats else "")
-    text = f"*{agency.code}* ({agency.name}) has left {network.name}."
+    text = f"{bold(agency.code)} ({agency.name}) has left {network.name}."
     queue(ctx, "members.left", Reply(title="Member agency left", text=text, private=False))
     return Reply(text=f"Recorded: {text} Polls already open keep the membership they "
                       "started with.")

@@ -20,7 +20,7 @@ from bot.config import AppConfig
 from handlers import registry
 from handlers.core import Command, Context, Reply, Speaker, UserError, Where
 from handlers.forms import command_for
-from handlers.grammar import check_text, strip_prefix
+from handlers.grammar import check_characters, check_text, strip_prefix
 from handlers.mentions import as_names
 from handlers.people import SHELL, resolve_actor
 from handlers.registry import CommandSpec
@@ -129,6 +129,7 @@ class Runner:
         text = strip_prefix(line) or "help"
         found = registry.find(text)
         if found is None:
+            check_characters(text, what="command", example="help")  # before it is echoed
             raise UserError(*_unknown_verb(text))
         spec, args = found
         if not spec.mentions and where.platform != SHELL:  # the shell has no mentions: text

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
 
 from bot.config import AppConfig, load_config
+from bot.render_text import render_text
 from handlers.core import Reply, Where
 from handlers.people import shell_speaker
 from handlers.runner import Runner
@@ -39,6 +40,12 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 # A fixed "now" so that date understanding and deadlines are reproducible.
 START = datetime(2031, 3, 3, 2, 0, tzinfo=UTC)  # Mon 3 Mar 2031, 09:00 in Vientiane
+
+
+def shown(reply: Reply | str) -> str:
+    """A reply's text as the shell shows it, the core's bold as ``*bold*`` (Reply.text marks
+    it with private-use characters)."""
+    return render_text(Reply(text=reply if isinstance(reply, str) else reply.text))
 
 
 class Clock:

@@ -12,7 +12,8 @@ from contextlib import contextmanager
 
 from bot.render_slack import render_message
 from bot.render_teams import render_cards
-from handlers.core import Reply
+from bot.render_text import render_text
+from handlers.core import BOLD_CLOSE, BOLD_OPEN, Reply
 from handlers.runner import INTERNAL_ERROR
 from tests.conftest import BotHarness
 from tests.db_state import restore, snapshot
@@ -25,7 +26,8 @@ _PINGS = re.compile(r"<[!@#]")
 
 def check_reply(reply: Reply) -> None:
     """A non-empty text, no crash, an example with every refusal of input, and output that
-    renders on Slack (with nothing that pings) and on Teams."""
+    renders on Slack (with nothing that pings), on Teams and as text, none of it with the
+    core's bold markers left in."""
     assert reply.text.strip()
     assert INTERNAL_ERROR not in reply.text
     if not reply.ok and not reply.text.startswith(ABOUT_THE_SPEAKER):
@@ -33,7 +35,8 @@ def check_reply(reply: Reply) -> None:
     message = render_message(reply)
     shown = message.text + json.dumps(message.blocks, ensure_ascii=False)
     assert not _PINGS.search(shown), shown
-    json.dumps(render_cards(reply))
+    shown += json.dumps(render_cards(reply), ensure_ascii=False) + render_text(reply)
+    assert BOLD_OPEN not in shown and BOLD_CLOSE not in shown, shown
 
 
 @contextmanager

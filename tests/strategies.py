@@ -18,7 +18,8 @@ SPEAKERS = ("IOM", "RCO", "WHO", "Khampheng", "stranger")
 MARKUP = ("<!channel>", "<!here>", "<!everyone>", "<@U1>", "<#C1|general>",
           "<https://x.io|click>", "*bold*", "_it_", "~s~", "`code`", "```block```", "&amp;", "&")
 EMOJI = ("🎉", "👍🏽", "🇱🇦", "👨‍👩‍👧", "\u200d", "\ufe0f")
-CONTROL = ("\u0000", "\u0007", "\x1b[31m", "\x7f")
+CONTROL = ("\u0000", "\u0007", "\x1b[31m", "\x7f",
+           "\ue000forged bold\ue001")  # private use: the core's bold markers, refused too
 AWKWARD = ("\u202e", "\u00a0", "\u2028", "\ufeff", "\r\n",
            "\r", "\t", "\n", "ເລື່ອງ", "Zürich", "İ", "ß", "Ω", "\U0001d54f")
 QUOTES = ('"', "'", "“", "”", "„", "‘", "’", "«", "»")
@@ -43,8 +44,9 @@ def refs() -> st.SearchStrategy[str]:
 
 
 def printable() -> st.SearchStrategy[str]:
-    """Any unicode text without control characters (which every command refuses)."""
-    return st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
+    """Any unicode text without control or private-use characters (which every command
+    refuses)."""
+    return st.text(st.characters(blacklist_categories=("Cs", "Cc", "Co")), max_size=40)
 
 
 def noise() -> st.SearchStrategy[str]:

@@ -5,7 +5,7 @@ from sqlmodel import func, select
 
 from handlers.core import Choice, Form, FormField, Post, Reply
 from storage.models import AgendaItem, ProcessedCommand
-from tests.conftest import BotHarness
+from tests.conftest import BotHarness, shown
 from tests.db_state import assert_refused
 
 
@@ -35,17 +35,17 @@ def test_whoami_lists_the_working_groups_a_person_chairs(bot: BotHarness) -> Non
 
 
 def test_members_lists_all_ten_agencies_with_chair_and_secretariat(bot: BotHarness) -> None:
-    reply = bot.say("/network members", as_="WHO")
-    assert "*RCO* (Chair) — Resident Coordinator Office: RCO Focal Point" in reply.text
-    assert "*IOM* (Secretariat) — International Organization for Migration" in reply.text
-    assert "*WORLD-BANK* — World Bank: World Bank Focal Point" in reply.text
-    assert "10 member agencies. Chair: RCO. Secretariat and Coordinator: IOM." in reply.text
+    reply = shown(bot.say("/network members", as_="WHO"))
+    assert "*RCO* (Chair) — Resident Coordinator Office: RCO Focal Point" in reply
+    assert "*IOM* (Secretariat) — International Organization for Migration" in reply
+    assert "*WORLD-BANK* — World Bank: World Bank Focal Point" in reply
+    assert "10 member agencies. Chair: RCO. Secretariat and Coordinator: IOM." in reply
 
 
 def test_wg_shows_chairs_and_members(bot: BotHarness) -> None:
-    reply = bot.say("wg")
-    assert "*Labour Migration and Decent Work* (labour-migration)" in reply.text
-    assert "chairs: ILO; members: IOM, ILO, UNDP, WORLD-BANK" in reply.text
+    reply = shown(bot.say("wg"))
+    assert "*Labour Migration and Decent Work* (labour-migration)" in reply
+    assert "chairs: ILO; members: IOM, ILO, UNDP, WORLD-BANK" in reply
     one = bot.say("wg protection")
     assert "chairs: IOM, UNICEF" in one.text and "labour-migration" not in one.text
     missing = bot.say("wg fisheries")
@@ -95,6 +95,7 @@ def test_lao_script_and_long_text_survive_a_round_trip(bot: BotHarness) -> None:
     ("agenda add    ", "The agenda item is empty."),
     ("agenda add " + "x" * 1001, "is 1,012 characters long; the limit is 1,000"),
     ("agenda add budget\x1b[31m", "control character (U+001B)"),
+    ("agenda add Safe \ue000migration\ue001", "private-use character (U+E000)"),
 ])
 def test_bad_input_is_refused_with_an_example_and_changes_nothing(
     bot: BotHarness, line: str, problem: str
@@ -122,11 +123,11 @@ def test_an_unknown_verb_gets_did_you_mean(bot: BotHarness) -> None:
 
 
 def test_help_lists_every_verb_with_an_example_and_explains_one(bot: BotHarness) -> None:
-    overview = bot.say("help").text
+    overview = shown(bot.say("help"))
     for verb in ("help", "whoami", "members", "wg", "objectives", "agenda add", "agenda"):
         assert f"*{verb}" in overview
     assert overview.count("e.g. ") >= 7
-    detail = bot.say("help agenda").text
+    detail = shown(bot.say("help agenda"))
     assert "*agenda add <text> [#1 ... #23] [for #N]*" in detail and "Example: agenda add" in detail
     unknown = bot.say("help agnda")
     assert not unknown.ok and "Did you mean agenda" in unknown.text

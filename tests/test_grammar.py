@@ -40,6 +40,8 @@ def test_references_are_hash_numbers() -> None:
     ("x" * 1001, "is 1,001 characters long; the limit is 1,000"),
     ("bell\x07", "control character (U+0007)"),
     ("nul\x00byte", "control character (U+0000)"),
+    ("forged \ue000bold\ue001", "private-use character (U+E000)"),
+    ("\U000f0000", "private-use character (U+F0000)"),
 ])
 def test_bad_text_is_refused_with_an_example(text: str, problem: str) -> None:
     with pytest.raises(UserError) as raised:

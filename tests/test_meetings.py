@@ -18,7 +18,7 @@ from handlers.jobs import JOBS
 from handlers.meeting_plan import ensure_plan_checks
 from storage.models import Meeting, Outbox, Person
 from storage.outbox import NETWORK, people_audience
-from tests.conftest import APP_YAML, START, BotHarness, Clock
+from tests.conftest import APP_YAML, START, BotHarness, Clock, shown
 from tests.db_state import assert_refused, outbox, state
 
 REGULAR = 'meeting schedule regular 14 Mar 2031 10:00 "Mid-year review" where IOM office'
@@ -60,7 +60,7 @@ def test_scheduling_stores_the_meeting_and_everything_due_for_it(bot: BotHarness
         == ("regular", "Mid-year review", STARTS, "https://meet.example.org/network", 0)
     [announced] = outbox(bot, "meeting.scheduled")
     assert (announced.due_at, announced.audience, announced.meeting_id) == (START, NETWORK, 1)
-    assert "*New regular meeting: Mid-year review*" in announced.payload["text"]
+    assert "*New regular meeting: Mid-year review*" in shown(announced.payload["text"])
     assert "When: Fri 14 Mar 2031, 10:00 (Asia/Vientiane)" in announced.payload["text"]
     reminders = outbox(bot, "meeting.reminder")
     assert [r.due_at for r in reminders] == [STARTS - timedelta(days=7),
@@ -292,7 +292,8 @@ def test_the_plan_check_nudges_chair_and_secretariat_without_a_regular_meeting(
     _run_due_check(bot, config)
     [nudge] = outbox(bot, "meetings.plan_nudge")
     assert nudge.audience == people_audience(_person_ids(bot, "RCO", "IOM"))
-    assert "*No regular meeting is scheduled for January to June 2031*" in nudge.payload["text"]
+    assert "*No regular meeting is scheduled for January to June 2031*" in \
+        shown(nudge.payload["text"])
     assert "ends 1 Jul 2031" in nudge.payload["text"]
     assert 'meeting schedule regular 22 May 2031 10:00 "Regular meeting' in nudge.payload["text"]
     assert [r.due_at for r in outbox(bot, "meetings.plan_check")] == [
@@ -318,7 +319,7 @@ def test_meeting_plan_counts_held_and_scheduled_per_half_year(
     bot.say('meeting schedule regular 11 Sep 2031 10:00 "Year-end review"')
     bot.say('meeting schedule adhoc 12 Sep 2031 10:00 "Not counted"')
     clock.advance(days=2)
-    text = bot.say("meeting plan", as_="WHO").text
+    text = shown(bot.say("meeting plan", as_="WHO"))
     assert "*January to June 2031*: 1 held, 0 scheduled" in text
     assert "#1 Tue 4 Mar 2031, 10:00 (Asia/Vientiane) — Annual planning (held)" in text
     assert "*July to December 2031*: 0 held, 1 scheduled" in text
@@ -337,7 +338,7 @@ def test_opening_the_app_queues_the_plan_check(tmp_path: Path) -> None:
 
 
 def test_help_documents_every_meeting_and_agenda_verb(bot: BotHarness) -> None:
-    overview = bot.say("help").text
+    overview = shown(bot.say("help"))
     for usage in ("meeting schedule regular|adhoc|wg:<slug> <when>", "meeting list",
                   "meeting show #N", "meeting move #N <when>", "meeting cancel #N [reason]",
                   "meeting ics #N", "meeting plan", "agenda add <text> [#1 ... #23] [for #N]",

@@ -9,7 +9,7 @@ from handlers.core import UserError, Where
 from handlers.minutes_markers import Entry, Marker, parse_markers
 from handlers.people import shell_speaker
 from storage.models import ActionItem, Decision, Minutes, Outbox, OutboxStatus
-from tests.conftest import BotHarness
+from tests.conftest import BotHarness, shown
 from tests.db_state import assert_refused
 from tests.meeting_rows import held_meeting
 
@@ -76,7 +76,7 @@ def test_posting_minutes_records_decisions_and_actions_and_posts_them(bot: BotHa
     posted = _outbox(bot, "minutes.posted")
     assert len(posted) == 1 and posted[0].audience == "network"
     assert posted[0].meeting_id == number and posted[0].due_at == bot.clock.now
-    text = posted[0].payload["text"]
+    text = shown(posted[0].payload["text"])
     assert f"*Minutes of meeting #{number}: First regular meeting of 2031*" in text
     assert "Attendees: RCO, IOM, ILO, UNICEF" in text
     assert "*Labour migration assessment*\n- The draft was shared" in text
@@ -140,13 +140,13 @@ def test_minutes_can_be_read_latest_and_history(bot: BotHarness) -> None:
         f"Meeting #{number} has no minutes yet. The Secretariat (IOM) posts them."
     bot.say(f"minutes #{number} #agreed Adopt the work plan")
     bot.say(f"minutes #{number} #agreed Adopt the 2031 work plan")
-    latest = bot.say(f"minutes #{number}", as_="WHO")
-    assert "- *Agreed* (decision #2): Adopt the 2031 work plan" in latest.text
-    assert "Adopt the work plan" not in latest.text
-    assert f"Earlier versions: minutes #{number} history" in latest.text
+    latest = shown(bot.say(f"minutes #{number}", as_="WHO"))
+    assert "- *Agreed* (decision #2): Adopt the 2031 work plan" in latest
+    assert "Adopt the work plan" not in latest
+    assert f"Earlier versions: minutes #{number} history" in latest
     history = bot.say(f"minutes #{number} history", as_="WHO")
     assert history.title == f"Minutes of meeting #{number}: 2 version(s)"
-    newest, oldest = history.text.split("----------")
+    newest, oldest = shown(history).split("----------")
     assert "(decision #2): Adopt the 2031 work plan" in newest
     assert "- *Agreed*: Adopt the work plan" in oldest and "Posted 3 Mar 2031" in oldest
 

@@ -20,7 +20,7 @@ from storage.models import (
     WGPartner,
     WorkingGroup,
 )
-from tests.conftest import START, BotHarness
+from tests.conftest import START, BotHarness, shown
 from tests.db_state import assert_refused
 
 AGENCIES = ["RCO", "IOM", "ILO", "OHCHR", "UNHCR", "UNICEF", "UNDP", "UN-HABITAT",
@@ -86,7 +86,7 @@ def test_opening_a_poll_posts_it_and_schedules_its_jobs(bot: BotHarness) -> None
     posted = rows["poll.opened"].payload
     assert [(c["label"], c["command"]) for c in posted["choices"]] == [
         ("Agree", "vote #1 agree"), ("Abstain", "vote #1 abstain"), ("Object", "vote #1 object")]
-    assert "*Not yet voted* (10): RCO, IOM, ILO" in posted["text"]
+    assert "*Not yet voted* (10): RCO, IOM, ILO" in shown(posted["text"])
     assert "at least 5 of the 10 member agencies" in posted["text"]
 
 
@@ -160,10 +160,10 @@ def test_one_voice_per_agency_the_latest_vote_of_any_focal_point_counts(
     assert bot.say("vote #1 agree", as_="ILO").text.startswith("Recorded: ILO agrees on poll #1")
     changed = bot.say("vote #1 object Too narrow a name", as_="Second ILO Focal Point")
     assert changed.text.startswith("Recorded: ILO objects on poll #1 (was: agree)")
-    shown = bot.say("poll show #1").text
-    assert "*Agree* (0): none" in shown
+    poll_text = shown(bot.say("poll show #1"))
+    assert "*Agree* (0): none" in poll_text
     assert "*Object* (1)\n- ILO (Second ILO Focal Point, Mon 3 Mar 2031, 09:00 " \
-           "(Asia/Vientiane)): Too narrow a name" in shown
+           "(Asia/Vientiane)): Too narrow a name" in poll_text
     history = bot.say("poll history #1").text
     assert "ILO Focal Point (ILO) voted agree" in history
     assert "Second ILO Focal Point (ILO) changed ILO's position from agree to object: " \
@@ -181,7 +181,7 @@ def test_votes_from_slack_teams_and_shell_count_together(bot: BotHarness) -> Non
         reply = bot.runner.run(Speaker(platform, external_id), where, f"vote #1 {position}")
         assert reply.ok, reply.text
     assert bot.say("vote #1 agree", as_="IOM").ok
-    text = bot.say("poll show #1").text
+    text = shown(bot.say("poll show #1"))
     assert "*Agree* (1)\n- IOM" in text
     assert "*Abstain* (2)\n- ILO" in text and "\n- WHO" in text
     assert "3 of 10 agencies have taken a position" in text
@@ -194,7 +194,8 @@ def test_each_vote_updates_the_posted_poll(bot: BotHarness) -> None:
     tallies = _rows(bot, "poll.tally")
     assert len(tallies) == 2 and all(r.poll_id == 1 and r.due_at == START for r in tallies)
     latest = tallies[-1].payload
-    assert "*Agree* (1)\n- UNHCR" in latest["text"] and "*Abstain* (1)\n- WHO" in latest["text"]
+    assert "*Agree* (1)\n- UNHCR" in shown(latest["text"])
+    assert "*Abstain* (1)\n- WHO" in shown(latest["text"])
     assert [c["command"] for c in latest["choices"]] == [
         "vote #1 agree", "vote #1 abstain", "vote #1 object"]
 
@@ -270,7 +271,7 @@ def test_no_consensus_at_the_deadline_lists_the_objections(bot: BotHarness) -> N
     poll = _poll(bot)
     assert (poll.status, poll.outcome, poll.closed_at) == (
         "closed", "no consensus", START + timedelta(days=7))
-    outcome = _rows(bot, "poll.outcome")[0].payload["text"]
+    outcome = shown(_rows(bot, "poll.outcome")[0].payload["text"])
     assert outcome.startswith("*No consensus* on poll #1: Rename the working group")
     assert "Objections:\n- UNICEF (UNICEF Focal Point): The name drops trafficking" in outcome
     assert "Agree 7, abstain 0, object 1, not voted 2." in outcome
@@ -282,8 +283,8 @@ def test_no_consensus_at_the_deadline_lists_the_objections(bot: BotHarness) -> N
     final = _rows(bot, "poll.tally", OutboxStatus.PENDING)
     assert len(final) == 1 and final[0].payload["choices"] == []
     assert "Closed Mon 10 Mar 2031, 09:00 (Asia/Vientiane): *no consensus*" in \
-        final[0].payload["text"]
-    assert "*Did not vote* (2): WORLD-BANK, WHO" in final[0].payload["text"]
+        shown(final[0].payload["text"])
+    assert "*Did not vote* (2): WORLD-BANK, WHO" in shown(final[0].payload["text"])
 
 
 @pytest.mark.parametrize(("voters", "consensus"), [(4, False), (5, True)])
@@ -293,7 +294,7 @@ def test_consensus_needs_a_quorum_of_positions(
     assert bot.say('poll propose "Adopt the 2031 annual work plan"').ok
     _everyone(bot, "abstain", who=AGENCIES[:voters])
     _run_jobs(bot, "poll.deadline")
-    outcome = _rows(bot, "poll.outcome")[0].payload["text"]
+    outcome = shown(_rows(bot, "poll.outcome")[0].payload["text"])
     if consensus:
         assert outcome.startswith("*Consensus* on poll #1: Adopt the 2031 annual work plan\n"
                                   "The proposal is adopted. Recorded as decision #1.")
@@ -336,15 +337,15 @@ def test_an_adopted_change_is_applied_and_recorded(
     _run_jobs(bot, "poll.min_open")
     poll = _poll(bot)
     assert (poll.status, poll.outcome) == ("closed", "consensus")
-    shown = bot.say(show).text
+    listing = shown(bot.say(show))
     for text in present:
-        assert text in shown
+        assert text in listing
     for text in absent:
-        assert text not in shown
+        assert text not in listing
     with bot.session() as session:
         decision = session.exec(select(Decision)).one()
     assert decision.poll_id == 1 and decision.text.startswith(poll.question)
-    outcome = _rows(bot, "poll.outcome")[0].payload["text"]
+    outcome = shown(_rows(bot, "poll.outcome")[0].payload["text"])
     assert outcome.startswith(f"*Consensus* on poll #1: {poll.question}")
     assert outcome.endswith("Agree 10, abstain 0, object 0, not voted 0.")
 
@@ -356,10 +357,10 @@ def test_a_replacement_keeps_the_partners(bot: BotHarness) -> None:
     assert bot.say('poll wg replace protection with "Migrant Protection"').ok
     _everyone(bot)
     assert bot.say("poll close #1").ok
-    shown = bot.say("wg").text
+    listing = shown(bot.say("wg"))
     assert "*Migrant Protection* (migrant-protection)\n  chairs: IOM, UNICEF; members: IOM, " \
-           "OHCHR, UNHCR, UNICEF, WHO\n  partners: Lao Women's Union" in shown
-    assert "(protection)" not in shown
+           "OHCHR, UNHCR, UNICEF, WHO\n  partners: Lao Women's Union" in listing
+    assert "(protection)" not in listing
 
 
 def test_dissolving_keeps_the_record(bot: BotHarness) -> None:
@@ -382,7 +383,7 @@ def test_the_poll_closes_itself_once_everyone_voted_after_min_open(bot: BotHarne
     assert _poll(bot).status == "open"
     last = bot.say("vote #1 abstain", as_="WHO")
     assert "Every agency has now voted, so the poll is closed.\n*Consensus* on poll #1" in \
-        last.text
+        shown(last)
     assert "Protection of Migrants" in bot.say("wg protection").text
     cancelled = {r.kind for r in _rows(bot, status=OutboxStatus.CANCELLED)}
     assert {"poll.deadline", "poll.remind", "poll.min_open"} <= cancelled
@@ -428,7 +429,7 @@ def test_poll_list_and_history(bot: BotHarness) -> None:
     assert bot.say('poll propose "Adopt the work plan"').ok
     assert bot.say("vote #2 agree", as_="WHO").ok
     assert bot.say("poll close #2").ok
-    listing = bot.say("poll").text
+    listing = shown(bot.say("poll"))
     assert listing.startswith('*Open*\n#1 Rename the working group "Protection, Trafficking '
                               'and Vulnerable Migrants" (protection) to "Protection of '
                               'Migrants". — 0 of 10 agencies have voted; closes Mon 10 Mar')

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from storage.models import ActionItem, Decision, Outbox, OutboxStatus, Poll
-from tests.conftest import BotHarness
+from tests.conftest import BotHarness, shown
 from tests.db_state import assert_refused
 from tests.meeting_rows import held_meeting
 
@@ -43,7 +43,7 @@ def test_decisions_register_lists_meeting_and_poll_decisions_numbered_and_dated(
         session.commit()
     register = bot.say("decisions", as_="WHO")
     assert register.title == "Decisions: 2031"
-    assert register.text.splitlines()[:3] == [
+    assert shown(register).splitlines()[:3] == [
         f"*#1* 21 Feb 2031 — Endorse the terms of reference — meeting #{first} "
         "(First regular meeting)",
         f"*#2* 21 Feb 2031 — Adopt the work plan — meeting #{first} (First regular meeting)",
@@ -79,7 +79,7 @@ def test_actions_listings_mark_overdue_items(bot: BotHarness) -> None:
     bot.clock.advance(days=3)  # 6 Mar: the first item is overdue
     listing = bot.say("actions", as_="WHO")
     assert listing.title == "Open action items"
-    lines = listing.text.splitlines()
+    lines = shown(listing).splitlines()
     assert lines[0] == "*#1* ILO — draft the terms of reference — due 5 Mar 2031 — *OVERDUE* " \
                        "— meeting #1"
     assert lines[1] == "*#2* UNICEF — map services — due 20 Mar 2031 — meeting #1"

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from bot.render_slack import (
     INPUT_LIMIT,
+    ZWSP,
     FormOrigin,
     escape,
     modal_view,
@@ -14,11 +15,12 @@ from bot.render_slack import (
     split_text,
     submitted_values,
 )
-from handlers.core import Choice, Form, FormField, Reply
+from handlers.core import Choice, Form, FormField, Reply, bold
 
 
 def test_user_text_never_pings_or_links() -> None:
-    reply = Reply(title="<!channel> & co", text="*Item* <!here> <@U123> <https://evil|x> & y",
+    reply = Reply(title="<!channel> & co",
+                  text=f"{bold('Item')} <!here> <@U123> <https://evil|x> & y",
                   fields=[("<b>", "a & b")])
     message = render_message(reply)
     raw = json.dumps(message.blocks)
@@ -31,7 +33,7 @@ def test_user_text_never_pings_or_links() -> None:
     assert "<!here>" not in raw and "<@U123>" not in raw
 
 
-@given(st.text(alphabet="ab &<>\n", max_size=7000))
+@given(st.text(alphabet="ab &<>\n*_", max_size=7000))
 def test_split_text_keeps_every_character_within_the_limit(text: str) -> None:
     escaped = escape(text)
     pieces = split_text(escaped, limit=50)
@@ -40,11 +42,13 @@ def test_split_text_keeps_every_character_within_the_limit(text: str) -> None:
         escaped.replace("\n", "").replace(" ", "")
     assert all(not piece.endswith(("&", "&a", "&am", "&amp", "&l", "&lt", "&g", "&gt"))
                for piece in pieces)
+    assert all(not piece.startswith(ZWSP) for piece in pieces)  # it stays with its * or _
 
 
-def test_a_long_word_is_cut_outside_entities() -> None:
+def test_a_long_word_is_cut_outside_entities_and_disarmed_characters() -> None:
     pieces = split_text("x" * 2998 + "&amp;" + "y" * 10, limit=3000)
     assert pieces == ["x" * 2998, "&amp;" + "y" * 10]
+    assert split_text(escape("x" * 2998 + "*y"), limit=3000) == ["x" * 2998, f"*{ZWSP}y"]
 
 
 def test_a_reply_too_long_for_one_message_shows_its_beginning_and_comes_whole_as_a_file(

@@ -3,11 +3,11 @@
 import json
 
 from bot.render_teams import CARD_CHARS, escape, render_cards
-from handlers.core import Choice, Form, FormField, Reply
+from handlers.core import Choice, Form, FormField, Reply, bold
 
 
 def test_user_text_cannot_format_or_link_but_bold_stays() -> None:
-    assert escape("*Poll #3* on [safe](http://x) migration_costs") == \
+    assert escape(f"{bold('Poll #3')} on [safe](http://x) migration_costs") == \
         "**Poll #3** on \\[safe\\](http://x) migration\\_costs"
     assert escape("# Heading\n- item\n1. first\n> quote") == \
         "\\# Heading\n\\- item\n1\\. first\n\\> quote"

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from bot.app import App
 from bot.config import AppConfig
-from bot.render_slack import FORM_CALLBACK, FormOrigin
+from bot.render_slack import FORM_CALLBACK, ZWSP, FormOrigin
 from bot.server import SLACK_ADAPTER, create_web_app
 from bot.slack_settings import SlackSettings
 from handlers import registry
@@ -462,7 +462,7 @@ def test_start_up_and_healthz_say_which_scopes_the_token_lacks(
             assert slack.fake.take_refused() == [("conversations.open", "missing_scope")]
             [told] = slack.fake.of("response_url")  # the ack said "Attached: invite.ics"
             assert told["text"].startswith("invite.ics could not be sent (Slack refused the "
-                                           "call: missing_scope)")
+                                           f"call: missing_{ZWSP}scope)")
 
     asyncio.run(main())
     said = capsys.readouterr().out

@@ -12,7 +12,7 @@ from bot.config import AppConfig
 from bot.teams import TeamsAdapter
 from bot.teams_notifier import LATE_NOTE, TeamsNotifier, remember
 from bot.teams_settings import TeamsSettings
-from handlers.core import Choice, Reply
+from handlers.core import Choice, Reply, bold
 from handlers.runner import Runner
 from scheduler.notifier import Delivery, DeliveryFailed, PostedRef, RetryLater
 from tests.conftest import Clock
@@ -20,7 +20,8 @@ from tests.fake_teams import FakeConnector
 
 NETWORK = "19:PLACEHOLDER-network@thread.tacv2"
 PERSONAL = "a:personal-ilo"
-POLL = Reply(title="Poll #3", text="Create a WG on *data*? [link](x)", private=False,
+POLL = Reply(title="Poll #3", text=f"Create a WG on {bold('data')}? *all* [link](x)",
+             private=False,
              choices=[Choice("Agree", "vote #3 agree"), Choice("Object", "vote #3 object")])
 
 
@@ -64,7 +65,7 @@ def test_posts_a_card_to_the_network_channel_and_returns_refs(
         assert posted.activity_id is None  # a new message, not a reply to the stored one
         [card] = posted.cards
         assert card["body"][0]["text"] == "Poll #3"
-        assert card["body"][1]["text"] == "Create a WG on **data**? \\[link\\](x)"
+        assert card["body"][1]["text"] == "Create a WG on **data**? \\*all\\* \\[link\\](x)"
         assert [a["data"]["command"] for a in card["actions"]] == \
             ["vote #3 agree", "vote #3 object"]
         assert refs == [PostedRef(NETWORK, "sent-1")]
