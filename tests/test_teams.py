@@ -1,14 +1,13 @@
 """Teams end to end: Bot Framework activities posted to ``/api/messages`` of the real server
 (emulator settings: authentication off, loopback), answered through the real botbuilder
-connector client against a fake Bot Connector on loopback that records what the bot sends."""
+connector client against a fake Bot Connector on loopback that records what the bot sends
+(tests/teams_world.py)."""
 
 import asyncio
-import itertools
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aiohttp
 import pytest
 from aiohttp import web
 from sqlalchemy import Engine
@@ -22,56 +21,10 @@ from handlers.runner import Runner
 from storage.models import AgendaItem, ConversationRef
 from tests.conftest import Clock
 from tests.fake_slack import FakeSlack
-from tests.fake_teams import FakeConnector, Sent
+from tests.fake_teams import FakeConnector
 from tests.slack_world import SlackWorld
+from tests.teams_world import BOT, CHANNEL, PERSONAL, TeamsClient, TeamsWorld, card_text, user
 from tests.test_slack_server import _until
-
-BOT = {"id": "28:network-bot", "name": "Network"}
-PERSONAL = "a:personal-iom"
-CHANNEL = "19:PLACEHOLDER-network@thread.tacv2"
-
-
-def user(agency: str) -> dict[str, str]:
-    return {"id": f"29:{agency.lower()}", "name": f"{agency} Focal Point",
-            "aadObjectId": f"PLACEHOLDER-AAD-{agency}"}
-
-
-class TeamsClient:
-    """Posts activities as Teams would, with ``serviceUrl`` at the fake connector."""
-
-    def __init__(self, base: str, connector: FakeConnector) -> None:
-        self.base = base
-        self.connector = connector
-        self._ids = itertools.count(1)
-
-    def activity(self, kind: str = "message", *, text: str | None = None,
-                 sender: dict[str, str] | None = None, conversation: str = PERSONAL,
-                 conversation_type: str = "personal", **extra: Any) -> dict[str, Any]:
-        return {
-            "type": kind, "id": extra.pop("id", f"activity-{next(self._ids)}"),
-            "channelId": "msteams", "serviceUrl": self.connector.url,
-            "timestamp": "2031-03-03T02:00:00.000Z",
-            "from": sender or user("IOM"), "recipient": BOT,
-            "channelData": {"tenant": {"id": "tenant-1"}},
-            "conversation": {"id": conversation, "conversationType": conversation_type,
-                             "tenantId": "tenant-1"},
-            **({"text": text} if text is not None else {}), **extra,
-        }
-
-    async def post(self, activity: dict[str, Any]) -> int:
-        async with aiohttp.ClientSession() as http, \
-                http.post(f"{self.base}/api/messages", json=activity) as response:
-            return response.status
-
-    async def say(self, text: str, **kwargs: Any) -> list[Sent]:
-        before = len(self.connector.sent)
-        assert await self.post(self.activity(text=text, **kwargs)) == 201
-        return self.connector.sent[before:]
-
-
-def card_text(sent: list[Sent]) -> str:
-    return json.dumps([card for message in sent for card in message.cards], ensure_ascii=False)
-
 
 Scenario = Callable[[TeamsClient, FakeConnector], Awaitable[None]]
 
@@ -85,16 +38,8 @@ def app(engine: Engine, config: AppConfig) -> App:
 def play(app: App) -> Callable[[Scenario], None]:
     def run(scenario: Scenario) -> None:
         async def main() -> None:
-            connector = await FakeConnector().start()
-            runner = web.AppRunner(create_web_app(app, None, teams=TeamsSettings.for_emulator()))
-            await runner.setup()
-            await web.TCPSite(runner, "127.0.0.1", 0).start()
-            try:
-                base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-                await scenario(TeamsClient(base, connector), connector)
-            finally:
-                await runner.cleanup()
-                await connector.stop()
+            async with TeamsWorld(app) as world:
+                await scenario(world.teams, world.connector)
 
         asyncio.run(main())
 
