@@ -1,7 +1,9 @@
 """The neutral Reply as Adaptive Cards 1.5 for Microsoft Teams.
 
-Text goes into TextBlocks (wrapped); the core's ``*bold*`` becomes Adaptive Cards' ``**bold**``
-and every other markdown character is escaped, so user text cannot format or link unexpectedly
+Each line of text is a TextBlock of its own (wrapped; the lines of one paragraph without
+spacing between them), because Teams takes TextBlock text as markdown, in which a single line
+break is only a space. The core's ``*bold*`` becomes Adaptive Cards' ``**bold**`` and every other
+markdown character is escaped, so user text cannot format or link unexpectedly
 (Adaptive Cards never turn ``<at>`` text into a mention). Fields become a FactSet, choices
 Action.Submit buttons whose data carries the command line, and a form becomes inputs with an
 Action.Submit carrying the form's submit template. A card larger than ``CARD_CHARS`` is split
@@ -53,9 +55,15 @@ def text_block(text: str, **style: Any) -> Element:
 
 
 def _paragraphs(text: str) -> list[Element]:
-    """A TextBlock a paragraph; a paragraph too long for one card is cut at line breaks."""
-    return [text_block(piece) for part in text.split("\n\n")
-            for piece in split_text(part, BLOCK_CHARS)]
+    """A TextBlock a line, the lines of a paragraph without spacing between them; a line
+    longer than ``BLOCK_CHARS`` is cut at a space."""
+    blocks = []
+    for paragraph in text.split("\n\n"):
+        pieces = [piece for line in paragraph.split("\n")
+                  for piece in split_text(line, BLOCK_CHARS)]
+        blocks += [text_block(piece, **({"spacing": "None"} if n else {}))
+                   for n, piece in enumerate(pieces)]
+    return blocks
 
 
 def _facts(fields: list[tuple[str, str]]) -> list[Element]:
@@ -121,7 +129,7 @@ def render_cards(reply: Reply, note: str | None = None) -> list[Element]:
         body.append(text_block(note, isSubtle=True))
     actions = [_button(choice) for choice in reply.choices]
     if reply.form:
-        if reply.form.title:
+        if reply.form.title and reply.form.title != reply.title:
             body.append(text_block(reply.form.title, weight="Bolder"))
         body += [_input(field) for field in reply.form.fields]
         actions.append(_form_action(reply.form))

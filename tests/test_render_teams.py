@@ -1,4 +1,4 @@
-"""Replies as Adaptive Cards: escaping, facts, buttons, forms and splitting."""
+"""Replies as Adaptive Cards: escaping, lines, facts, buttons, forms and splitting."""
 
 import json
 
@@ -11,6 +11,12 @@ def test_user_text_cannot_format_or_link_but_bold_stays() -> None:
         "**Poll #3** on \\[safe\\](http://x) migration\\_costs"
     assert escape("# Heading\n- item\n1. first\n> quote") == \
         "\\# Heading\n\\- item\n1\\. first\n\\> quote"
+
+
+def test_each_line_is_a_text_block_and_a_paragraph_starts_with_spacing() -> None:
+    [card] = render_cards(Reply(text="Agenda\n1. one\n2. two\n\nType help.\n"))
+    assert [(block["text"], block.get("spacing")) for block in card["body"]] == [
+        ("Agenda", None), ("1\\. one", "None"), ("2\\. two", "None"), ("Type help.", None)]
 
 
 def test_facts_buttons_and_a_form() -> None:
@@ -38,6 +44,13 @@ def test_facts_buttons_and_a_form() -> None:
     assert agency["type"] == "Input.ChoiceSet" and agency["value"] == "IOM"
     assert card["actions"] == [{"type": "Action.Submit", "title": "Submit", "data": {
         "template": "vote #3 object {reason}", "fields": ["reason", "agency"]}}]
+
+
+def test_a_form_titled_like_its_reply_shows_the_title_once() -> None:
+    form = Form("Post minutes", "minutes {body}", [FormField("body", "Minutes")])
+    [card] = render_cards(Reply(title="Post minutes", text="Write them.", form=form))
+    assert [block.get("text") for block in card["body"]] == \
+        ["Post minutes", "Write them.", None]
 
 
 def test_a_long_reply_is_split_into_cards_below_the_limit() -> None:
