@@ -3,11 +3,13 @@
 Each line of text is a TextBlock of its own (wrapped; the lines of one paragraph without
 spacing between them), because Teams takes TextBlock text as markdown, in which a single line
 break is only a space. The core's ``*bold*`` becomes Adaptive Cards' ``**bold**`` and every other
-markdown character is escaped, so user text cannot format or link unexpectedly
-(Adaptive Cards never turn ``<at>`` text into a mention). Fields become a FactSet, choices
-Action.Submit buttons whose data carries the command line, and a form becomes inputs with an
-Action.Submit carrying the form's submit template. A card larger than ``CARD_CHARS`` is split
-into several cards ("Part i of n"), well below Teams' ~80 KB message limit.
+markdown character is escaped, and ``&``, ``<`` and ``>`` are written as HTML entities, since
+Teams would take ``<text>`` for a tag and drop it: user text shows as typed and cannot format
+or link unexpectedly (Adaptive Cards never turn ``<at>`` text into a mention). Fields become a
+FactSet, choices Action.Submit buttons whose data carries the command line, and a form becomes
+inputs with an Action.Submit carrying the form's submit template. A card larger than
+``CARD_CHARS`` is split into several cards ("Part i of n"), well below Teams' ~80 KB message
+limit.
 """
 
 import json
@@ -30,12 +32,13 @@ STYLES = {"primary": "positive", "danger": "destructive"}
 Element = dict[str, Any]
 _BOLD = re.compile(r"\*([^*\n]+)\*")
 _INLINE = re.compile(r"([\\`*_\[\]~])")  # emphasis, code, links, strike-through
-_LINE_START = re.compile(r"^(\s*)([#>+\-])", re.MULTILINE)  # headings, quotes, lists
+_LINE_START = re.compile(r"^(\s*)([#+\-])", re.MULTILINE)  # headings, lists
 _NUMBERED = re.compile(r"^(\s*\d+)\.", re.MULTILINE)  # numbered lists
+_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})  # tags, entities, quotes (>)
 
 
 def _literal(text: str) -> str:
-    text = _INLINE.sub(r"\\\1", text)
+    text = _INLINE.sub(r"\\\1", text.translate(_HTML))
     return _NUMBERED.sub(r"\1\\.", _LINE_START.sub(r"\1\\\2", text))
 
 

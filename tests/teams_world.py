@@ -3,6 +3,7 @@ Bot Connector that the real botbuilder connector client answers to (tests/fake_t
 client that posts Bot Framework activities to ``/api/messages`` as Teams does: shared by the
 Teams tests."""
 
+import asyncio
 import itertools
 import json
 from typing import Any
@@ -91,3 +92,14 @@ class TeamsWorld:
         [delivery] = [service for service in self.web_app[SERVICES]
                       if isinstance(service, OutboxDelivery)]
         return await delivery.service.dispatcher.run_due()
+
+    async def posted(self, title: str) -> Sent:
+        """The first message posted to the network channel with a card titled ``title``,
+        waiting for the outbox (its own loop may be delivering it) for up to 10 s."""
+        for _ in range(1000):
+            for sent in self.connector.sent:
+                if sent.method == "POST" and sent.conversation == CHANNEL and \
+                        sent.cards and sent.cards[0]["body"][0].get("text") == title:
+                    return sent
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"nothing titled {title!r} was posted to the network channel")

@@ -1,4 +1,7 @@
-"""Replies as Adaptive Cards: escaping, lines, facts, buttons, forms and splitting."""
+"""Replies as Adaptive Cards: escaping, lines, facts, buttons, forms and splitting.
+
+What Microsoft's renderer shows of these cards is in tests/test_teams_renderer.py.
+"""
 
 import json
 
@@ -10,7 +13,8 @@ def test_user_text_cannot_format_or_link_but_bold_stays() -> None:
     assert escape("*Poll #3* on [safe](http://x) migration_costs") == \
         "**Poll #3** on \\[safe\\](http://x) migration\\_costs"
     assert escape("# Heading\n- item\n1. first\n> quote") == \
-        "\\# Heading\n\\- item\n1\\. first\n\\> quote"
+        "\\# Heading\n\\- item\n1\\. first\n&gt; quote"
+    assert escape("on R&D <costs> &lt;") == "on R&amp;D &lt;costs&gt; &amp;lt;"
 
 
 def test_each_line_is_a_text_block_and_a_paragraph_starts_with_spacing() -> None:
