@@ -3,9 +3,7 @@
 What Microsoft's renderer shows of these cards is in tests/test_teams_renderer.py.
 """
 
-import json
-
-from bot.render_teams import CARD_CHARS, escape, render_cards
+from bot.render_teams import MESSAGE_BYTES, escape, render_cards, wire_size
 from handlers.core import Choice, Form, FormField, Reply
 
 
@@ -57,14 +55,24 @@ def test_a_form_titled_like_its_reply_shows_the_title_once() -> None:
         ["Post minutes", "Write them.", None]
 
 
-def test_a_long_reply_is_split_into_cards_below_the_limit() -> None:
-    lines = [f"Item {n}: " + "remittance costs " * 20 for n in range(400)]
-    cards = render_cards(Reply(text="\n".join(lines),
-                               choices=[Choice("More", "agenda list")]))
+def test_a_long_reply_is_split_into_cards_below_the_limit_with_the_form_last() -> None:
+    lines = [f"Item {n}: " + " ".join(["ການເຄື່ອນຍ້າຍແຮງງານ"] * 20) for n in range(400)]
+    form = Form("", "vote #1 object {reason}", [FormField("reason", "Why?")])
+    cards = render_cards(Reply(text="\n".join(lines), choices=[Choice("More", "agenda list")],
+                               form=form))
     assert len(cards) > 1
-    assert all(len(json.dumps(card)) < CARD_CHARS + 5000 for card in cards)
-    shown = "".join(block["text"] for card in cards for block in card["body"])
-    assert all(f"Item {n}:" in shown for n in range(400))
+    assert all(wire_size(card) < MESSAGE_BYTES - 3000 for card in cards)
+    assert wire_size(cards[0]) > MESSAGE_BYTES // 2  # full cards, not a card a line
+    shown = [block["text"] for card in cards for block in card["body"]
+             if "text" in block and not block.get("isSubtle")]
+    assert shown == lines
     assert cards[0]["body"][-1]["text"] == f"Part 1 of {len(cards)}"
-    assert "actions" not in cards[0] and cards[-1]["actions"][0]["data"] == \
-        {"command": "agenda list"}
+    assert "actions" not in cards[0]
+    assert [action["title"] for action in cards[-1]["actions"]] == ["More", "Submit"]
+    assert any(element["type"] == "Input.Text" for element in cards[-1]["body"])
+
+
+def test_a_line_longer_than_a_card_is_cut_into_blocks_that_fit() -> None:
+    cards = render_cards(Reply(text="🙂" * 40000))
+    assert len(cards) > 1 and all(wire_size(card) < MESSAGE_BYTES - 3000 for card in cards)
+    assert sum(block["text"].count("🙂") for card in cards for block in card["body"]) == 40000
