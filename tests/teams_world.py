@@ -54,9 +54,13 @@ class TeamsClient:
             return response.status
 
     async def say(self, text: str | None, **kwargs: Any) -> list[Sent]:
+        """The bot's answer to a message: what it sent in reply to it (not what the outbox
+        posted meanwhile)."""
+        activity = self.activity(text=text, **kwargs)
         before = len(self.connector.sent)
-        assert await self.post(self.activity(text=text, **kwargs)) == 201
-        return self.connector.sent[before:]
+        assert await self.post(activity) == 201
+        return [sent for sent in self.connector.sent[before:]
+                if sent.activity_id == activity["id"]]
 
 
 def card_text(sent: list[Sent]) -> str:
