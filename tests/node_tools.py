@@ -6,8 +6,9 @@ adaptivecards, Microsoft's card renderer, with jsdom and markdown-it to run it o
 browser. The ``node_tools`` fixture installs them with ``npm ci`` into pytest's cache, one
 folder per version of those two files, and runs the scripts of ``tests/node/`` with them.
 
-Without node and npm those tests skip, saying so, except under CI=true, where that is an error
-(``.ci/run`` installs Node.js when it is missing).
+They need Node.js 20.19 or newer (@microsoft/app-manifest loads an ES module with require) and
+npm. Without them those tests skip, saying so, except under CI=true, where that is an error
+(``.ci/run`` installs Node.js 20 when it is missing or older).
 """
 
 import hashlib
@@ -38,12 +39,25 @@ class NodeTools:
         return json.loads(done.stdout)
 
 
-@pytest.fixture(scope="session")
-def node_tools(request: pytest.FixtureRequest) -> NodeTools:
+NODE = (20, 19)  # the oldest Node.js they run on
+
+
+def _node_problem() -> str | None:
     missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
     if missing:
-        reason = (f"{' and '.join(missing)} not found: the Teams checks with Microsoft's "
-                  "Node.js tools need it (bash .ci/run installs it)")
+        return f"{' and '.join(missing)} not found"
+    version = subprocess.run(["node", "-p", "process.versions.node"], capture_output=True,
+                             text=True, timeout=60).stdout.strip()
+    if tuple(int(part) for part in version.split(".")[:2]) < NODE:
+        return f"Node.js {version} is older than {'.'.join(map(str, NODE))}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def node_tools(request: pytest.FixtureRequest) -> NodeTools:
+    if problem := _node_problem():
+        reason = (f"{problem}: the Teams checks with Microsoft's Node.js tools need Node.js "
+                  f"{'.'.join(map(str, NODE))} or newer and npm (bash .ci/run installs them)")
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
