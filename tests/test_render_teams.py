@@ -8,6 +8,8 @@ from handlers.core import Choice, Form, FormField, Reply
 
 
 def test_user_text_cannot_format_or_link_but_bold_stays() -> None:
+    """Reference: CommonMark's backslash escapes and HTML's entities, as markdown-it reads them
+    (what Microsoft's renderer then shows is in tests/test_teams_renderer.py)."""
     assert escape("*Poll #3* on [safe](http://x) migration_costs") == \
         "**Poll #3** on \\[safe\\](http://x) migration\\_costs"
     assert escape("# Heading\n- item\n1. first\n> quote") == \
@@ -16,6 +18,8 @@ def test_user_text_cannot_format_or_link_but_bold_stays() -> None:
 
 
 def test_each_line_is_a_text_block_and_a_paragraph_starts_with_spacing() -> None:
+    """Reference: Adaptive Cards' TextBlock and ``spacing`` (schema 1.5); in Teams' markdown a
+    single line break is a space, so a line needs a block of its own."""
     [card] = render_cards(Reply(text="Agenda\n1. one\n2. two\n\nType help.\n"))
     assert [(block["text"], block.get("spacing")) for block in card["body"]] == [
         ("Agenda", None), ("1\\. one", "None"), ("2\\. two", "None"), ("Type help.", None)]
@@ -49,6 +53,7 @@ def test_facts_buttons_and_a_form() -> None:
 
 
 def test_a_form_titled_like_its_reply_shows_the_title_once() -> None:
+    """Reference: none beyond the card itself; tests/test_teams_renderer.py shows it rendered."""
     form = Form("Post minutes", "minutes {body}", [FormField("body", "Minutes")])
     [card] = render_cards(Reply(title="Post minutes", text="Write them.", form=form))
     assert [block.get("text") for block in card["body"]] == \
@@ -56,6 +61,8 @@ def test_a_form_titled_like_its_reply_shows_the_title_once() -> None:
 
 
 def test_a_long_reply_is_split_into_cards_below_the_limit_with_the_form_last() -> None:
+    """Reference: the bytes botbuilder posts (json.dumps, ASCII); the real posts are measured
+    against Teams' message size in tests/test_teams_cards.py."""
     lines = [f"Item {n}: " + " ".join(["ການເຄື່ອນຍ້າຍແຮງງານ"] * 20) for n in range(400)]
     form = Form("", "vote #1 object {reason}", [FormField("reason", "Why?")])
     cards = render_cards(Reply(text="\n".join(lines), choices=[Choice("More", "agenda list")],
@@ -73,6 +80,7 @@ def test_a_long_reply_is_split_into_cards_below_the_limit_with_the_form_last() -
 
 
 def test_a_line_longer_than_a_card_is_cut_into_blocks_that_fit() -> None:
+    """Reference: the bytes botbuilder posts, where an emoji takes 12 (``\\ud83d\\ude42``)."""
     cards = render_cards(Reply(text="🙂" * 40000))
     assert len(cards) > 1 and all(wire_size(card) < MESSAGE_BYTES - 3000 for card in cards)
     assert sum(block["text"].count("🙂") for card in cards for block in card["body"]) == 40000
