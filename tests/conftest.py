@@ -2,8 +2,8 @@
 
 Every test that takes ``engine`` (directly or through ``bot``) runs on both databases.
 PostgreSQL comes from TEST_DATABASE_URL; without it those cases skip, except under CI=true,
-where a missing PostgreSQL is an error. Fixtures for real ``serve`` processes and a private
-PostgreSQL cluster come from the plugins below.
+where a missing PostgreSQL is an error. Fixtures for real ``serve`` processes, a private
+PostgreSQL cluster and Microsoft's Node.js tools come from the plugins below.
 """
 
 import os
@@ -26,7 +26,7 @@ from handlers.runner import Runner
 from storage.db import make_engine, transaction, upgrade
 from storage.seed import sync_roster
 
-pytest_plugins = ["tests.serve_process", "tests.private_postgres"]
+pytest_plugins = ["tests.serve_process", "tests.private_postgres", "tests.node_tools"]
 
 REPO = Path(__file__).resolve().parent.parent
 APP_YAML = REPO / "app.yaml"

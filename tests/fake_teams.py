@@ -5,13 +5,22 @@ The real botbuilder connector client talks to it over HTTP: ``POST
 /v3/conversations/{id}/activities/{activityId}`` (updates in place). ``GET
 /v3/conversations/{id}/members/{userId}`` answers from ``members`` (the Teams roster). ``fail``
 makes the next call answer with an error status.
+
+Like Teams (see tests/teams_reference.py for the sources), it refuses a message larger than
+Teams takes (HTTP 413, ``MessageSizeTooBig``) or carrying an Adaptive Card that the official
+schema refuses (HTTP 400, ``BadArgument``). Each such refusal is also kept in ``refused``; a
+fake that refused anything fails the test when it stops, unless the test took them
+(``take_refused``).
 """
 
 import itertools
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+
+from tests.teams_reference import MESSAGE_BYTES, activity_problems
 
 
 @dataclass
@@ -22,6 +31,7 @@ class Sent:
     activity_id: str | None = None  # replied to (POST) or updated (PUT)
     response_id: str = ""  # the id the connector gave the message
     authorization: str = ""  # the bot's own token, as its Authorization header
+    size: int = 0  # bytes of the activity as posted
 
     @property
     def cards(self) -> list[dict[str, Any]]:
@@ -32,6 +42,7 @@ class FakeConnector:
     def __init__(self) -> None:
         self.sent: list[Sent] = []
         self.members: dict[str, dict[str, Any]] = {}  # Teams user id -> member, for the roster
+        self.refused: list[tuple[str, list[str]]] = []  # (conversation, problems) Teams refuses
         self._failures: list[tuple[int, dict[str, str]]] = []
         self._numbers = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -55,6 +66,13 @@ class FakeConnector:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+            self._runner = None
+        assert not self.refused, f"Teams would have refused: {self.refused}"
+
+    def take_refused(self) -> list[tuple[str, list[str]]]:
+        """The refusals so far (a test that expects them), forgotten from now on."""
+        taken, self.refused = self.refused, []
+        return taken
 
     async def __aenter__(self) -> "FakeConnector":  # for tests.fake_slack.InThread
         return await self.start()
@@ -76,9 +94,16 @@ class FakeConnector:
             status, headers = self._failures.pop(0)
             return web.json_response({"error": {"code": "Failed", "message": "no"}},
                                      status=status, headers=headers)
+        conversation = request.match_info["conversation"]
+        body = await request.read()
+        if problems := activity_problems(body):
+            self.refused.append((conversation, problems))
+            too_big = len(body) > MESSAGE_BYTES
+            error = {"code": "MessageSizeTooBig" if too_big else "BadArgument",
+                     "message": "; ".join(problems)}
+            return web.json_response({"error": error}, status=413 if too_big else 400)
         activity_id = request.match_info.get("activity")
         given = activity_id if request.method == "PUT" else f"sent-{next(self._numbers)}"
-        self.sent.append(Sent(request.method, request.match_info["conversation"],
-                              await request.json(), activity_id, given or "",
-                              request.headers.get("Authorization", "")))
+        self.sent.append(Sent(request.method, conversation, json.loads(body), activity_id,
+                              given or "", request.headers.get("Authorization", ""), len(body)))
         return web.json_response({"id": given})

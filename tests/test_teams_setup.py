@@ -1,4 +1,8 @@
-"""Teams setup: the app package, the startup lines, and the emulator's loopback rule."""
+"""Teams setup: the app package, the startup lines, and the emulator's loopback rule.
+
+The package's manifest is checked against the Teams manifest schema of its version as the npm
+package @microsoft/app-manifest ships it, with that package's validator (tests/node_tools.py).
+"""
 
 import io
 import json
@@ -9,6 +13,7 @@ import subprocess
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +21,7 @@ from bot.cli import main
 from bot.server import describe, serve
 from bot.teams_settings import TeamsSettings
 from tests.conftest import APP_YAML, free_port
+from tests.node_tools import NodeTools
 from tests.serve_process import NETWORK_BOT
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
@@ -51,6 +57,45 @@ def test_manifest_teams_writes_an_app_package(tmp_path: Path) -> None:
     row = 1 + 32 * 4  # a filter byte, then 32 RGBA pixels
     alphas = {pixels[y * row + 1 + x * 4 + 3] for y in range(32) for x in range(32)}
     assert alphas == {0, 255}
+
+
+def _manifest_of_the_package(tmp_path: Path) -> dict[str, Any]:
+    out = tmp_path / "network-bot-teams.zip"
+    assert main(["manifest", "teams", "--app-id", APP_ID, "--out", str(out)]) == 0
+    with zipfile.ZipFile(out) as package:
+        return json.loads(package.read("manifest.json"))
+
+
+def _schema_failures(node_tools: NodeTools, manifest: dict[str, Any], path: Path) -> list[str]:
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    return node_tools.run("validate_manifest.js", str(path))["failures"]
+
+
+def test_the_app_package_is_valid_against_the_teams_manifest_schema(
+    tmp_path: Path, node_tools: NodeTools,
+) -> None:
+    """Reference: @microsoft/app-manifest's schema for the manifest's version, its validator
+    (AppManifestUtils.validateAgainstSchema) and its typed converter."""
+    manifest = _manifest_of_the_package(tmp_path)
+    assert _schema_failures(node_tools, manifest, tmp_path / "manifest.json") == []
+
+
+def test_the_manifest_check_refuses_what_teams_refuses(
+    tmp_path: Path, node_tools: NodeTools,
+) -> None:
+    """The check above has teeth: each change is one the Teams manifest schema refuses."""
+    manifest = _manifest_of_the_package(tmp_path)
+    bot = manifest["bots"][0]
+    bad = {
+        "short name over 30": {**manifest, "name": {**manifest["name"], "short": "N" * 31}},
+        "unknown key": {**manifest, "bogus": True},
+        "colour name": {**manifest, "accentColor": "blue"},
+        "meeting scope": {**manifest, "bots": [{**bot, "scopes": [*bot["scopes"], "meeting"]}]},
+        "no version": {key: value for key, value in manifest.items() if key != "version"},
+        "unknown manifestVersion": {**manifest, "manifestVersion": "0.9"},
+    }
+    for what, broken in bad.items():
+        assert _schema_failures(node_tools, broken, tmp_path / "bad.json"), what
 
 
 def test_manifest_teams_needs_a_guid_app_id(capsys: pytest.CaptureFixture[str]) -> None:
