@@ -17,31 +17,20 @@ from sqlalchemy import Engine
 
 from bot.app import App
 from bot.config import AppConfig
-from handlers import registry
 from handlers.runner import Runner
 from tests.conftest import Clock
 from tests.fake_slack import FakeSlack
+from tests.half_year import MINUTES, PROPOSAL, READING, REFUSED, TIMELINE_HOURS, opening
 from tests.slack_reference import message_problems, view_problems
 from tests.slack_world import SlackWorld
 
 IOM, RCO = "U-PLACEHOLDER-IOM", "U-PLACEHOLDER-RCO"
 ILO, UNICEF = "U-PLACEHOLDER-ILO", "U-PLACEHOLDER-UNICEF"
-LAO = "ການເຄື່ອນຍ້າຍແຮງງານ ແລະ ສິດທິຂອງແຮງງານເຄື່ອນຍ້າຍ"
-
-
-def _item(n: int) -> str:
-    """Agenda items of every shape: markup, Lao script, near the 1,000-character limit."""
-    shapes = [f"Labour migration data {n} #6", f"*Bold* & <!channel> {n} #1 #23",
-              f"{LAO} {n} #10", "x" * 900 + f" {n}"]
-    return shapes[n % len(shapes)]
-
-
 def test_every_message_and_modal_of_a_half_year_is_valid_block_kit(
     engine: Engine, config: AppConfig
 ) -> None:
     clock = Clock()
     app = App(config=config, engine=engine, runner=Runner(engine, config, clock))
-    registry.load_all()
 
     async def main() -> None:
         async with SlackWorld(app, FakeSlack(), 5.0, min_interval=0) as slack:
@@ -59,17 +48,9 @@ def test_every_message_and_modal_of_a_half_year_is_valid_block_kit(
                 await slack.submit(view, values, user=user)
                 await slack.settle()
 
-            await say("help")
-            for verb in registry.verbs():
-                await say(f"help {verb}")
-            await say('meeting schedule regular 24/03/2031 10:00 "Spring meeting" where '
-                      "IOM office, Vientiane")
-            for n in range(100):
-                await say(f"agenda add {_item(n)}")
-            await say("agenda list #1")
-            await say("agenda")
-            await say("meeting ics #1")
-            await say('poll propose "Joint statement on safe migration"', user=RCO)
+            for line in opening():
+                await say(line)
+            await say(PROPOSAL, user=RCO)
             await click("vote #1 agree", ILO)
             await click("vote #1 object", UNICEF)
             await submit_last_form({"reason": "Needs <review> & more time"}, UNICEF)
@@ -78,23 +59,18 @@ def test_every_message_and_modal_of_a_half_year_is_valid_block_kit(
             await say("poll close #1", user=RCO)
             await say('poll wg create "Migration Data" Improve and share migration statistics',
                       user=RCO)
-            for bad in ("agenda add", "agendum", "vote #99 agree", "meeting schedule tomorrow"):
+            for bad in REFUSED:
                 await say(bad)
             await slack.deliver_due()
-            # From Mon 3 Mar 09:00 to the 7-day reminder (17 Mar 10:00), the agenda deadline
-            # (21 Mar 10:00), the 1-day and 1-hour reminders (23 Mar 10:00, 24 Mar 09:00).
-            for hours in (14 * 24 + 2, 4 * 24, 2 * 24, 22):
+            for hours in TIMELINE_HOURS:
                 clock.advance(hours=hours)
                 await slack.deliver_due()
             clock.advance(hours=6)
             await say("minutes")
-            await submit_last_form({"meeting": "#1", "body":
-                                    "#attendees RCO IOM ILO #agreed Endorse the ToR "
-                                    "#action ILO circulate the draft due 30 Jun 2031"}, IOM)
+            await submit_last_form({"meeting": "#1", "body": MINUTES}, IOM)
             clock.advance(days=20)
             await slack.deliver_due()
-            for line in ("decisions", "actions all", "report 2031", "members", "wg",
-                         "objectives", "meeting list", "meeting plan", "partners", "whoami"):
+            for line in READING:
                 await say(line)
             await slack.deliver_due()
 
