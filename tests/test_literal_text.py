@@ -121,4 +121,5 @@ def test_slack_and_teams_keep_every_typed_character_and_disarm_the_markup(text: 
     assert re.search(f"[*_~`](?!{ZWSP})", slack) is None
     assert slack.replace(ZWSP, "").replace("&lt;", "<").replace("&gt;", ">") \
         .replace("&amp;", "&") == text
-    assert re.sub(r"\\(.)", r"\1", teams_escape(text), flags=re.S) == text
+    unescaped = re.sub(r"\\(.)", r"\1", teams_escape(text), flags=re.S)  # markdown, then HTML
+    assert unescaped.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == text
