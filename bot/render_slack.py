@@ -68,17 +68,18 @@ class SlackMessage:
         return [*reply.files, *([self.overflow] if self.overflow else [])]
 
 
-_FORMATTING = re.compile(r"([*_~`])")
+# mrkdwn's three control characters as entities (``&`` first), and a zero-width space after
+# each character that would open or close bold, italics, strike-through or code (mrkdwn has no
+# escape character). Chained str.replace: ~10 times faster than a regex or str.translate here.
+_LITERAL = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"),
+            *((mark, mark + ZWSP) for mark in "*_~`"))
 
 
 def _literal(text: str) -> str:
-    """Text as mrkdwn shows it literally, the core's bold markers left for ``emphasis``.
-
-    mrkdwn has no escape character: a zero-width space after each of ``*``, ``_``, ``~`` and
-    a backtick keeps it from opening or closing bold, italics, strike-through or code.
-    """
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _FORMATTING.sub(rf"\1{ZWSP}", text)
+    """Text as mrkdwn shows it literally, the core's bold markers left for ``emphasis``."""
+    for character, shown in _LITERAL:
+        text = text.replace(character, shown)
+    return text
 
 
 def escape(text: str) -> str:
