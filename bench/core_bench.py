@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import IOM, REPO, fresh_engine, print_table
+from common import APP_YAML, IOM, fresh_engine, print_table
 from slash_bench import SCENARIOS, seed
 
 from bot.app import open_app
@@ -45,7 +45,7 @@ def main() -> None:
     engine = fresh_engine(args.database_url, prefix="core-bench-")
     url = engine.url.render_as_string(hide_password=False)
     seed(engine, url, args.items)
-    runner = open_app(REPO / "app.yaml", url).runner
+    runner = open_app(APP_YAML, url).runner
     keys = (f"bench:{n}" for n in itertools.count())
     scenarios = {s.command: s for s in SCENARIOS}
     if args.profile:

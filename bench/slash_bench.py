@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 from common import (
+    APP_YAML,
     IOM,
     NETWORK_BOT,
     REPO,
@@ -97,7 +98,7 @@ DEFAULT_COMMANDS = ["agenda", "agenda add"]
 
 def seed(engine: Engine, url: str, items: int) -> dict[str, int]:
     """Upcoming meetings through the real command, then the agenda's history in bulk."""
-    app = open_app(REPO / "app.yaml", url)
+    app = open_app(APP_YAML, url)
     speaker = Speaker(platform="slack", external_id=IOM, display_name="bench")
     now = datetime.now(UTC)
     upcoming = [("regular", 30, "Regular meeting"), ("adhoc", 75, "Ad-hoc meeting on returns"),

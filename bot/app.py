@@ -27,7 +27,7 @@ def open_app(
 ) -> App:
     """Validate app.yaml, upgrade the schema and sync the roster into it."""
     config = load_config(config_path)
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, config.database.timeouts)
     upgrade(engine)
     with transaction(engine) as session:
         sync_roster(session, config)

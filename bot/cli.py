@@ -26,8 +26,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "sqlite:///network.db)")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("shell", help="talk to the bot in this terminal")
-    db = commands.add_parser("db", help="database maintenance")
-    db.add_argument("action", choices=["upgrade"], help="upgrade: apply migrations")
+    db = commands.add_parser("db", help="database maintenance: upgrade, backup FILE, restore "
+                             "FILE (see README, Backup)")
+    db.add_argument("action", choices=["upgrade", "backup", "restore"],
+                    help="upgrade: apply migrations; backup: copy the database to a new FILE "
+                         "(on PostgreSQL: how to use pg_dump); restore: FILE into an empty "
+                         "database, then upgrade it")
+    db.add_argument("file", nargs="?", type=Path, help="backup, restore: the backup file")
     commands.add_parser("check", help="validate app.yaml and exit")
     roster = commands.add_parser("roster", help="the roster as the database holds it")
     roster.add_argument("action", choices=["export"], help="export: print it as app.yaml YAML")
@@ -82,7 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(problem, file=sys.stderr)
         return 2
     except DBAPIError as problem:
-        print(f"network-bot: cannot use the database: {problem.orig or problem}", file=sys.stderr)
+        from storage.db import first_line
+
+        print(f"network-bot: cannot use the database: {first_line(problem)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -107,10 +114,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         print(manifest_yaml(load_config(args.config), args.url, args.socket_mode), end="")
         return 0
-    app = open_app(args.config, args.database_url)
     if args.command == "db":
-        print("database is up to date")
-        return 0
+        return _db(args)
+    app = open_app(args.config, args.database_url)
     if args.command == "roster":
         from bot.roster_export import export_roster
 
@@ -134,6 +140,33 @@ def _dispatch(args: argparse.Namespace) -> int:
     shell = Shell(app, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
     freeze_start_up_objects()
     return shell.run()
+
+
+def _db(args: argparse.Namespace) -> int:
+    """``db upgrade`` opens the app as every command does (app.yaml, migrations, the roster);
+    ``db backup`` and ``db restore`` need only the database."""
+    from bot import db_cli
+    from bot.app import open_app
+    from storage.backup import BackupRefused
+    from storage.db import database_url, normalise_url
+
+    if args.action == "upgrade":
+        if args.file is not None:
+            print("db upgrade takes no file. Example: network-bot db upgrade", file=sys.stderr)
+            return 2
+        open_app(args.config, args.database_url)
+        print("database is up to date")
+        return 0
+    if args.file is None:
+        print(f"Which file? Example: network-bot db {args.action} network-backup.db",
+              file=sys.stderr)
+        return 2
+    run = db_cli.backup if args.action == "backup" else db_cli.restore
+    try:
+        return run(normalise_url(args.database_url or database_url()), args.file, sys.stdout)
+    except BackupRefused as refusal:
+        print(refusal, file=sys.stderr)
+        return 2
 
 
 def write_report(app: "App", year: int, out: Path) -> int:

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from bot.durations import format_duration, parse_duration
+from storage.timeouts import DEFAULT_TIMEOUTS, Timeouts
 
 CONFIG_ENV = "NETWORK_BOT_CONFIG"
 DEFAULT_CONFIG_PATH = "app.yaml"
@@ -110,6 +111,53 @@ class Polls(_Strict):
     min_open: Duration = timedelta(hours=24)
 
 
+class Commands(_Strict):
+    """How the bot takes commands from people.
+
+    ``per_person_per_minute``: commands one person may send in any minute (buttons and forms
+    count; the outbox never does). Nobody types or clicks more than a few a minute, so the
+    default only stops runaway scripts and stuck clients. ``keys_kept``: how long a platform's
+    delivery keys are kept so that a redelivery applies once; Slack retries within minutes and
+    Teams within hours, so days are ample, and older keys are purged in the background."""
+
+    per_person_per_minute: int = Field(default=60, ge=1)
+    keys_kept: Duration = timedelta(days=7)
+
+
+class Database(_Strict):
+    """How long the bot waits for the database before it answers that it is not answering.
+
+    Slack wants a command acknowledged within 3 s; the bot acknowledges after 2 s with "Working
+    on it…" when the answer is not ready, and posts the answer when it is. The defaults end
+    every wait in time for the answer itself to come within those 3 s: connecting to
+    PostgreSQL waits at most 2 s (libpq's least); the server cancels a statement after 1 s
+    (the slowest the bot makes, reading a year's objective tags for `report`, takes 25 ms on
+    100,000 agenda items) and the bot stops waiting for an answer half a second later; once a
+    wait ran out, the next commands are answered at once while one at a time tries the
+    database again (``storage.postgres``), so no command waits for more than one of those
+    limits. SQLite waits up to 2 s for another writer's lock (commands hold it for
+    milliseconds). Migrations have no statement limit.
+    """
+
+    connect_timeout: Duration = timedelta(seconds=DEFAULT_TIMEOUTS.connect)
+    statement_timeout: Duration = timedelta(seconds=DEFAULT_TIMEOUTS.statement)
+    busy_timeout: Duration = timedelta(seconds=DEFAULT_TIMEOUTS.busy)
+
+    @field_validator("connect_timeout")
+    @classmethod
+    def _libpq_least(cls, value: timedelta) -> timedelta:
+        if value < timedelta(seconds=2):
+            raise ValueError("PostgreSQL's client (libpq) waits at least 2s to connect; "
+                             "write 2s or more")
+        return value
+
+    @property
+    def timeouts(self) -> Timeouts:
+        return Timeouts(connect=self.connect_timeout.total_seconds(),
+                        statement=self.statement_timeout.total_seconds(),
+                        busy=self.busy_timeout.total_seconds())
+
+
 class AppConfig(_Strict):
     network: Network
     agencies: list[Agency] = Field(min_length=1)
@@ -119,6 +167,8 @@ class AppConfig(_Strict):
     channels: Channels = Channels()
     meetings: Meetings = Meetings()
     polls: Polls = Polls()
+    commands: Commands = Commands()
+    database: Database = Database()
     objectives: dict[int, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -4,11 +4,8 @@ Routes: ``POST /slack/events`` (Slack over HTTP), ``POST /api/messages`` (Micros
 ``GET /healthz``. Slack and Teams are imported only when they are configured, so the shell and a
 server without Teams never pay for slack_bolt or botbuilder (~0.8 s).
 
-Background services are things that run beside the web server for as long as it runs (Slack's
-Socket Mode connection; the outbox dispatcher). Each has ``name``, ``async start()`` and
-``async stop()``; the web app starts them in order on startup and stops them in reverse order
-on cleanup. Add new ones in ``background_services``: it receives the App, the notifiers of
-every enabled platform and the outbox settings (e.g. the dispatcher's ``OutboxService``).
+Background services (``bot.services``) run beside the web server for as long as it runs; the
+web app starts them in order on startup and stops them in reverse order on cleanup.
 
 Outbox delivery reads two optional settings from the environment (seconds):
 ``NETWORK_BOT_OUTBOX_LEASE`` (default 300: how long a replica that died mid-send holds its rows
@@ -19,10 +16,10 @@ for rows other processes wrote).
 import asyncio
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from sqlalchemy import Engine, text
@@ -30,11 +27,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import App, freeze_start_up_objects
 from bot.config import ConfigError
+from bot.services import NetworkCheck, Service, background_services
 from bot.slack_settings import ACK_BUDGET, SlackSettings, missing
 from bot.teams_settings import APP_ID, TeamsSettings, is_loopback
 from scheduler.dispatch import Policy
 from scheduler.notifier import Notifier
-from scheduler.service import OutboxService
 
 if TYPE_CHECKING:
     from bot.slack import SlackAdapter
@@ -45,14 +42,9 @@ log = logging.getLogger(__name__)
 SLACK_PATH = "/slack/events"
 TEAMS_PATH = "/api/messages"
 HEALTH_PATH = "/healthz"
-
-
-class Service(Protocol):
-    name: str
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
+# How long GET /healthz waits for the database: probes give up after a few seconds, and a
+# database that has not answered in this time is not answering commands either.
+HEALTH_WAIT = 2.5
 
 
 LEASE_ENV = "NETWORK_BOT_OUTBOX_LEASE"
@@ -86,62 +78,6 @@ class OutboxSettings:
             lease=timedelta(seconds=env_seconds(env, LEASE_ENV, default.lease.total_seconds())),
             sweep=timedelta(seconds=env_seconds(env, SWEEP_ENV, default.sweep.total_seconds())),
         )
-
-
-def background_services(
-    app: App, notifiers: list[Notifier], outbox: OutboxSettings
-) -> list[Service]:
-    """The services started with the web server, besides the platforms' own connections."""
-    if not notifiers:
-        return []
-    service = OutboxService(app.engine, app.config, notifiers, clock=app.runner.clock,
-                            sweep=outbox.sweep, policy=Policy(lease=outbox.lease))
-    return [OutboxDelivery(service, app)]
-
-
-class OutboxDelivery:
-    """Outbox delivery in the server's loop, woken on time and after commands that queue rows."""
-
-    name = "outbox delivery"
-
-    def __init__(self, service: OutboxService, app: App) -> None:
-        self.service = service
-        self.app = app
-        self._wake: Callable[[], object] | None = None
-
-    async def start(self) -> None:
-        await self.service.start()
-        loop = asyncio.get_running_loop()
-        self._wake = lambda: loop.call_soon_threadsafe(self.service.poke)
-        self.app.runner.after_queueing.append(self._wake)
-
-    async def stop(self) -> None:
-        if self._wake is not None and self._wake in self.app.runner.after_queueing:
-            self.app.runner.after_queueing.remove(self._wake)
-        await self.service.stop()
-
-
-class NetworkCheck:
-    """While the server runs, commands that post to the network say when a platform cannot
-    reach the network's channel yet (``Runner.network_checks``)."""
-
-    name = "network channel check"
-
-    def __init__(self, app: App, platform: str, problem: Callable[[], str | None]) -> None:
-        self.app = app
-
-        def check() -> str | None:
-            found = problem()
-            return f"Not posted in {platform}: {found}." if found else None
-
-        self.check = check
-
-    async def start(self) -> None:
-        self.app.runner.network_checks.append(self.check)
-
-    async def stop(self) -> None:
-        if self.check in self.app.runner.network_checks:
-            self.app.runner.network_checks.remove(self.check)
 
 
 APP = web.AppKey("network_app", App)
@@ -194,7 +130,8 @@ def create_web_app(
         web_app.router.add_post(TEAMS_PATH, teams_adapter.handle)
         platforms["teams"] = "emulator" if teams.emulator else "on"
     web_app[PLATFORMS] = platforms
-    web_app[SERVICES] = services + background_services(app, notifiers, outbox or OutboxSettings())
+    outbox = outbox or OutboxSettings()
+    web_app[SERVICES] = services + background_services(app, notifiers, outbox.lease, outbox.sweep)
     web_app.router.add_get(HEALTH_PATH, health)
     web_app.on_startup.append(_start_services)
     web_app.on_cleanup.insert(0, _stop_services)
@@ -225,9 +162,14 @@ def database_reachable(engine: Engine) -> bool:
 
 
 async def health(request: web.Request) -> web.Response:
-    """``GET /healthz``: 200 when the database answers, 503 when it does not; with Slack on,
-    its workspace and the scopes the token lacks (``"missing_scopes": {}`` when none)."""
-    reachable = await asyncio.to_thread(database_reachable, request.app[APP].engine)
+    """``GET /healthz``: 200 when the database answers within HEALTH_WAIT, 503 when it does
+    not; with Slack on, its workspace and the scopes the token lacks (``"missing_scopes": {}``
+    when none)."""
+    check = asyncio.to_thread(database_reachable, request.app[APP].engine)
+    try:
+        reachable = await asyncio.wait_for(check, HEALTH_WAIT)
+    except TimeoutError:
+        reachable = False
     answer: dict[str, object] = {
         "status": "ok" if reachable else "degraded",
         "database": "reachable" if reachable else "unreachable",

@@ -22,7 +22,7 @@ from handlers.action_reminders import (
 from handlers.core import Context, Form, FormField, Reply, Role, UserError
 from handlers.dates import understand_when
 from handlers.forms import form
-from handlers.grammar import parse_ref
+from handlers.grammar import check_text, parse_ref
 from handlers.minutes_markers import (
     ACTION_EXAMPLE,
     EXAMPLE,
@@ -32,7 +32,7 @@ from handlers.minutes_markers import (
     split_codes,
 )
 from handlers.notify import queue
-from handlers.registry import command
+from handlers.registry import LINE_ROOM, command
 from handlers.timefmt import show_date, show_time
 from storage.models import (
     ActionItem,
@@ -50,8 +50,7 @@ from templates import render
 POSTED = "minutes.posted"
 OVERDUE = "minutes.overdue"
 RECENT_MEETINGS = 10
-MAX_LENGTH = 20000  # characters of a whole ``minutes`` command
-BODY_MAX_LENGTH = MAX_LENGTH - len("minutes #99999 ")
+BODY_MAX_LENGTH = 20000  # characters of the minutes' text, the command around it aside
 MINUTES_FORM = "minutes"
 MEETING_FIELD, BODY_FIELD = "meeting", "body"  # the form's fields; refusals name the one wrong
 _REF_AND_REST = re.compile(r"\s*(\S+)\s*(.*)", re.S)
@@ -76,7 +75,7 @@ class Numbers:
            "minutes #N alone shows the latest version (or, for the Secretariat, a form when "
            "there are none yet); minutes #N history shows every version; minutes alone opens "
            "the form.",
-    max_length=MAX_LENGTH,
+    max_length=BODY_MAX_LENGTH + LINE_ROOM,
 )
 def minutes(ctx: Context, args: str) -> Reply:
     match = _REF_AND_REST.match(args)
@@ -119,6 +118,8 @@ def _post(ctx: Context, meeting: Meeting, body: str) -> Reply:
                         "it has been held.", EXAMPLE, about=MEETING_FIELD)
     agencies = _known_agencies(ctx)
     try:
+        body = check_text(body, what="text of the minutes", example=EXAMPLE,
+                          max_length=BODY_MAX_LENGTH)
         entries = parse_markers(body)
         for entry in entries:
             codes = split_codes(entry.text) if entry.marker is Marker.ATTENDEES \

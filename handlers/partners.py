@@ -8,7 +8,7 @@ Network's consensus polls.
 from sqlmodel import select
 
 from handlers.core import Context, Reply, Role, UserError, bold
-from handlers.grammar import take_quoted
+from handlers.grammar import NAME_LIMIT, check_text, take_quoted
 from handlers.registry import command
 from handlers.roster import record_change
 from storage.models import Partner, Person, WGPartner, WorkingGroup
@@ -28,8 +28,8 @@ def partners_add(ctx: Context, args: str) -> Reply:
     organisation, rest = take_quoted(args)
     if not organisation:
         raise UserError("Give the organisation's name in quotes.", ADD_EXAMPLE)
-    if len(organisation) > 200:
-        raise UserError("The organisation's name is over 200 characters.", ADD_EXAMPLE)
+    organisation = check_text(organisation, what="organisation's name", example=ADD_EXAMPLE,
+                              max_length=NAME_LIMIT)
     wg = _target_group(ctx, rest)
     if not (ctx.actor.has(Role.SECRETARIAT) or (wg is not None and ctx.actor.chairs_wg(wg.slug))):
         raise UserError("Only the Secretariat, or a working group's chairs for their own group, "

@@ -8,7 +8,7 @@ identity comes from the platform (a Slack or Teams mention); in the shell a pers
 from sqlmodel import select
 
 from handlers.core import Context, Reply, Role, UserError
-from handlers.grammar import take_quoted
+from handlers.grammar import NAME_LIMIT, check_text, take_quoted
 from handlers.mentions import PersonRef, find_named, take_person
 from handlers.people import SHELL
 from handlers.registry import command
@@ -50,7 +50,8 @@ def people_add(ctx: Context, args: str) -> Reply:
     if not target:
         raise UserError("Say which agency (or partner:<organisation>) they belong to.",
                         ADD_EXAMPLE)
-    name = name.strip().strip('"“”') or ref.name or ref.external_id or ""
+    name = check_text(name.strip().strip('"“”') or ref.name or ref.external_id or "",
+                      what="person's name", example=ADD_EXAMPLE, max_length=NAME_LIMIT)
     existing = find_named(ctx.session, ref, platform)
     if existing is not None:
         raise UserError(f"{existing.name} is already on the roster; use people move to change "

@@ -16,7 +16,7 @@ from bot.durations import format_duration
 from handlers.core import Context, Form, FormField, Reply, Role, UserError, bold
 from handlers.dates import understand_when
 from handlers.forms import form
-from handlers.grammar import check_text, take_quoted
+from handlers.grammar import NAME_LIMIT, TEXT_LIMIT, check_text, take_quoted
 from handlers.notify import queue
 from handlers.poll_state import (
     REMIND_BEFORE,
@@ -28,8 +28,8 @@ from handlers.poll_state import (
     is_open,
     poll_message,
 )
-from handlers.proposals import STATEMENT, describe, parse_wg, touched_slugs
-from handlers.registry import DEFAULT_MAX_LENGTH, command
+from handlers.proposals import MANDATE_LIMIT, STATEMENT, describe, parse_wg, touched_slugs
+from handlers.registry import LINE_ROOM, command
 from handlers.tally import count
 from handlers.timefmt import show_time
 from storage.models import Agency, Person, Poll, PollStatus, Position, Vote
@@ -41,6 +41,7 @@ VOTE_EXAMPLE = "vote #3 agree"
 OBJECT_EXAMPLE = "vote #3 object The mandate overlaps with the protection working group"
 SHOW_EXAMPLE = "poll show #3"
 RECENT = 10
+PROPOSAL_LIMIT = 2000  # characters of a proposal's text
 _QUOTED = re.compile(r"[\"“”„«‘’'][^\"“”„»‘’']*[\"“”»’']")
 _UNTIL = re.compile(r"(?i)(?:^|\s)until(?:\s|$)")
 VERBS = {Position.AGREE: "agrees", Position.ABSTAIN: "abstains", Position.OBJECT: "objects"}
@@ -142,7 +143,7 @@ def _schedule(ctx: Context, poll: Poll) -> None:
            'with "Protection and Counter-Trafficking"; poll wg rename protection "Protection '
            'of Migrants"; poll wg chairs protection IOM,UNHCR; poll wg members '
            "labour-migration +UNICEF -WORLD-BANK.",
-    max_length=3000,
+    max_length=NAME_LIMIT + MANDATE_LIMIT + LINE_ROOM,
 )
 def poll_wg(ctx: Context, args: str) -> Reply:
     _require_opener(ctx)
@@ -158,7 +159,7 @@ def poll_wg(ctx: Context, args: str) -> Reply:
     example=PROPOSE_EXAMPLE,
     detail="For a joint statement, the annual work plan or any other decision by consensus. "
            "On consensus it is recorded in the decisions register.",
-    max_length=3000,
+    max_length=PROPOSAL_LIMIT + LINE_ROOM,
 )
 def poll_propose(ctx: Context, args: str) -> Reply:
     _require_opener(ctx)
@@ -167,7 +168,7 @@ def poll_propose(ctx: Context, args: str) -> Reply:
     if quoted is not None and rest:
         raise UserError(f"I did not expect '{rest}' after the quoted proposal.", PROPOSE_EXAMPLE)
     text = check_text(body if quoted is None else quoted, what="proposal",
-                      example=PROPOSE_EXAMPLE, max_length=2000)
+                      example=PROPOSE_EXAMPLE, max_length=PROPOSAL_LIMIT)
     return _open(ctx, STATEMENT, {"text": text}, when, PROPOSE_EXAMPLE)
 
 
@@ -196,7 +197,7 @@ def _objection_form(poll: Poll) -> Reply:
         form=Form(title=f"Object to poll #{poll.id}", id=OBJECTION_FORM,
                   params={"poll": poll.id}, submit_label="Object", fields=[FormField(
                       "reason", "Why does your agency object?", multiline=True,
-                      max_length=DEFAULT_MAX_LENGTH - len(f"vote #{poll.id} object "),
+                      max_length=TEXT_LIMIT,
                       placeholder="The reason will be shown to all member agencies.")]),
     )
 

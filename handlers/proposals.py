@@ -14,12 +14,11 @@ from typing import Any
 from sqlmodel import Session, select
 
 from handlers.core import UserError
-from handlers.grammar import check_text, take_quoted
+from handlers.grammar import NAME_LIMIT, check_text, take_quoted
 from handlers.members import seats
 from storage.models import Agency, WGRole, WorkingGroup
 
 STATEMENT = "statement"
-NAME_LIMIT = 200
 MANDATE_LIMIT = 2000
 SLUG_LIMIT = 40
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from handlers.core import Context, Reply
+from handlers.grammar import TEXT_LIMIT
 
 Handler = Callable[[Context, str], Reply]
 
@@ -29,7 +30,13 @@ DOMAINS = (
     "handlers.reports",
 )
 
-DEFAULT_MAX_LENGTH = 1000
+# The whole command line may be this long (by default; a command taking longer texts says
+# more). A guard, checked before the line is read, so that a pasted document is refused at
+# once: each text in a command has its own limit, which its handler checks on that text alone
+# (an agenda item, a reason: TEXT_LIMIT), and the line has room for the verb, references,
+# objective tags and dates around it.
+LINE_ROOM = 1000
+DEFAULT_MAX_LENGTH = TEXT_LIMIT + LINE_ROOM
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """The report's files: Markdown, CSV exports (UTF-8, header row, ISO dates) and a PNG chart.
 
 CSV files start with a UTF-8 byte order mark so that spreadsheets read Lao script correctly.
+What members wrote is data in every file: literal text in the Markdown (see ``templates``), and
+never a formula in a spreadsheet (``csv_cell``).
 """
 
 import csv
@@ -40,10 +42,26 @@ def report_files(data: "ReportData") -> list[Attachment]:
     ]
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula: =HYPERLINK(...) links
+# anywhere, @cmd|' /C calc'!A0 (DDE) starts a program. OWASP's advice (CSV Injection,
+# https://owasp.org/www-community/attacks/CSV_Injection), followed here: such a cell starts with
+# a single quote, which spreadsheets read as "this is text"; every cell is in double quotes,
+# with a double quote inside written twice, so that a separator or quote a member typed cannot
+# end a cell and start another with a formula. The cells the bot writes itself (numbers, ISO
+# dates, agency codes, statuses) never start with these characters, so they read as before.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def csv_cell(value: object) -> str:
+    """A value as a spreadsheet cell that is never run as a formula."""
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
 def _csv(header: list[str], rows: list[list[object]]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 

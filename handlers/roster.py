@@ -11,7 +11,7 @@ from sqlalchemy import delete, extract
 from sqlmodel import select
 
 from handlers.core import Choice, Context, Reply, Role, Speaker, UserError, bold
-from handlers.grammar import take_quoted
+from handlers.grammar import NAME_LIMIT, check_text, take_quoted
 from handlers.notify import queue
 from handlers.people import SHELL, find_person, people_of
 from handlers.registry import command
@@ -61,6 +61,7 @@ def members_join(ctx: Context, args: str) -> Reply:
     if not _CODE.match(code) or not name or extra:
         raise UserError("Give the agency's short code and its full name in quotes.",
                         JOIN_EXAMPLE)
+    name = check_text(name, what="agency's name", example=JOIN_EXAMPLE, max_length=NAME_LIMIT)
     existing = ctx.session.exec(select(Agency).where(Agency.code == code)).first()
     if existing is not None and existing.active:
         raise UserError(f"{code} is already a member of the Network. Type members to see them.",

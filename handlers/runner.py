@@ -14,20 +14,21 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, select
 
 from bot.config import AppConfig
 from handlers import registry
+from handlers.command_pacing import CommandPacing
 from handlers.core import Command, Context, Reply, Speaker, UserError, Where
 from handlers.forms import command_for
-from handlers.grammar import check_characters, check_text, strip_prefix
+from handlers.grammar import check_characters, check_length, strip_prefix, tidy
 from handlers.mentions import as_names
 from handlers.people import SHELL, resolve_actor
 from handlers.registry import CommandSpec
-from storage.db import first_line, transaction
+from storage.db import first_line, transaction, unavailable
 from storage.models import ProcessedCommand
 from storage.outbox import queued_for_network, queued_in
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,11 @@ NOT_ON_ROSTER = (
 DATABASE_DOWN = (
     "The database is not answering right now, so nothing was changed. "
     "Please try again shortly."
+)
+DATABASE_ERROR = (
+    "The database refused this command, so nothing was changed. That is a fault in the bot, "
+    "not in what you typed, and it has been logged; please tell the Secretariat if it happens "
+    "again."
 )
 SAVE_IN_DOUBT = (
     "The database stopped answering while saving this, so it may or may not have been saved. "
@@ -76,6 +82,7 @@ class Runner:
         # cannot post to the network's channel yet (None: it can), added to the reply so
         # that it never says the network was told when a channel was not.
         self.network_checks: list[Callable[[], str | None]] = []
+        self.pacing = CommandPacing(config.commands.per_person_per_minute)
         registry.load_all()
 
     def run(
@@ -90,18 +97,11 @@ class Runner:
             return self._with_unreached_channels(reply) if to_network else reply
         except UserError as refusal:
             return refusal.reply()
-        except IntegrityError:
-            if key and (stored := self._stored_reply(key)) is not None:
-                return stored
-            log.exception("integrity error running %r", line[:80])
-            return Reply(text=INTERNAL_ERROR, ok=False)
         except CommitInDoubt:
             log.warning("database lost during commit of %r", line[:80], exc_info=True)
             return Reply(text=SAVE_IN_DOUBT, ok=False)
-        except DBAPIError as down:
-            log.warning("database unavailable, answered 'try again shortly': %s",
-                        first_line(down))
-            return Reply(text=DATABASE_DOWN, ok=False)
+        except (DBAPIError, PoolTimeout) as failure:  # PoolTimeout: no free connection in time
+            return self._database_failed(failure, line, key)
         except Exception:
             log.exception("command failed: %r", line[:80])
             return Reply(text=INTERNAL_ERROR, ok=False)
@@ -118,6 +118,21 @@ class Runner:
             return refusal.reply()
         return self.run(speaker, where, line, key)
 
+    def _database_failed(self, failure: DBAPIError | PoolTimeout, line: str,
+                         key: str | None) -> Reply:
+        """An outage is answered "try again shortly" and logged in one line (during one, every
+        command fails); anything else the database refused is a fault of the bot, logged with
+        its traceback. Either way the transaction was rolled back."""
+        if unavailable(failure):
+            log.warning("database unavailable, answered 'try again shortly': %s",
+                        first_line(failure))
+            return Reply(text=DATABASE_DOWN, ok=False)
+        if isinstance(failure, IntegrityError) and key and \
+                (stored := self._stored_reply(key)) is not None:
+            return stored  # the same delivery, handled meanwhile by another worker or replica
+        log.exception("the database refused %r", line[:80])
+        return Reply(text=DATABASE_ERROR, ok=False)
+
     def _with_unreached_channels(self, reply: Reply) -> Reply:
         notes = [note for check in self.network_checks if (note := check())]
         return replace(reply, text="\n".join([reply.text, *notes])) if notes else reply
@@ -126,15 +141,17 @@ class Runner:
         self, speaker: Speaker, where: Where, line: str, key: str | None
     ) -> tuple[Reply, bool, bool]:
         """The reply, whether the command queued outbox rows, and whether for the network."""
-        text = strip_prefix(line) or "help"
+        text = strip_prefix(tidy(line)) or "help"
         found = registry.find(text)
         if found is None:
-            check_characters(text, what="command", example="help")  # before it is echoed
             raise UserError(*_unknown_verb(text))
         spec, args = found
+        # A guard on the whole line, before anything reads it; each text in it has its own
+        # limit, which its handler checks on that text alone.
+        check_length(text, what="command", example=spec.example, max_length=spec.max_length)
         if not spec.mentions and where.platform != SHELL:  # the shell has no mentions: text
             text, args = as_names(text), as_names(args)
-        check_text(text, what="command", example=spec.example, max_length=spec.max_length)
+        check_characters(text, what="command", example=spec.example)
         with transaction(self.engine) as session:
             reply = self._handle(session, speaker, where, text, spec, args, key)
             queued, to_network = queued_in(session), queued_for_network(session)
@@ -150,6 +167,10 @@ class Runner:
         if key and (stored := _replay(session, key)) is not None:
             return stored
         actor = resolve_actor(session, self.config, speaker)
+        if where.platform != SHELL:  # the shell is the operator's own terminal on the server
+            who = f"person:{actor.person_id}" if actor.on_roster else \
+                f"{speaker.platform}:{speaker.external_id}"
+            self.pacing.admit(who, self.clock(), spec.example)
         if not actor.on_roster and not spec.public:
             return Reply(text=NOT_ON_ROSTER.format(
                 network=self.config.network.name, secretariat=self.config.network.secretariat
@@ -161,7 +182,7 @@ class Runner:
         reply = spec.handler(Context(session, self.config, self.clock(), command), args)
         if key:
             session.connection().execute(
-                _RECORD, {"key": key, "reply": reply.to_dict(), "created_at": utcnow()})
+                _RECORD, {"key": key, "reply": reply.to_dict(), "created_at": self.clock()})
         return reply
 
     def _stored_reply(self, key: str) -> Reply | None:
@@ -181,8 +202,14 @@ def _replay(session: Session, key: str) -> Reply | None:
     return Reply.from_dict(stored) if stored is not None else None
 
 
+_SHOWN_WORD = 40  # characters of an unknown verb read and echoed (it may be a pasted document)
+
+
 def _unknown_verb(text: str) -> tuple[str, str]:
-    word = text.split()[0].lower()
+    word = text.split(maxsplit=1)[0].lower()
+    if len(word) > _SHOWN_WORD:
+        word = word[:_SHOWN_WORD - 1] + "…"
+    check_characters(word, what="command", example="help")  # before it is echoed
     names = registry.verbs() + list(registry.REGISTRY)
     close = list(dict.fromkeys(difflib.get_close_matches(word, names, n=4, cutoff=0.6)))[:3]
     if close:

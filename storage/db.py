@@ -7,9 +7,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, event, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, create_engine
+
+from storage.timeouts import DEFAULT_TIMEOUTS, Timeouts
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -34,20 +37,25 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+def make_engine(url: str | None = None, timeouts: Timeouts = DEFAULT_TIMEOUTS,
+                **kwargs: Any) -> Engine:
     url = normalise_url(url or database_url())
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        engine = create_engine(url, connect_args={"check_same_thread": False,
+                                                  "timeout": timeouts.busy}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    from storage.postgres import Connector  # psycopg: loaded by create_engine for it anyway
+
+    engine = create_engine(url, pool_pre_ping=True, pool_timeout=timeouts.connect, **kwargs)
+    event.listen(engine, "do_connect", Connector(timeouts.connect, timeouts.statement))
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
 
@@ -61,6 +69,22 @@ def transaction(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def unlimited(engine: Engine) -> Iterator[Connection]:
+    """A connection whose statements may take as long as they need (migrations), discarded
+    afterwards so that it never serves a command."""
+    with engine.connect() as connection:
+        try:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET statement_timeout = 0")
+                connection.commit()
+                driver = connection.connection.dbapi_connection
+                driver.answer_within = None  # type: ignore[union-attr]  # storage.postgres
+            yield connection
+        finally:
+            connection.invalidate()
 
 
 def alembic_config(engine: Engine) -> "Config":
@@ -111,8 +135,32 @@ def applied_revisions(engine: Engine) -> list[str]:
         return []
 
 
-def first_line(error: DBAPIError) -> str:
+def first_line(error: SQLAlchemyError) -> str:
     """What the database driver said, on one line: during an outage every statement fails, and
     a traceback apiece would bury the log."""
-    lines = str(error.orig or error).strip().splitlines()
+    lines = str(getattr(error, "orig", None) or error).strip().splitlines()
     return lines[0] if lines else type(error).__name__
+
+
+# SQLite's result codes for "not now": sqlite3 raises OperationalError for a mistyped statement
+# or a missing table too, so the code decides (extended codes such as SQLITE_BUSY_SNAPSHOT
+# start with their primary code).
+SQLITE_NOT_NOW = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR", "SQLITE_CANTOPEN",
+                  "SQLITE_FULL", "SQLITE_PROTOCOL", "SQLITE_NOMEM")
+
+
+def unavailable(error: SQLAlchemyError) -> bool:
+    """Whether ``error`` says the database cannot answer now (unreachable, the connection lost,
+    no answer in time, a lock or pooled connection not had in time, a disk full), so that the
+    same command may work shortly, rather than that it refused what it was asked (a
+    constraint, bad data, a statement it does not know)."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    code = getattr(error.orig, "sqlite_errorname", None)
+    if code is not None:
+        return bool(code.startswith(SQLITE_NOT_NOW))
+    return isinstance(error, OperationalError)

@@ -6,14 +6,17 @@ where a missing PostgreSQL is an error. Fixtures for real ``serve`` processes, a
 PostgreSQL cluster and Microsoft's Node.js tools come from the plugins below.
 """
 
+import functools
 import os
 import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import settings
 from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
@@ -64,6 +67,27 @@ class Clock:
 @pytest.fixture(scope="session")
 def config() -> AppConfig:
     return load_config(APP_YAML)
+
+
+UNPACED = 1_000_000  # commands a person may send a minute, for tests that send hundreds
+
+
+@pytest.fixture(scope="session")
+def unpaced_config(config: AppConfig) -> AppConfig:
+    """The repository's settings without the per-person command limit in practice, for
+    scenarios and load tests that send hundreds of commands as one person within a minute."""
+    return config.model_copy(update={"commands": config.commands.model_copy(
+        update={"per_person_per_minute": UNPACED})})
+
+
+@functools.cache
+def unpaced_app_yaml() -> Path:
+    """app.yaml as a file with the same setting, for `serve` processes under load."""
+    data = yaml.safe_load(APP_YAML.read_text(encoding="utf-8"))
+    data.setdefault("commands", {})["per_person_per_minute"] = UNPACED
+    path = Path(tempfile.mkdtemp(prefix="network-bot-unpaced-")) / "app.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="session")

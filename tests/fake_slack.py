@@ -25,9 +25,10 @@ import asyncio
 import itertools
 import json
 import threading
+import time
 from collections.abc import Coroutine
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from aiohttp import web
@@ -53,6 +54,7 @@ class Call:
     args: dict[str, Any]
     token: str | None = None
     ok: bool = True  # False: the fake answered it with a scripted failure
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass

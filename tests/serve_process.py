@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from tests.conftest import REPO, free_port
+from tests.conftest import REPO, free_port, unpaced_app_yaml
 from tests.fake_slack import FakeSlack, InThread
 
 NETWORK_BOT = Path(sys.executable).with_name("network-bot")
@@ -129,11 +129,12 @@ def served(slack: FakeSlack, tmp_path: Path) -> Iterator[ServeLauncher]:
 def spawn(database_url: str, log: Path, env: Mapping[str, str], options: Sequence[str] = (),
           port: int | None = None) -> Served:
     """``network-bot --database-url URL serve --port N [options]`` with this checkout's code and
-    app.yaml, and ``env`` instead of any chat or bot setting of this process's environment."""
+    app.yaml (without the per-person command limit: these processes take loads from one
+    person), and ``env`` instead of any chat or bot setting of this process's environment."""
     port = port or free_port()
     environment = {key: value for key, value in os.environ.items()
                    if not key.startswith(("SLACK_", "MICROSOFT_", "NETWORK_BOT_"))}
-    environment.update(NETWORK_BOT_CONFIG=str(REPO / "app.yaml"), PYTHONPATH=str(REPO), **env)
+    environment.update(NETWORK_BOT_CONFIG=str(unpaced_app_yaml()), PYTHONPATH=str(REPO), **env)
     with log.open("ab") as out:
         process = subprocess.Popen(
             [str(NETWORK_BOT), "--database-url", database_url, "serve", "--port", str(port),

@@ -8,6 +8,7 @@ the fake Slack records under the trigger id.
 
 import asyncio
 import json
+import math
 import re
 import time
 from collections import Counter
@@ -38,8 +39,18 @@ class Answer:
     trigger: str
     status: int | None = None  # HTTP status of the ack; None: the connection was cut
     ack: dict[str, Any] = field(default_factory=dict)
+    sent_at: float = 0.0  # time.monotonic() when the command was sent
     seconds: float = 0.0  # how long the ack took
     followed_up: dict[str, Any] | None = None  # the response_url post, if the ack said wait
+    followed_up_at: float | None = None  # when that post arrived
+
+    @property
+    def answer_seconds(self) -> float:
+        """How long the person waited for the answer: the ack's time, or the follow-up's when
+        the ack only said the bot was working on it (infinite until it comes)."""
+        if self.ack.get("text") != WORKING:
+            return self.seconds
+        return math.inf if self.followed_up_at is None else self.followed_up_at - self.sent_at
 
     @property
     def key(self) -> str:
@@ -117,6 +128,8 @@ class CommandLoad:
             await asyncio.sleep(0.05)
 
     def count(self, since: int = 0, *, added: bool = False, refused: bool = False) -> int:
+        """How many answers since ``since`` said added or refused (follow-ups included)."""
+        self.follow_ups()
         answers = self.answers[since:]
         return sum(1 for a in answers if (added and a.item_id) or (refused and a.refused))
 
@@ -125,7 +138,7 @@ class CommandLoad:
         answer = Answer(title, trigger)
         body = command_body(f"agenda add {title} " + " ".join(f"#{n}" for n in OBJECTIVES),
                             self.fake.response_url(trigger), trigger)
-        started = time.monotonic()
+        started = answer.sent_at = time.monotonic()
         try:
             async with self.http.post(f"{self.base_url}/slack/events", data=body.encode(),
                                       headers=signed_headers(body)) as response:
@@ -151,10 +164,11 @@ class CommandLoad:
 
     def follow_ups(self) -> None:
         """Attach the response_url posts the fake recorded to their commands."""
-        posts = {call.args["name"]: call.args for call in list(self.fake.calls)
+        posts = {call.args["name"]: call for call in list(self.fake.calls)
                  if call.method == "response_url" and call.ok}
         for answer in self.answers:
-            answer.followed_up = posts.get(answer.trigger, answer.followed_up)
+            if (post := posts.get(answer.trigger)) is not None:
+                answer.followed_up, answer.followed_up_at = post.args, post.at
 
     async def _worker(self) -> None:
         while not self._stopping.is_set():

@@ -13,7 +13,8 @@ import aiohttp
 from aiohttp import web
 
 from bot.app import App
-from bot.server import SERVICES, SLACK_ADAPTER, OutboxDelivery, create_web_app
+from bot.server import SERVICES, SLACK_ADAPTER, create_web_app
+from bot.services import OutboxDelivery
 from bot.slack_settings import DEFAULT_MIN_INTERVAL, SlackSettings
 from bot.teams_settings import TeamsSettings
 from tests.fake_slack import FakeSlack

@@ -44,9 +44,9 @@ def refs() -> st.SearchStrategy[str]:
 
 
 def printable() -> st.SearchStrategy[str]:
-    """Any unicode text without control or private-use characters (which every command
-    refuses)."""
-    return st.text(st.characters(blacklist_categories=("Cs", "Cc", "Co")), max_size=40)
+    """Any unicode text without control, private-use or format characters (which every
+    command refuses, but for a few format characters it removes or keeps)."""
+    return st.text(st.characters(blacklist_categories=("Cs", "Cc", "Co", "Cf")), max_size=40)
 
 
 def noise() -> st.SearchStrategy[str]:

@@ -12,7 +12,8 @@ import aiohttp
 from aiohttp import web
 
 from bot.app import App
-from bot.server import SERVICES, OutboxDelivery, create_web_app
+from bot.server import SERVICES, create_web_app
+from bot.services import OutboxDelivery
 from bot.teams_settings import TeamsSettings
 from tests.fake_teams import FakeConnector, Sent
 

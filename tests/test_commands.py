@@ -93,7 +93,7 @@ def test_lao_script_and_long_text_survive_a_round_trip(bot: BotHarness) -> None:
 @pytest.mark.parametrize(("line", "problem"), [
     ("agenda add", "The agenda item is empty."),
     ("agenda add    ", "The agenda item is empty."),
-    ("agenda add " + "x" * 1001, "is 1,012 characters long; the limit is 1,000"),
+    ("agenda add " + "x" * 1001, "The agenda item is 1,001 characters long; the limit is 1,000."),
     ("agenda add budget\x1b[31m", "control character (U+001B)"),
     ("agenda add Safe \ue000migration\ue001", "private-use character (U+E000)"),
 ])

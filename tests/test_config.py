@@ -48,6 +48,8 @@ def _broken(change: str) -> dict[str, Any]:
         data["network"]["chair"] = "UNRC"
     elif change == "wg agency":
         data["working_groups"][0]["chairs"] = ["ILO", "FAO"]
+    elif change == "connect timeout":
+        data["database"] = {"connect_timeout": "1s"}
     return data
 
 
@@ -59,6 +61,8 @@ def _broken(change: str) -> dict[str, Any]:
     ("bad duration", "app.yaml: polls.duration: 'a week' is not a duration"),
     ("unknown chair", "app.yaml: network.chair: unknown agency 'UNRC'"),
     ("wg agency", "app.yaml: working_groups[0].chairs[1]: unknown agency 'FAO'"),
+    ("connect timeout", "app.yaml: database.connect_timeout: PostgreSQL's client (libpq) waits "
+                        "at least 2s to connect; write 2s or more"),
 ])
 def test_each_mistake_is_named_by_its_key_path(
     change: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]

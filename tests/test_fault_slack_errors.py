@@ -22,7 +22,8 @@ from sqlmodel import Session, select
 
 from bot.app import App
 from bot.config import AppConfig
-from bot.server import SERVICES, OutboxDelivery
+from bot.server import SERVICES
+from bot.services import OutboxDelivery
 from bot.slack import WORKING
 from handlers import registry
 from handlers.core import Context, Reply

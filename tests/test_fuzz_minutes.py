@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from handlers.core import Reply
+from handlers.grammar import tidy
 from handlers.minutes_markers import Marker, parse_markers
 from storage.models import ActionItem, ActionStatus, Agency, Decision, Minutes, Outbox
 from tests.conftest import BotHarness
@@ -63,10 +64,11 @@ def test_posted_minutes_are_what_the_reply_says_and_refusals_change_nothing(
 
 
 def _check_recorded(bot: BotHarness, reply: Reply, body: str) -> None:
-    """The body is stored as typed; the stored records are those the reply numbers and those
-    the body lists; the minutes sent out and shown again render safely."""
+    """The body is stored as typed (tidied: tabs as spaces, invisible break hints removed);
+    the stored records are those the reply numbers and those the body lists; the minutes sent
+    out and shown again render safely."""
     latest, decisions, actions = _stored(bot)
-    assert latest.body.split() == body.split()
+    assert latest.body.split() == tidy(body).split()
     entries = parse_markers(latest.body)
     said = _said(reply)
     assert set(decisions) == said["decision"]

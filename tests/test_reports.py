@@ -2,16 +2,23 @@
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 from sqlalchemy import Engine, event
 
 from bot.cli import main
 from handlers.core import Reply
+from handlers.grammar import tidy
 from handlers.report_chart import AGENDA_COLOUR, DECISIONS_COLOUR, WIDTH
+from handlers.report_files import csv_cell
+from handlers.reports import ActionLine, DecisionLine, MinutesLine, ObjectiveLine, ReportData
 from storage.models import Decision, Poll
+from templates import render
 from tests.conftest import BotHarness
 from tests.meeting_rows import held_meeting
 from tests.test_report_chart import bars, decode
@@ -106,7 +113,53 @@ def test_an_empty_year_still_reports(bot: BotHarness) -> None:
     assert "Action items: 0 done, 0 open, 0 overdue." in reply.text
     assert "Minutes: no meetings held." in reply.text
     header = _files(reply)["decisions-2030.csv"].decode("utf-8-sig").splitlines()
-    assert header == ["number,date,decision,meeting,poll,source"]
+    assert header == ['"number","date","decision","meeting","poll","source"']
+
+
+# What members typed that a spreadsheet would run: OWASP's CSV Injection page
+# (https://owasp.org/www-community/attacks/CSV_Injection) lists the cells to neutralise (those
+# starting with = + - @, tab, carriage return, line feed) and shows two inputs that try to end
+# a quoted cell and start another.
+FORMULAS = ('=HYPERLINK("http://evil.example","open")', "+SUM(1,2)", "@cmd|' /C calc'!A0",
+            "-5 per cent of the budget", '=1+2";=1+2', "=1+2'\" ;,=1+2")
+OWASP_ESCAPED = ('"\'=1+2"";=1+2"', '"\'=1+2\'"" ;,=1+2"')
+
+
+def _rows(files: dict[str, bytes], name: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(files[name].decode("utf-8-sig"))))
+
+
+def test_no_csv_cell_is_a_formula(bot: BotHarness) -> None:
+    """OWASP CSV Injection: a cell starting with = + - @ (or a tab or line break) starts with a
+    single quote, and every cell is quoted, inner quotes doubled, so a typed separator or quote
+    cannot start a new cell. Read back with Python's csv module."""
+    number = held_meeting(bot, objectives=(6,))
+    entries = [f"#agreed {text} #action ILO {text}" for text in FORMULAS]
+    assert bot.say(f"minutes #{number} " + " ".join(entries)).ok
+    files = _files(bot.say("report"))
+    decisions, actions = (_rows(files, f"{kind}-2031.csv")
+                          for kind in ("decisions", "action-items"))
+    assert [row[2] for row in decisions[1:]] == ["'" + text for text in FORMULAS]
+    assert [row[2] for row in actions[1:]] == ["'" + text for text in FORMULAS]
+    assert decisions[1][:2] + decisions[1][3:] == [
+        "1", "2031-03-02", str(number), "", f"meeting #{number}: First regular meeting of 2031"]
+    assert actions[1][:2] + actions[1][3:] == ["1", "ILO", str(number), "", "open", "", "no"]
+    for rows in (decisions, actions):
+        assert not [cell for row in rows for cell in row
+                    if cell.startswith(("=", "+", "-", "@", "\t", "\r", "\n"))]
+    raw = files["decisions-2031.csv"].decode("utf-8-sig")
+    assert all(escaped in raw for escaped in OWASP_ESCAPED)
+    assert all(line.startswith('"') and line.endswith('"') for line in raw.splitlines())
+
+
+@pytest.mark.parametrize(("value", "cell"), [
+    *((f"{start}x", f"'{start}x") for start in ("=", "+", "-", "@", "\t", "\r", "\n")),
+    (12, "12"), ("2031-02-11", "2031-02-11"), ("WORLD-BANK", "WORLD-BANK"), ("", ""),
+    ("yes", "yes"), ("meeting #3: =title", "meeting #3: =title"), ("ສອງ", "ສອງ"),
+])
+def test_a_csv_cell_is_neutralised_only_when_it_would_start_a_formula(
+        value: object, cell: str) -> None:
+    assert csv_cell(value) == cell
 
 
 def test_report_refuses_a_year_it_cannot_read(bot: BotHarness) -> None:
@@ -153,3 +206,96 @@ def test_the_command_line_writes_the_same_files(
     decisions = (out / f"decisions-{year}.csv").read_text(encoding="utf-8-sig")
     assert "Publish the migrant information guide" in decisions
     assert (out / f"activity-by-objective-{year}.png").read_bytes().startswith(PNG_SIGNATURE)
+
+
+# A real CommonMark implementation (markdown-it-py, the port of markdown-it) with raw HTML on, as
+# CommonMark has it, and the tables and strike-through of GitHub's Markdown, which the report
+# uses (tables) or a reader's viewer may (strike-through).
+MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+# Tokens of Markdown the report itself never writes: any of them came from typed text.
+LIVE = {"link_open", "image", "html_inline", "html_block", "em_open", "strong_open", "s_open",
+        "code_inline", "code_block", "fence", "hr", "blockquote_open", "hardbreak", "softbreak"}
+HOSTILE = ("[open](http://evil.example) ![x](http://evil.example/x.png)",
+           "<!channel> <b>bold</b> <https://evil.example> &copy; &#42;",
+           "**urgent** _now_ `code` ~~struck~~ \\*kept\\* a | b",
+           "# Heading")
+
+
+def _read(markdown: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """What a reader sees, as (HTML tag of the block, its text) for each heading, paragraph,
+    list item and table cell; and the kinds of Markdown in it that are not plain text."""
+    tokens = MARKDOWN.parse(markdown)
+    shown = [(tokens[n - 1].tag, "".join(child.content for child in token.children or []
+                                         if child.type == "text"))
+             for n, token in enumerate(tokens) if token.type == "inline"]
+    live = [child.type for token in tokens for child in [token, *(token.children or [])]
+            if child.type in LIVE]
+    return shown, live
+
+
+def test_what_members_typed_reads_literally_in_the_markdown_report(bot: BotHarness) -> None:
+    number = held_meeting(bot, objectives=(6,), title="Review | " + HOSTILE[0])
+    body = " ".join(f"#agreed {text} #action ILO {text}" for text in HOSTILE)
+    assert bot.say(f"minutes #{number} {body}").ok
+    assert bot.say('poll propose "Adopt the plan\n# Not a heading <!here>"').ok
+    shown, live = _read(_files(bot.say("report"))["report-2031.md"].decode())
+    assert live == []
+    assert [text for tag, text in shown if tag.startswith("h")] == [
+        "UN Network on Migration in Lao PDR: report 2031", "Meetings held",
+        "Agenda items and decisions per GCM objective", "Decisions (4)", "Polls",
+        "Action items", "Minutes timeliness (due within 14 days)"]
+    source = f"meeting #{number}: Review | {HOSTILE[0]}"
+    items = [text for tag, text in shown if tag == "p"]
+    assert items[1:] == [
+        *(f"#{n} (2031-03-02): {text} — {source}" for n, text in enumerate(HOSTILE, start=1)),
+        "open: 1", "0 done, 4 open, 0 overdue.",
+        *(f"#{n} ILO: {text} — open" for n, text in enumerate(HOSTILE, start=1))]
+    assert ("td", f"#{number} Review | {HOSTILE[0]}") in shown
+
+
+def _report(decision: str, task: str, title: str) -> ReportData:
+    day = date(2031, 2, 11)
+    return ReportData(
+        network="UN Network on Migration in Lao PDR", year=2031, generated_on=day,
+        target_per_year=2, minutes_due_days=14, meetings={"regular": 1},
+        objectives=[ObjectiveLine(6, "Ensure decent work", 1, 1)],
+        decisions=[DecisionLine(1, day, decision, 1, None, f"meeting #1: {title}")],
+        polls={"adopted": 1}, actions=[ActionLine(1, "ILO", task, 1, day, "open", None, False)],
+        minutes=[MinutesLine(1, title, day, None, None)])
+
+
+def _as_read(decision: str, task: str, title: str) -> list[tuple[str, str]]:
+    """The report of one decision, action item and meeting as a reader sees it."""
+    return [
+        ("h1", "UN Network on Migration in Lao PDR: report 2031"),
+        ("p", "Generated on 2031-02-11."), ("h2", "Meetings held"),
+        ("th", "kind"), ("th", "held"), ("td", "regular (target 2 a year)"), ("td", "1"),
+        ("td", "ad-hoc"), ("td", "0"), ("td", "working group"), ("td", "0"),
+        ("h2", "Agenda items and decisions per GCM objective"), ("th", "objective"),
+        ("th", "agenda items"), ("th", "decisions"), ("td", "6. Ensure decent work"),
+        ("td", "1"), ("td", "1"), ("h2", "Decisions (1)"),
+        ("p", f"#1 (2031-02-11): {decision} — meeting #1: {title}"), ("h2", "Polls"),
+        ("p", "adopted: 1"), ("h2", "Action items"), ("p", "0 done, 1 open, 0 overdue."),
+        ("p", f"#1 ILO: {task} — due 2031-02-11 — open"),
+        ("h2", "Minutes timeliness (due within 14 days)"), ("th", "meeting"), ("th", "held"),
+        ("th", "first minutes"), ("th", "days"), ("td", f"#1 {title}"), ("td", "2031-02-11"),
+        ("td", "missing"), ("td", "")]
+
+
+def typed() -> st.SearchStrategy[str]:
+    """What passes the bot's checks, heavy on Markdown and HTML syntax, stored as it is kept
+    (tidied, trimmed, never empty)."""
+    syntax = st.sampled_from([*"\\`*_[]()!#<>&|~+-=.:'\"\n ", "**", "~~", "```", "](", "<b>",
+                              "<!channel>", "&amp;", "&#42;", "http://x.io", "# ", "- ", "1. "])
+    letters = st.characters(blacklist_categories=("Cs", "Cc", "Co", "Cf"))
+    return st.lists(st.one_of(syntax, letters), min_size=1, max_size=30).map(
+        lambda parts: tidy("".join(parts)).strip()).filter(bool)
+
+
+@given(decision=typed(), task=typed(), title=typed())
+def test_any_typed_text_renders_literally_and_keeps_the_report_s_structure(
+        decision: str, task: str, title: str) -> None:
+    """A line break in what was typed reads as a space: it must not start a line."""
+    shown, live = _read(render("report.md.j2", r=_report(decision, task, title)))
+    assert live == []
+    assert shown == _as_read(*(text.replace("\n", " ") for text in (decision, task, title)))

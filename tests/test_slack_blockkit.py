@@ -27,10 +27,11 @@ from tests.slack_world import SlackWorld
 IOM, RCO = "U-PLACEHOLDER-IOM", "U-PLACEHOLDER-RCO"
 ILO, UNICEF = "U-PLACEHOLDER-ILO", "U-PLACEHOLDER-UNICEF"
 def test_every_message_and_modal_of_a_half_year_is_valid_block_kit(
-    engine: Engine, config: AppConfig
+    engine: Engine, unpaced_config: AppConfig
 ) -> None:
     clock = Clock()
-    app = App(config=config, engine=engine, runner=Runner(engine, config, clock))
+    app = App(config=unpaced_config, engine=engine,
+              runner=Runner(engine, unpaced_config, clock))
 
     async def main() -> None:
         async with SlackWorld(app, FakeSlack(), 5.0, min_interval=0) as slack:

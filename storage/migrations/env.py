@@ -4,14 +4,14 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from storage.db import make_engine
+from storage.db import make_engine, unlimited
 
 target_metadata = SQLModel.metadata
 
 
 def run_migrations_online() -> None:
     engine = context.config.attributes.get("engine") or make_engine()
-    with engine.connect() as connection:
+    with unlimited(engine) as connection:
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
