@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
@@ -19,6 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from storage.db import make_engine, upgrade  # noqa: E402
+from storage.models import AgendaStatus, follows  # noqa: E402
 from tests.conftest import free_port, unpaced_app_yaml  # noqa: E402, F401 (free_port: re-exported)
 
 # app.yaml without the per-person command limit: the benches send thousands as one person.
@@ -43,6 +45,18 @@ def fresh_engine(url: str | None, prefix: str = "bench-") -> Engine:
             connection.execute(text("CREATE SCHEMA public"))
     upgrade(engine)
     return engine
+
+
+def number_agendas(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Agenda item rows numbered as the bot numbers them: 1..n per meeting (and backlog) over
+    the items not withdrawn, in the order given; withdrawn ones have no place."""
+    placed: dict[int | None, int] = {}
+    for item in items:
+        position = None
+        if item["status"] != AgendaStatus.WITHDRAWN:
+            position = placed[item["meeting_id"]] = placed.get(item["meeting_id"], 0) + 1
+        item.update(position=position, follows=follows(position))
+    return items
 
 
 def bot_env(api_url: str, teams: bool = False) -> dict[str, str]:

@@ -31,6 +31,7 @@ from sqlmodel import Session, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import number_agendas
 from bench.outbox_bench import APP_YAML, fresh_engine
 from bot.app import freeze_start_up_objects
 from bot.config import AppConfig, load_config
@@ -126,13 +127,13 @@ def _seed_meetings(session: Session, meetings: int, items: int, agencies: dict[i
             if row["starts_at"] < NOW and row["status"] == MeetingStatus.SCHEDULED}
 
     backlog = max(1, items // 1000)
-    item_rows = [_item(None, n + 1, False, agencies, speaker_of, rng) for n in range(backlog)]
+    item_rows = [_item(None, False, agencies, speaker_of, rng) for _ in range(backlog)]
     per_meeting = (items - backlog) // meetings
     for n, (meeting_id, row) in enumerate(zip(ids, rows, strict=True)):
         count = per_meeting + (1 if n < (items - backlog) % meetings else 0)
-        item_rows += [_item(meeting_id, p + 1, row["starts_at"] < NOW, agencies, speaker_of,
-                            rng) for p in range(count)]
-    item_ids = bulk(session, AgendaItem, item_rows)
+        item_rows += [_item(meeting_id, row["starts_at"] < NOW, agencies, speaker_of, rng)
+                      for _ in range(count)]
+    item_ids = bulk(session, AgendaItem, number_agendas(item_rows))
     tags = [{"item_id": item, "objective_number": number} for item in item_ids
             for number in rng.sample(range(1, 24), rng.choice([0, 1, 1, 2, 3]))]
     session.execute(insert(AgendaItemObjective), tags)
@@ -170,13 +171,13 @@ def _seed_meetings(session: Session, meetings: int, items: int, agencies: dict[i
             "action items": len(action_rows)}
 
 
-def _item(meeting_id: int | None, position: int, past: bool, agencies: dict[int, str],
+def _item(meeting_id: int | None, past: bool, agencies: dict[int, str],
           speaker_of: dict[int, int], rng: random.Random) -> dict[str, Any]:
     agency = rng.choice(list(agencies))
     status = rng.choices(list(AgendaStatus), [7, 1, 1, 1] if past else [8, 1, 0, 1])[0]
     return {"meeting_id": meeting_id, "text": f"{rng.choice(TOPICS)} ({agencies[agency]})",
             "agency_id": agency, "proposer_id": speaker_of[agency], "status": status,
-            "position": position, "created_at": NOW - timedelta(days=rng.randint(1, 2000))}
+            "created_at": NOW - timedelta(days=rng.randint(1, 2000))}
 
 
 def _seed_polls(session: Session, polls: int, agencies: dict[int, str],

@@ -50,6 +50,7 @@ from common import (
     cpu_seconds,
     free_port,
     fresh_engine,
+    number_agendas,
     print_table,
     signed_headers,
     spawn,
@@ -130,7 +131,6 @@ def seed(engine: Engine, url: str, items: int) -> dict[str, int]:
         placement += [rng.choice(past_ids) for _ in range(items - spread_total)]
         statuses = [AgendaStatus.ACCEPTED] * 6 + [AgendaStatus.PROPOSED, AgendaStatus.WITHDRAWN,
                                                   AgendaStatus.DEFERRED]
-        positions: dict[int | None, itertools.count[int]] = {}
         rows = []
         for n, meeting_id in enumerate(placement):
             future = meeting_id is None or meeting_id not in past_ids
@@ -139,10 +139,9 @@ def seed(engine: Engine, url: str, items: int) -> dict[str, int]:
                 "text": f"Item {n}: {rng.choice(TOPICS)}",
                 "status": AgendaStatus.PROPOSED if future and rng.random() < 0.8
                 else rng.choice(statuses),
-                "position": next(positions.setdefault(meeting_id, itertools.count(1))),
                 "created_at": now - timedelta(days=rng.randint(1, 3600)),
             })
-        session.execute(insert(AgendaItem), rows)
+        session.execute(insert(AgendaItem), number_agendas(rows))
         ids = list(session.exec(select(AgendaItem.id)).all())
         session.execute(insert(AgendaItemObjective), [
             {"item_id": item, "objective_number": number}

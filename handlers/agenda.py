@@ -14,14 +14,16 @@ from handlers.core import Context, Reply, Role, Scope, UserError, bold
 from handlers.grammar import check_text, parse_ref
 from handlers.jobs import job
 from handlers.meeting_common import (
+    AGENDA_ORDER,
     agenda_deadline,
-    agenda_items,
     carry_over,
     describe,
     get_meeting,
     may_organise,
     next_open,
+    number_items,
     open_items,
+    take_off,
     zone,
 )
 from handlers.notify import queue
@@ -125,7 +127,7 @@ def agenda_withdraw(ctx: Context, args: str) -> Reply:
         raise UserError(f"Only the proposing agency ({agency.code if agency else 'unknown'}) "
                         f"or the Secretariat may withdraw item #{item.id}.", "agenda")
     item.status = AgendaStatus.WITHDRAWN
-    ctx.session.add(item)
+    take_off(ctx, item)
     return Reply(text=f"Withdrew agenda item #{item.id}: {item.text}", private=False)
 
 
@@ -179,15 +181,12 @@ def agenda_defer(ctx: Context, args: str) -> Reply:
 def agenda_order(ctx: Context, args: str) -> Reply:
     ref, _, wanted = args.strip().partition(" ")
     item = _organised_item(ctx, ref, "agenda order #4 1")
-    siblings = agenda_items(ctx, item.meeting_id, withdrawn=True)
-    if not wanted.strip().isdigit() or not 1 <= int(wanted) <= len(siblings):
-        raise UserError(f"Give a position from 1 to {len(siblings)}.",
+    siblings = [other for other in open_items(ctx, item.meeting_id) if other.id != item.id]
+    if not wanted.strip().isdigit() or not 1 <= int(wanted) <= len(siblings) + 1:
+        raise UserError(f"Give a position from 1 to {len(siblings) + 1}.",
                         f"agenda order #{item.id} 1")
-    siblings.remove(item)
     siblings.insert(int(wanted) - 1, item)
-    for position, sibling in enumerate(siblings, start=1):
-        sibling.position = position
-        ctx.session.add(sibling)
+    number_items(ctx, siblings)
     return Reply(text=f"Agenda item #{item.id} is now number {wanted}.\n"
                       + _listing(ctx, item.meeting_id))
 
@@ -311,9 +310,9 @@ def _insert_item(backlog: bool) -> Insert:
     """An item's INSERT, which finds its place (after the last item) itself."""
     meeting = col(AgendaItem.meeting_id)
     last = select(func.coalesce(func.max(AgendaItem.position), 0)).where(
-        meeting.is_(None) if backlog else meeting == bindparam("target"))
+        meeting.is_(None) if backlog else meeting == bindparam("target")).scalar_subquery()
     return insert(AgendaItem.__table__).values(  # type: ignore[attr-defined]
-        position=last.scalar_subquery() + 1)
+        position=last + 1, follows=func.nullif(last, 0))
 
 
 # Built once, and run as Core statements: nothing reads the item back as an object, and
@@ -335,7 +334,8 @@ def _listing(scope: Scope, meeting_id: int | None, *, shown: int | None = None,
     for number, (item_id, text, status, code, _) in enumerate(rows, start=1):
         objectives = tags.get(item_id, [])
         tagged = f" · objectives {_tags(objectives)}" if objectives else ""
-        lines.append(f"{number}. #{item_id} {text} — {code or 'partner'} ({status}){tagged}")
+        place = "–" if status == AgendaStatus.WITHDRAWN else f"{number}."  # has none
+        lines.append(f"{place} #{item_id} {text} — {code or 'partner'} ({status}){tagged}")
     hidden = rows[0][-1] - len(rows) if shown is not None else 0
     if hidden:
         lines.append(more(hidden, "items", rest))
@@ -349,7 +349,7 @@ def _listing_query(backlog: bool, limited: bool) -> Select[tuple[int, str, str, 
                func.count().over())  # every item of the meeting, counted before the limit
         .outerjoin(Agency, Agency.id == AgendaItem.agency_id)
         .where(meeting.is_(None) if backlog else meeting == bindparam("meeting_id"))
-        .order_by(AgendaItem.position, AgendaItem.id)  # type: ignore[arg-type]
+        .order_by(*AGENDA_ORDER)
     )
     return query.limit(bindparam("shown")) if limited else query
 

@@ -5,8 +5,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, bindparam
-from sqlmodel import col, func, select
+from sqlalchemy import ColumnElement, bindparam, nulls_last
+from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from handlers.core import Actor, Role, Scope, UserError
@@ -87,27 +87,50 @@ def _next_open(network: bool) -> SelectOfScalar[Meeting]:
 _NEXT_OPEN = {network: _next_open(network) for network in (False, True)}
 
 
-def next_position(scope: Scope, meeting_id: int | None) -> int:
-    current = scope.session.exec(
-        select(func.coalesce(func.max(AgendaItem.position), 0))
-        .where(_of_meeting(meeting_id))).one()
-    return int(current) + 1
-
-
 def move_items(scope: Scope, items: list[AgendaItem], meeting: Meeting | None) -> None:
-    """Append items, in their order, to a meeting's agenda (or the backlog).
+    """Append items, in their order, to a meeting's agenda (or the backlog), closing the gaps
+    they leave where they were.
 
     A deferred item that moves is proposed again where it arrives.
     """
     target = meeting.id if meeting else None
-    position = next_position(scope, target)
+    sources = {item.meeting_id for item in items} - {target}
     for item in items:
-        item.meeting_id = target
+        item.meeting_id, item.position = target, None
         if item.status == AgendaStatus.DEFERRED:
             item.status = AgendaStatus.PROPOSED
-        item.position = position
-        position += 1
         scope.session.add(item)
+    scope.session.flush()
+    moved = {item.id for item in items}
+    staying = [item for item in open_items(scope, target) if item.id not in moved]
+    number_items(scope, staying + items)
+    for source in sources:
+        number_items(scope, open_items(scope, source))
+
+
+def take_off(scope: Scope, item: AgendaItem) -> None:
+    """Take a withdrawn item off its agenda: it loses its place, and the items after it move
+    up one."""
+    item.position = None
+    scope.session.add(item)
+    scope.session.flush()
+    number_items(scope, open_items(scope, item.meeting_id))
+
+
+def number_items(scope: Scope, items: list[AgendaItem]) -> None:
+    """Number the items of one agenda 1..n in the order given (all of them that are on it).
+
+    Positions are unique at every step (``storage.models.AgendaItem``), so the items that
+    move are first taken off their places, then put on their new ones.
+    """
+    moving = [(number, item) for number, item in enumerate(items, start=1)
+              if item.position != number]
+    for _, item in moving:
+        item.position = None
+        scope.session.add(item)
+    scope.session.flush()
+    for number, item in moving:
+        item.position = number
     scope.session.flush()
 
 
@@ -116,22 +139,17 @@ def _of_meeting(meeting_id: int | None) -> ColumnElement[bool]:
     return column.is_(None) if meeting_id is None else column == meeting_id
 
 
-def agenda_items(
-    scope: Scope, meeting_id: int | None, *, withdrawn: bool, limit: int | None = None
-) -> list[AgendaItem]:
-    """A meeting's agenda items (or the backlog's) in order, with or without withdrawn ones;
-    the first ``limit`` of them if given."""
-    query = select(AgendaItem).where(_of_meeting(meeting_id))
-    if not withdrawn:
-        query = query.where(AgendaItem.status != AgendaStatus.WITHDRAWN)
+def open_items(scope: Scope, meeting_id: int | None) -> list[AgendaItem]:
+    """The items on a meeting's agenda (or the backlog's), not withdrawn, in order."""
     return list(scope.session.exec(
-        query.order_by(AgendaItem.position, AgendaItem.id).limit(limit)  # type: ignore[arg-type]
+        select(AgendaItem)
+        .where(_of_meeting(meeting_id), AgendaItem.status != AgendaStatus.WITHDRAWN)
+        .order_by(*AGENDA_ORDER)
     ).all())
 
 
-def open_items(scope: Scope, meeting_id: int | None) -> list[AgendaItem]:
-    """Items still on the table (not withdrawn) of a meeting, or of the backlog."""
-    return agenda_items(scope, meeting_id, withdrawn=False)
+# Placed items by place; one just taken off its place (in the middle of a move) after them.
+AGENDA_ORDER = (nulls_last(col(AgendaItem.position)), col(AgendaItem.id))
 
 
 def carry_over(scope: Scope, wg_id: int | None) -> dict[int, int]:
@@ -152,7 +170,7 @@ def carry_over(scope: Scope, wg_id: int | None) -> dict[int, int]:
         select(AgendaItem, Meeting).join(Meeting, col(Meeting.id) == AgendaItem.meeting_id)
         .where(AgendaItem.status == AgendaStatus.DEFERRED,
                col(Meeting.wg_id).is_(None) if wg_id is None else Meeting.wg_id == wg_id)
-        .order_by(Meeting.starts_at, AgendaItem.position, AgendaItem.id)  # type: ignore[arg-type]
+        .order_by(Meeting.starts_at, *AGENDA_ORDER)  # type: ignore[arg-type]
     ).all()
     for item, meeting in deferred:
         cancelled = meeting.status == MeetingStatus.CANCELLED

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, event, text
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, create_engine
 
@@ -44,6 +44,7 @@ def make_engine(url: str | None = None, timeouts: Timeouts = DEFAULT_TIMEOUTS,
         engine = create_engine(url, connect_args={"check_same_thread": False,
                                                   "timeout": timeouts.busy}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     from storage.postgres import Connector  # psycopg: loaded by create_engine for it anyway
 
@@ -57,13 +58,40 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # pysqlite would begin a transaction only at the first write, so that what a command read
+    # before it could change under it: SQLAlchemy begins them instead (_sqlite_begin).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    immediate = connection.get_execution_options().get(SERIALISED, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+# The execution option of a connection whose transaction runs alone (see ``transaction``).
+SERIALISED = "network_bot_serialised"
+# PostgreSQL's lock for units of work, a transaction-level advisory lock: released by COMMIT or
+# ROLLBACK, and shared by every replica on the database. The key is any constant of our own.
+_TAKE_TURN = text("SELECT pg_advisory_xact_lock(1849202611)")
 
 
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
-    """One unit of work: committed when the block ends, rolled back if it raises."""
+    """One unit of work, run alone: committed when the block ends, rolled back if it raises.
+
+    Units of work take turns, across threads, processes and replicas, from their first read
+    to their commit, so what one read cannot change before it writes (a vote cannot land
+    after the poll it saw open was closed; two items cannot take one place on an agenda).
+    SQLite: ``BEGIN IMMEDIATE`` takes its write lock at the start. PostgreSQL: an advisory
+    lock, as ``FOR UPDATE`` locks only rows that exist (not the next position of an agenda,
+    not the next version of minutes). A command is a few milliseconds, so turns are short;
+    reads outside a unit of work (a plain ``Session``) do not wait.
+    """
     with Session(engine, expire_on_commit=False) as session:
         try:
+            connection = session.connection(execution_options={SERIALISED: True})
+            if connection.dialect.name == "postgresql":
+                connection.execute(_TAKE_TURN)
             yield session
             session.commit()
         except BaseException:
@@ -74,9 +102,16 @@ def transaction(engine: Engine) -> Iterator[Session]:
 @contextmanager
 def unlimited(engine: Engine) -> Iterator[Connection]:
     """A connection whose statements may take as long as they need (migrations), discarded
-    afterwards so that it never serves a command."""
+    afterwards so that it never serves a command.
+
+    On SQLite its foreign keys are off, as SQLite's procedure for changing a table asks (a
+    migration rebuilds tables that others refer to), and ``check_foreign_keys`` then checks
+    them all before the migration commits."""
     with engine.connect() as connection:
         try:
+            if connection.dialect.name == "sqlite":  # before any transaction, or it is ignored
+                connection.connection.dbapi_connection.execute(  # type: ignore[union-attr]
+                    "PRAGMA foreign_keys=OFF")
             if connection.dialect.name == "postgresql":
                 connection.exec_driver_sql("SET statement_timeout = 0")
                 connection.commit()
@@ -85,6 +120,14 @@ def unlimited(engine: Engine) -> Iterator[Connection]:
             yield connection
         finally:
             connection.invalidate()
+
+
+def check_foreign_keys(connection: Connection) -> None:
+    """Raise unless every foreign key holds (SQLite, whose keys ``unlimited`` turned off)."""
+    if connection.dialect.name == "sqlite" and (
+            broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()):
+        raise IntegrityError("PRAGMA foreign_key_check", None,
+                             Exception(f"foreign keys broken by the migration: {broken[:5]}"))
 
 
 def alembic_config(engine: Engine) -> "Config":

@@ -7,7 +7,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKeyConstraint,
+    Index,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -139,9 +148,26 @@ class AgendaStatus(StrEnum):
 
 
 class AgendaItem(SQLModel, table=True):
-    """An item proposed for a meeting; ``meeting_id`` is empty while it waits in the backlog."""
+    """An item proposed for a meeting; ``meeting_id`` is empty while it waits in the backlog.
 
-    __table_args__ = (Index("ix_agendaitem_meeting_position", "meeting_id", "position"),)
+    The items on a meeting's agenda (those not withdrawn) are numbered 1..n by ``position``,
+    and the schema makes anything else impossible: positions are unique per meeting, and each
+    item after the first ``follows`` an item one place before it (a foreign key to the same
+    table, checked at commit, when a reordering is complete), so that no number is skipped.
+    A withdrawn item has no position. (The backlog, with no meeting, is kept 1..n by
+    ``handlers.meeting_common`` alone: a foreign key skips rows with an empty column.)
+    """
+
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "position", name="uq_agendaitem_meeting_position"),
+        ForeignKeyConstraint(["meeting_id", "follows"],
+                             ["agendaitem.meeting_id", "agendaitem.position"],
+                             name="fk_agendaitem_follows", deferrable=True,
+                             initially="DEFERRED"),
+        CheckConstraint("position >= 1", name="ck_agendaitem_position"),
+        CheckConstraint("(follows IS NULL AND (position IS NULL OR position = 1)) "
+                        "OR follows = position - 1", name="ck_agendaitem_follows"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
     text: str = Field(sa_type=Text)
@@ -149,8 +175,20 @@ class AgendaItem(SQLModel, table=True):
     proposer_id: int | None = Field(default=None, foreign_key="person.id")
     # Indexed for the few deferred items that carry over among a hundred thousand.
     status: str = Field(default=AgendaStatus.PROPOSED, max_length=12, index=True)
-    position: int = 0
+    position: int | None = None
+    follows: int | None = None  # position - 1, and empty for the first: set on every write
     created_at: datetime = _created()
+
+
+def follows(position: int | None) -> int | None:
+    """The position an item at ``position`` follows (None: it is first, or not placed)."""
+    return position - 1 if position is not None and position > 1 else None
+
+
+@event.listens_for(AgendaItem, "before_insert")
+@event.listens_for(AgendaItem, "before_update")
+def _follows_position(_mapper: Any, _connection: Any, item: AgendaItem) -> None:
+    item.follows = follows(item.position)
 
 
 class AgendaItemObjective(SQLModel, table=True):

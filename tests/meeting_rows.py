@@ -18,9 +18,9 @@ def held_meeting(bot: BotHarness, *, days_ago: float = 1, kind: str = "regular",
                           uid=f"meeting-{count + 1}@network-bot")
         session.add(meeting)
         session.flush()
-        for number in objectives:
+        for position, number in enumerate(objectives, start=1):
             item = AgendaItem(meeting_id=meeting.id, text=f"Item on objective {number}",
-                              status=AgendaStatus.ACCEPTED)
+                              status=AgendaStatus.ACCEPTED, position=position)
             session.add(item)
             session.flush()
             session.add(AgendaItemObjective(item_id=item.id, objective_number=number))

@@ -93,8 +93,8 @@ def test_after_the_deadline_items_go_to_the_following_meeting(
     ("ILO", "agenda accept #1", "Only the Chair or the Secretariat may accept"),
     ("ILO", "agenda defer #1", "Only the Chair or the Secretariat may accept, defer"),
     ("WHO", "agenda order #1 2", "Only the Chair or the Secretariat"),
-    ("IOM", "agenda order #1 9", "Give a position from 1 to 3."),
-    ("IOM", "agenda order #1 first", "Give a position from 1 to 3."),
+    ("IOM", "agenda order #1 9", "Give a position from 1 to 2."),
+    ("IOM", "agenda order #1 first", "Give a position from 1 to 2."),
     ("IOM", "agenda list #5", "There is no meeting #5"),
     ("WHO", "agenda publish #1", "Only the organisers of meeting #1"),
     ("IOM", "agenda publish #2", "Meeting #2 was cancelled"),
@@ -124,9 +124,9 @@ def test_withdraw_accept_defer_and_order(bot: BotHarness) -> None:
     assert ordered.ok and "Agenda item #4 is now number 1." in ordered.text
     listing = bot.say("agenda list #1").text
     assert [line.split(" — ")[0] for line in listing.splitlines()[1:]] == [
-        "1. #4 Statement", "2. #1 Assessment", "3. #2 Pilot", "4. #3 Protocol"]
+        "1. #4 Statement", "2. #1 Assessment", "– #2 Pilot", "– #3 Protocol"]
     assert "2. #1 Assessment — ILO (accepted)" in listing
-    assert "3. #2 Pilot — UNICEF (withdrawn)" in listing
+    assert "– #2 Pilot — UNICEF (withdrawn)" in listing
     deferred = bot.say("agenda defer #4")
     assert deferred.text == ("Deferred agenda item #4: Statement\n"
                              "It moves to the next meeting once one is scheduled.")

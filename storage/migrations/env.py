@@ -4,7 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from storage.db import make_engine, unlimited
+from storage.db import check_foreign_keys, make_engine, unlimited
 
 target_metadata = SQLModel.metadata
 
@@ -20,6 +20,7 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+            check_foreign_keys(connection)
         connection.commit()
 
 
