@@ -78,6 +78,7 @@ def agenda_add(ctx: Context, args: str) -> Reply:
 
 @command(
     "agenda",
+    reads_only=True,
     summary="Show the next meeting's agenda and the backlog",
     usage="agenda",
     example="agenda",
@@ -88,6 +89,7 @@ def agenda(ctx: Context, args: str) -> Reply:
 
 @command(
     "agenda list",
+    reads_only=True,
     summary="List a meeting's agenda items with agency, objectives and status",
     usage="agenda list [#N]",
     example="agenda list #1",

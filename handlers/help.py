@@ -8,6 +8,7 @@ from handlers.registry import REGISTRY, command, commands_of, verbs
 
 @command(
     "help",
+    reads_only=True,
     summary="List every command, or explain one",
     usage="help [verb]",
     example="help agenda",

@@ -104,6 +104,7 @@ def plan_check(scope: Scope, row: Outbox) -> None:
 
 @command(
     "meeting plan",
+    reads_only=True,
     summary="The twice-yearly plan: regular meetings held and scheduled per half-year",
     usage="meeting plan",
     example="meeting plan",

@@ -94,6 +94,7 @@ def meeting_schedule(ctx: Context, args: str) -> Reply:
 
 @command(
     "meeting list",
+    reads_only=True,
     summary="List the upcoming meetings with their agenda item counts",
     usage="meeting list",
     example="meeting list",
@@ -124,6 +125,7 @@ def meeting_list(ctx: Context, args: str) -> Reply:
 
 @command(
     "meeting show",
+    reads_only=True,
     summary="Show one meeting: time, place, status and agenda",
     usage="meeting show #N",
     example="meeting show #1",
@@ -213,6 +215,7 @@ def meeting_cancel(ctx: Context, args: str) -> Reply:
 
 @command(
     "meeting ics",
+    reads_only=True,
     summary="Get a meeting as a calendar file (.ics) for Outlook, Google or Apple calendars",
     usage="meeting ics #N",
     example="meeting ics #1",

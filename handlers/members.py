@@ -9,6 +9,7 @@ from storage.models import Agency, Objective, Person, WGAgency, WGPartner, WGRol
 
 @command(
     "whoami",
+    reads_only=True,
     summary="Show who the bot thinks you are: person, agency and roles",
     usage="whoami",
     example="whoami",
@@ -34,6 +35,7 @@ def whoami(ctx: Context, args: str) -> Reply:
 
 @command(
     "members",
+    reads_only=True,
     summary="List the member agencies, their focal points, the Chair and the Secretariat",
     usage="members",
     example="members",
@@ -60,6 +62,7 @@ def members(ctx: Context, args: str) -> Reply:
 
 @command(
     "wg",
+    reads_only=True,
     summary="List the working groups with their chairs and members",
     usage="wg [slug]",
     example="wg labour-migration",
@@ -101,6 +104,7 @@ def seats(session: Session, wg: WorkingGroup, role: WGRole) -> list[str]:
 
 @command(
     "objectives",
+    reads_only=True,
     summary="List the 23 objectives of the Global Compact for Migration (GCM)",
     usage="objectives [number]",
     example="objectives 6",

@@ -69,6 +69,7 @@ def _target_group(ctx: Context, rest: str) -> WorkingGroup | None:
 
 @command(
     "partners",
+    reads_only=True,
     summary="List partner organisations, their working groups and their people",
     usage="partners",
     example="partners",

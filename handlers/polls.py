@@ -272,6 +272,7 @@ def poll_close(ctx: Context, args: str) -> Reply:
 
 @command(
     "poll show",
+    reads_only=True,
     summary="Show a poll's tally: each agency's position, who cast it and when",
     usage="poll show #P",
     example=SHOW_EXAMPLE,
@@ -285,6 +286,7 @@ def poll_show(ctx: Context, args: str) -> Reply:
 
 @command(
     "poll list",
+    reads_only=True,
     summary="List the open polls and the most recently closed ones",
     usage="poll list",
     example="poll list",
@@ -316,6 +318,7 @@ def poll_list(ctx: Context, args: str) -> Reply:
 
 @command(
     "poll history",
+    reads_only=True,
     summary="Show every vote on a poll and each change of position, for the record",
     usage="poll history #P",
     example="poll history #3",
@@ -345,6 +348,7 @@ def poll_history(ctx: Context, args: str) -> Reply:
 
 @command(
     "poll",
+    reads_only=True,
     summary="The poll commands; alone, the same as poll list",
     usage="poll",
     example="poll",

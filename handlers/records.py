@@ -24,6 +24,7 @@ DUE_EXAMPLE = "action due #4 30 Jun 2031"
 
 @command(
     "decisions",
+    reads_only=True,
     summary="The decisions register: every decision agreed in minutes or by a poll",
     usage="decisions [year | #N]",
     example=DECISIONS_EXAMPLE,
@@ -72,6 +73,7 @@ def decisions(ctx: Context, args: str) -> Reply:
 
 @command(
     "actions",
+    reads_only=True,
     summary="List action items: open ones, all, your agency's, or another agency's",
     usage="actions [mine | open | all | AGENCY]",
     example=ACTIONS_EXAMPLE,

@@ -51,6 +51,9 @@ class CommandSpec:
     partners: bool = False  # usable by partner organisations' people, not only member agencies
     max_length: int = DEFAULT_MAX_LENGTH
     mentions: bool = False  # reads platform mentions as people (others see them as @name)
+    # Changes nothing: runs in a read-only transaction, without waiting for a turn among the
+    # commands that change the record (storage.db.reading); a redelivery simply runs again.
+    reads_only: bool = False
 
     @property
     def verb(self) -> str:
@@ -71,13 +74,14 @@ def command(
     partners: bool = False,
     max_length: int = DEFAULT_MAX_LENGTH,
     mentions: bool = False,
+    reads_only: bool = False,
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         if name in REGISTRY:
             raise RuntimeError(f"command '{name}' is registered twice")
         REGISTRY[name] = CommandSpec(
             name, summary, usage, example, handler, detail, public, partners or public,
-            max_length, mentions,
+            max_length, mentions, reads_only,
         )
         return handler
 

@@ -120,6 +120,7 @@ class ReportData:
 
 @command(
     "report",
+    reads_only=True,
     summary="The year's report: meetings, objectives, decisions, polls, actions, minutes",
     usage="report [year]",
     example=EXAMPLE,

@@ -168,6 +168,7 @@ def members_leave(ctx: Context, args: str) -> Reply:
 
 @command(
     "members history",
+    reads_only=True,
     summary="Every change to the roster, with who made it and when",
     usage="members history [year]",
     example="members history 2031",

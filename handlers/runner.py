@@ -2,7 +2,8 @@
 
 This is the single entry point every adapter calls. It resolves the speaker, finds the
 command, enforces roster membership, replays the stored reply for a platform delivery key it
-has already handled, and turns refusals and outages into friendly replies that change nothing.
+has already handled (of a command that changes the record; one that only reads runs again),
+and turns refusals and outages into friendly replies that change nothing.
 """
 
 import difflib
@@ -26,7 +27,7 @@ from handlers.grammar import check_characters, check_length, strip_prefix, tidy
 from handlers.mentions import as_names
 from handlers.people import SHELL, resolve_actor
 from handlers.registry import CommandSpec
-from storage.db import first_line, transaction, unavailable
+from storage.db import first_line, reading, transaction, unavailable
 from storage.models import ProcessedCommand
 from storage.outbox import queued_for_network, queued_in
 
@@ -152,6 +153,9 @@ class Runner:
         if not spec.mentions and where.platform != SHELL:  # the shell has no mentions: text
             text, args = as_names(text), as_names(args)
         check_characters(text, what="command", example=spec.example)
+        if spec.reads_only:
+            with reading(self.engine) as session:
+                return self._handle(session, speaker, where, text, spec, args, None), False, False
         with transaction(self.engine) as session:
             reply = self._handle(session, speaker, where, text, spec, args, key)
             queued, to_network = queued_in(session), queued_for_network(session)

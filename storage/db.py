@@ -2,6 +2,8 @@
 
 import os
 import re
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,11 +47,14 @@ def make_engine(url: str | None = None, timeouts: Timeouts = DEFAULT_TIMEOUTS,
                                                   "timeout": timeouts.busy}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "checkin", _sqlite_writable)
+        _TURNS[engine] = Turns(timeouts.busy)
         return engine
     from storage.postgres import Connector  # psycopg: loaded by create_engine for it anyway
 
     engine = create_engine(url, pool_pre_ping=True, pool_timeout=timeouts.connect, **kwargs)
     event.listen(engine, "do_connect", Connector(timeouts.connect, timeouts.statement))
+    _TURNS[engine] = Turns(timeouts.connect)  # as long as for a free connection of the pool
     return engine
 
 
@@ -64,15 +69,57 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    immediate = connection.get_execution_options().get(SERIALISED, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    options = connection.get_execution_options()
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(SERIALISED) else "BEGIN")
+    if options.get(READ_ONLY):
+        connection.exec_driver_sql("PRAGMA query_only = ON")
+        connection.connection.info[READ_ONLY] = True
 
 
-# The execution option of a connection whose transaction runs alone (see ``transaction``).
+def _sqlite_writable(dbapi_connection: Any, record: Any) -> None:
+    """Back in the pool, a connection may write again (``reading`` forbade it)."""
+    if record.info.pop(READ_ONLY, False) and dbapi_connection is not None:
+        dbapi_connection.execute("PRAGMA query_only = OFF")
+
+
+# The execution options of a connection whose transaction runs alone (see ``transaction``),
+# and of one that may only read (``reading``).
 SERIALISED = "network_bot_serialised"
+READ_ONLY = "network_bot_read_only"
 # PostgreSQL's lock for units of work, a transaction-level advisory lock: released by COMMIT or
 # ROLLBACK, and shared by every replica on the database. The key is any constant of our own.
 _TAKE_TURN = text("SELECT pg_advisory_xact_lock(1849202611)")
+
+
+class Turns:
+    """The turns of one engine's units of work within this process, handed over in the order
+    asked for. The database's own lock serialises processes and replicas; in front of it, this
+    one spares the threads of one process from SQLite's busy handler, which polls with sleeps
+    of up to 100 ms (the tail of every burst), and PostgreSQL from queueing their locks."""
+
+    def __init__(self, wait: float) -> None:
+        self.wait = wait
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def taken(self) -> Iterator[None]:
+        if not self._lock.acquire(timeout=self.wait):
+            raise PoolTimeout(f"no turn within {self.wait} s: another command held the database")
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+
+_TURNS: "weakref.WeakKeyDictionary[Engine, Turns]" = weakref.WeakKeyDictionary()
+_TURNS_GUARD = threading.Lock()
+
+
+def turns(engine: Engine) -> Turns:
+    with _TURNS_GUARD:
+        if engine not in _TURNS:
+            _TURNS[engine] = Turns(DEFAULT_TIMEOUTS.busy)
+        return _TURNS[engine]
 
 
 @contextmanager
@@ -87,7 +134,7 @@ def transaction(engine: Engine) -> Iterator[Session]:
     not the next version of minutes). A command is a few milliseconds, so turns are short;
     reads outside a unit of work (a plain ``Session``) do not wait.
     """
-    with Session(engine, expire_on_commit=False) as session:
+    with turns(engine).taken(), Session(engine, expire_on_commit=False) as session:
         try:
             connection = session.connection(execution_options={SERIALISED: True})
             if connection.dialect.name == "postgresql":
@@ -97,6 +144,21 @@ def transaction(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A transaction that only reads, and need not wait for a turn (``transaction``): it sees
+    one committed state throughout, and the database refuses any write in it (SQLite's
+    ``query_only``, PostgreSQL's ``READ ONLY``), so a command wrongly taken for a reader fails
+    loudly instead of writing unserialised."""
+    options: dict[str, Any] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options.update(postgresql_readonly=True, isolation_level="REPEATABLE READ")
+    with Session(engine) as session:
+        session.connection(execution_options=options)
+        yield session
+        session.rollback()
 
 
 @contextmanager
