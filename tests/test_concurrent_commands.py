@@ -48,6 +48,7 @@ from storage.models import (
     ActionStatus,
     Agency,
     AgendaItem,
+    AgendaItemObjective,
     AgendaStatus,
     Decision,
     Identity,
@@ -346,9 +347,9 @@ def test_votes_and_a_close_at_once(network: Network) -> None:
     """44 votes of the ten agencies (each with a reason of its own, so that every stored vote
     names its command) and one ``poll close`` by the Secretariat in the middle of them (sent,
     with the second half of the votes, once the first vote is answered), three rounds with a
-    new poll each; votes 5 and 30 are redelivered by Slack (same
-    trigger id). The reference is the consensus rule itself (one voice per agency, its latest
-    vote; README "Polls") applied to the stored votes, and Slack's redelivery semantics."""
+    new poll each; votes 5 and 30 are redelivered by Slack (same trigger id). The reference
+    is the consensus rule itself (one voice per agency, its latest vote; README "Polls")
+    applied to the stored votes, and Slack's redelivery semantics."""
     rng = random.Random(16)
     problems, summaries = [], []
     for round_ in range(1, ROUNDS + 1):
@@ -376,13 +377,19 @@ class StoredItem:
     text: str
     status: str
     position: int | None
+    objectives: frozenset[int]
 
 
 def stored_items(engine: Engine) -> dict[int, StoredItem]:
     with Session(engine) as session:
         rows = session.exec(select(AgendaItem)).all()
+        tags = session.exec(select(AgendaItemObjective)).all()
+    objectives: dict[int, set[int]] = defaultdict(set)
+    for tag in tags:
+        objectives[tag.item_id].add(tag.objective_number)
     return {item.id or 0: StoredItem(item.id or 0, item.meeting_id, item.text, item.status,
-                                     item.position) for item in rows}
+                                     item.position, frozenset(objectives[item.id or 0]))
+            for item in rows}
 
 
 def position_problems(items: list[StoredItem], meeting_id: int | None) -> list[str]:
@@ -463,8 +470,12 @@ def test_agenda_adds_orders_defers_and_withdrawals_at_once(network: Network) -> 
         acked = [int(m.group(1)) for a in answers if (m := ADDED.match(a.shown))]
         if texts[title] > 1:
             problems.append(f"{title!r} stored {texts[title]} times ({len(answers)} deliveries)")
-        if acked and (items.get(acked[0]) is None or items[acked[0]].text != title):
-            problems.append(f"{title!r} was acknowledged as #{acked[0]} but is not stored so")
+        meeting = number(r"for #(\d+)$", sent.text) if " for #" in sent.text else None
+        if acked and ((item := items.get(acked[0])) is None or (
+                item.text, item.meeting_id, item.objectives) != (title, meeting, {5, 7})):
+            problems.append(f"{title!r} was acknowledged as #{acked[0]} on meeting "
+                            f"#{meeting} with objectives #5 #7 but is stored as "
+                            f"{items.get(acked[0])}")
         if not acked and texts[title]:
             problems.append(f"{title!r} was refused ({sent.shown!r}) but is stored")
         if len(set(acked)) > 1:
