@@ -28,9 +28,10 @@ from tests.serve_process import Served, command_body, signed_headers
 
 PATIENCE = 60.0  # seconds to wait for every answer (only ever waited for, never asserted on)
 ZWSP = "\u200b"  # the Slack renderer puts one after each *, _, ~ and ` anyone typed
-# Answers that are not an answer to what was asked: the core failed, or the database did.
+# Answers that are not an answer to what was asked: the core failed, the database refused a
+# statement of the bot's, or a save was cut off.
 NOT_ANSWERS = {"Something went wrong": INTERNAL_ERROR, "database error": DATABASE_ERROR,
-               "database not answering": DATABASE_DOWN, "saving in doubt": SAVE_IN_DOUBT}
+               "saving in doubt": SAVE_IN_DOUBT}
 
 
 @dataclass
@@ -62,6 +63,14 @@ class Sent:
     @property
     def pending(self) -> bool:
         return self.ack.get("text") == WORKING and self.followed_up is None
+
+    @property
+    def outage(self) -> bool:
+        """Answered "the database is not answering right now, so nothing was changed": the
+        runner's answer when a wait for the database ran out. Under a burst it may come from
+        waiting for the turn of every unit of work (storage.db.transaction) longer than the
+        database's limit; it is a refusal like any other, which must have stored nothing."""
+        return DATABASE_DOWN in self.shown
 
     @property
     def shown(self) -> str:
@@ -174,6 +183,12 @@ def not_answered(commands: Sequence[Sent]) -> list[str]:
                 found.setdefault(f"the {label} reply", []).append(sent)
     return [f"{len(sents)} of {len(commands)} commands got {what} ({_verbs(sents)}), e.g. "
             f"{_short(sents[0].text)}" for what, sents in found.items()]
+
+
+def outages(commands: Sequence[Sent]) -> str:
+    """How many commands were answered that the database was not answering, for a summary."""
+    told = [sent for sent in commands if sent.outage]
+    return f"{len(told)} told to try again ({_verbs(told)})" if told else "0 told to try again"
 
 
 def _verbs(commands: list[Sent]) -> str:

@@ -9,7 +9,10 @@ Slack user id. It waits for every answer (the ack, or the follow-up on the ``res
 opens the database and checks what was stored against what people were told:
 
 - every change a reply acknowledged is stored, exactly once; nothing a reply refused is stored;
-- no reply is a failure instead of an answer ("Something went wrong", a database error);
+- no reply is a failure instead of an answer ("Something went wrong", a database error, a save
+  in doubt). "The database is not answering right now, so nothing was changed" is a refusal
+  (a wait for the database ran out; under a burst, the wait for a unit of work's turn): it
+  must have stored nothing, and the summary line says how many there were;
 - the invariants of the domain hold: a closed poll's announced outcome is the one its stored
   votes give (one voice per agency, its latest vote: handlers/tally.py), no vote is stored
   after the close; a meeting's agenda positions are unique and, for the items not withdrawn,
@@ -63,7 +66,7 @@ from storage.models import (
     RosterChange,
     Vote,
 )
-from tests.command_burst import Sent, burst, not_answered, number, say
+from tests.command_burst import Sent, burst, not_answered, number, outages, say
 from tests.conftest import _empty_postgres, shown
 from tests.fake_slack import FakeSlack
 from tests.serve_process import IOM, Served, ServeLauncher
@@ -256,7 +259,7 @@ def vote_round(net: Network, round_: int, rng: random.Random) -> tuple[list[str]
     refused = {reason for reason, answers in said.items()
                if all(VOTE_CLOSED in a.shown for a in answers)}
     other = [a.shown for answers in said.values() for a in answers
-             if not VOTE_OK.match(a.shown) and VOTE_CLOSED not in a.shown]
+             if not VOTE_OK.match(a.shown) and VOTE_CLOSED not in a.shown and not a.outage]
     if other:
         problems.append(f"round {round_}: {len(other)} votes answered neither recorded nor "
                         f"closed, e.g. {other[0]!r}")
@@ -266,11 +269,11 @@ def vote_round(net: Network, round_: int, rng: random.Random) -> tuple[list[str]
     twice = [reason for reason, n in by_reason.items() if n > 1]
     lost = sorted(recorded - set(by_reason))
     refused_stored = sorted(refused & set(by_reason))
-    unasked = sorted(set(by_reason) - set(said))
+    unacknowledged = sorted(set(by_reason) - recorded - refused)
     for what, found in (("stored more than once (a redelivery applied twice)", twice),
                         ("acknowledged 'Recorded' but not stored", lost),
                         ("refused as closed but stored", refused_stored),
-                        ("stored though nobody cast them", unasked)):
+                        ("stored though not acknowledged", unacknowledged)):
         if found:
             problems.append(f"round {round_}: {len(found)} votes {what}: {found[:5]}")
     wrong_agency = [(a.shown, vote.agency) for vote in stored for a in said.get(vote.reason, [])
@@ -339,8 +342,8 @@ def vote_round(net: Network, round_: int, rng: random.Random) -> tuple[list[str]
         problems.append(f"round {round_}: {len(stale)} tallies saying 'Open until' queued "
                         f"after the outcome and not cancelled (outbox rows {stale})")
     return problems, (f"round {round_}: {len(recorded)} of {len(said)} votes recorded, "
-                      f"{len(refused)} refused as closed, {len(after_close)} after the close; "
-                      f"outcome {poll.outcome} {expected_counts}")
+                      f"{len(refused)} refused as closed, {len(after_close)} after the close, "
+                      f"{outages(commands)}; outcome {poll.outcome} {expected_counts}")
 
 
 def test_votes_and_a_close_at_once(network: Network) -> None:
@@ -504,7 +507,7 @@ def test_agenda_adds_orders_defers_and_withdrawals_at_once(network: Network) -> 
     counts = {m: sum(1 for item in listed if item.meeting_id == m) for m in (first, second)}
     report(problems, f"agenda on {net.label}: {acked_adds} of 40 adds acknowledged, "
                      f"{len(items)} items stored (meeting #{first}: {counts[first]}, "
-                     f"#{second}: {counts[second]})")
+                     f"#{second}: {counts[second]}), {outages(commands)}")
 
 
 # -- minutes of one meeting ----------------------------------------------------------------
@@ -595,7 +598,8 @@ def test_minutes_posted_fifty_times_at_once(network: Network) -> None:
             problems.append(f"action items in force {sorted(a.task for a in actions)}, the "
                             f"latest version has {sorted(expected_tasks)}")
     report(problems, f"minutes on {net.label}: {len(acknowledged)} of 50 posts acknowledged, "
-                     f"versions 1..{max(numbers, default=0)} stored ({len(numbers)} rows)")
+                     f"versions 1..{max(numbers, default=0)} stored ({len(numbers)} rows), "
+                     f"{outages(commands)}")
 
 
 # -- roster changes with votes -------------------------------------------------------------
@@ -704,7 +708,7 @@ def test_roster_changes_with_votes_at_once(network: Network) -> None:
         if told and identities.get(user) != (person_of[name][0].id if name in person_of
                                              else None):
             problems.append(f"{name}'s Slack id {user} is not theirs")
-        if k <= 12 and not told:
+        if k <= 12 and not told and not any(a.outage for t in triggers for a in by_trigger[t]):
             problems.append(f"{name} was never added: "
                             f"{[by_trigger[t][0].shown for t in triggers]}")
     for k in range(1, 9):
@@ -723,8 +727,9 @@ def test_roster_changes_with_votes_at_once(network: Network) -> None:
     for k in range(1, 5):
         organisation = f"Burst Organisation {k}"
         told = sum(1 for n in range(2) if acked(f"partner-{k}-{n}", "is now a partner"))
-        if told != 1 or partners[organisation] != 1 or \
-                history[("partner.added", organisation)] != 1:
+        tried_again = any(a.outage for n in range(2) for a in by_trigger[f"partner-{k}-{n}"])
+        if told > 1 or (told == 0 and not tried_again) or partners[organisation] != told or \
+                history[("partner.added", organisation)] != told:
             problems.append(f"{organisation}: {told} adds acknowledged, "
                             f"{partners[organisation]} stored, "
                             f"{history[('partner.added', organisation)]} history rows")
@@ -758,5 +763,5 @@ def test_roster_changes_with_votes_at_once(network: Network) -> None:
                         f"acknowledged ({removed}), on the roster now: {still or 'nobody'}")
     report(problems, f"roster on {net.label}: {sum(named[new_person(k)[1]] for k in range(1, 14))}"
                      f" of 12 new people stored, {recorded} of 16 votes recorded, "
-                     f"{sum(partners.values())} partners; {len(removed)} of 3 Secretariat "
-                     "focal points removed at once")
+                     f"{sum(partners.values())} partners, {outages(commands)}; "
+                     f"{len(removed)} of 3 Secretariat focal points removed at once")
