@@ -6,9 +6,10 @@ a command may wait for some of the others' acks, to land in the middle of the bu
 signed as Slack signs requests (slack_sdk's ``SignatureVerifier``, tests/serve_process.py), each
 as its own person with its own trigger id, to the replica it names. A command's answer is read
 where the person would see it: the ack when the core answered within the ack budget, otherwise
-the bot's post to the command's ``response_url`` (recorded by tests/fake_slack.py). Slack
-redelivers a command with the same trigger id; a ``Sent`` with ``copy`` > 0 is such a
-redelivery, which gets its own ``response_url`` so that the test can tell both answers apart.
+the bot's post to the command's ``response_url`` (recorded by tests/fake_slack.py). A ``Sent``
+with ``copy`` > 0 is a redelivery of a command (same person, same trigger id, so the same
+delivery key), with a ``response_url`` of its own so that the test can tell both answers
+apart.
 """
 
 import asyncio
@@ -79,7 +80,7 @@ class Sent:
         return message_text(message or {})
 
     def redelivered(self, to: int) -> "Sent":
-        """Slack's retry of this command (same person, same trigger id) to replica ``to``."""
+        """A redelivery of this command (same person, same trigger id) to replica ``to``."""
         return Sent(self.text, self.user, self.trigger, to=to, copy=self.copy + 1,
                     after=self.after)
 

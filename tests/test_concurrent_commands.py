@@ -20,11 +20,11 @@ opens the database and checks what was stored against what people were told:
   partner once.
 
 Every scenario runs on a SQLite file (the default database), on PostgreSQL, and with two
-``serve`` replicas on one PostgreSQL taking the burst between them; there, some commands are
-also redelivered to the other replica with the same trigger id, as Slack retries a delivery
-it thinks was lost ("the same request is sent again ... with the same trigger", which the
-bot's delivery key stands for), and must be stored once. Nothing here times anything: the
-only clock is a generous patience while waiting for answers.
+``serve`` replicas on one PostgreSQL taking the burst between them. In every burst a few
+commands are delivered twice with the same trigger id (to the other replica when there are
+two), as a redelivery would come: the bot's delivery key (workspace, person, trigger id;
+bot/slack.py) must make it apply once. Nothing here times anything: the only clock is a
+generous patience while waiting for answers.
 
 Each check collects what it finds wrong with numbers ("round 1: 3 votes recorded after the
 close") so that a failure reports the whole picture, not only the first difference.
@@ -71,7 +71,6 @@ from tests.conftest import _empty_postgres, shown
 from tests.fake_slack import FakeSlack
 from tests.serve_process import IOM, Served, ServeLauncher
 
-RCO = "U-PLACEHOLDER-RCO"  # the Chair's focal point
 STRANGER = "U-NOT-ON-THE-ROSTER"
 ZONE = ZoneInfo("Asia/Vientiane")
 ROUNDS = 3  # the issue saw votes recorded after the close in 3 rounds of 3
@@ -93,7 +92,7 @@ class Network:
         return index % len(self.replicas)
 
     def redelivery_target(self, sent: Sent) -> int:
-        """Where Slack's retry of ``sent`` lands: the other replica when there are two."""
+        """Where a redelivery of ``sent`` lands: the other replica when there are two."""
         return (sent.to + 1) % len(self.replicas)
 
     def burst(self, commands: list[Sent]) -> list[Sent]:
@@ -130,7 +129,7 @@ def in_days(days: int) -> str:
 
 
 def with_redeliveries(net: Network, commands: list[Sent], picks: list[int]) -> list[Sent]:
-    """The burst, with Slack's retry of the commands at ``picks`` (same person, same trigger
+    """The burst, with a redelivery of the commands at ``picks`` (same person, same trigger
     id, to the other replica when there are two) sent right after them."""
     out: list[Sent] = []
     for index, sent in enumerate(commands):
@@ -350,9 +349,9 @@ def test_votes_and_a_close_at_once(network: Network) -> None:
     """44 votes of the ten agencies (each with a reason of its own, so that every stored vote
     names its command) and one ``poll close`` by the Secretariat in the middle of them (sent,
     with the second half of the votes, once the first vote is answered), three rounds with a
-    new poll each; votes 5 and 30 are redelivered by Slack (same trigger id). The reference
-    is the consensus rule itself (one voice per agency, its latest vote; README "Polls")
-    applied to the stored votes, and Slack's redelivery semantics."""
+    new poll each; votes 5 and 30 are delivered twice (same trigger id). The reference is the
+    consensus rule itself (one voice per agency, its latest vote; README "Polls") applied to
+    the stored votes, and the bot's delivery key (a redelivery applies once)."""
     rng = random.Random(16)
     problems, summaries = [], []
     for round_ in range(1, ROUNDS + 1):
@@ -426,7 +425,7 @@ def test_agenda_adds_orders_defers_and_withdrawals_at_once(network: Network) -> 
     the next), with, at the same moment, the Secretariat ordering, deferring (to the next
     meeting) and withdrawing 12 items already on the agenda, two of them twice over (an item
     ordered, and one deferred, while it is withdrawn), and three adds that must be refused;
-    two adds are redelivered (same trigger id). The reference is the agenda's rule (README
+    two adds are delivered twice (same trigger id). The reference is the agenda's rule (README
     "Meetings and the agenda": items are numbered by position, a deferred item joins the next
     meeting at its end): afterwards each meeting's items not withdrawn hold positions 1..n and
     no two items share one, every acknowledged add is stored once, nothing refused is."""
@@ -536,7 +535,7 @@ def minutes_body(k: int) -> str:
 def test_minutes_posted_fifty_times_at_once(network: Network) -> None:
     """50 ``minutes #N <body>`` by the Secretariat for one held meeting, at once, each body
     with its own ``#agreed`` and ``#action`` entries beside two shared ones; two are
-    redelivered (same trigger id). The reference is the minutes' rule (README: posting again
+    delivered twice (same trigger id). The reference is the minutes' rule (README: posting again
     stores a corrected version; decisions and action items still in it keep their numbers,
     those left out are superseded): no answer is a failure, each acknowledged post names its
     version, versions are 1..k without gaps and each acknowledged body is stored once, and the
@@ -626,12 +625,12 @@ def test_roster_changes_with_votes_at_once(network: Network) -> None:
     add that must be refused (another agency's person), four removals and four moves of people
     added before (two people both removed and moved), four partner organisations each
     registered twice, and votes of the people being added, removed and moved; one add and one
-    partner are redelivered (same trigger id). Then, at once, the Secretariat's three focal
-    points each remove another of them. The reference is the roster's
-    rule (README "The roster from chat": a person is on the roster once, the Secretariat's last
-    focal point cannot be removed, every change is kept in the history): every acknowledged
-    change is stored once with its history row, nothing refused is stored, and a vote is
-    stored if and only if it was answered "Recorded"."""
+    partner are delivered twice (same trigger id). Then, at once, the Secretariat's three focal
+    points each remove another of them. The reference is the roster's rule (README "The
+    roster from chat": a person is on the roster once, the Secretariat's last focal point
+    cannot be removed, every change is kept in the history): every acknowledged change is
+    stored once with its history row, nothing refused is stored, and a vote is stored if and
+    only if it was answered "Recorded"."""
     net = network
     agencies = ["UNICEF", "ILO", "UNDP", "UNHCR"]
     poll_id = number(r"Opened poll #(\d+)", net.say('poll propose "Adopt the roster review"'))
