@@ -42,7 +42,7 @@ REMINDER, DEADLINE, MINUTES_DUE = 6, 4, 1
 TITLE = "Mid-year review"
 QUESTION = "Endorse the joint statement on safe migration"
 # Refused, so nothing is stored: it makes the shell read its first date, which in a fresh
-# install (dateparser's tables not yet byte-compiled) takes a second or more, before the
+# install (modules not yet byte-compiled) takes a second or more, before the
 # meeting's minute is chosen.
 PAST = 'meeting schedule regular 01/01/2020 10:00 "Too late"'
 
