@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from handlers.core import UserError
 
 _MERIDIEM = r"(am|pm|a\.m\.|p\.m\.)"
+_HOURS = r"(?:\s*(?:hrs|hr|hours))?"  # "10:00 hrs", "1000hrs": as UN offices write them
 _CLOCK = re.compile(r"(?i)(?<![\w/.:\-])(\d{1,2})([:.h])(\d{2})(?::(\d{2}))?(?:\s*"
-                    + _MERIDIEM + r")?(?![\w/.:\-])")
+                    + _MERIDIEM + r"|" + _HOURS + r")(?![\w/.:\-])")
+_FOUR_DIGITS = re.compile(r"(?i)(?<![\w/.:\-])(\d{2})(\d{2})\s*(?:hrs|hr|hours)(?!\w)")
 _HOUR_H = re.compile(r"(?i)(?<![\w/.:\-])(\d{1,2})h(?!\w)")
 _HOUR_MERIDIEM = re.compile(r"(?i)(?<![\w/.:\-])(\d{1,2})\s*" + _MERIDIEM + r"(?!\w)")
 _NOON = re.compile(r"(?i)(?<!\w)(?:12\s+)?(?:noon|midday)(?!\w)")
@@ -49,6 +51,10 @@ def take_time(text: str, phrase: str, example: str) -> tuple[str, ClockTime | No
         times.append(_clock(int(hour), int(minute), meridiem, phrase, example))
         return " "
 
+    def four_digits(match: re.Match[str]) -> str:
+        times.append(_clock(int(match.group(1)), int(match.group(2)), None, phrase, example))
+        return " "
+
     def hour_only(match: re.Match[str]) -> str:
         meridiem = match.group(2) if match.lastindex == 2 else None
         times.append(_clock(int(match.group(1)), 0, meridiem, phrase, example))
@@ -59,6 +65,7 @@ def take_time(text: str, phrase: str, example: str) -> tuple[str, ClockTime | No
         return " "
 
     text = _CLOCK.sub(clock, text)
+    text = _FOUR_DIGITS.sub(four_digits, text)
     text = _HOUR_MERIDIEM.sub(hour_only, text)
     text = _HOUR_H.sub(hour_only, text)
     text = _NOON.sub(noon, text)

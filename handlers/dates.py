@@ -39,7 +39,7 @@ from handlers.timefmt import show_time
 
 __all__ = ["EXAMPLE", "understand_when"]
 
-_ISO_T = re.compile(r"(?i)(?<![\w\-])(\d{4}-\d{1,2}-\d{1,2})t(\d{1,2}:\d{2}(?::\d{2})?)"
+_ISO_T = re.compile(r"(?i)(?<![\w\-])(\d{4}-\d{1,2}-\d{1,2})t(\d{1,2}:\d{2}(?::\d{2})?)(?:\.0+)?"
                     r"(z|[+-]\d{2}:?\d{2})?(?!\w)")
 _DURATION = re.compile(r"in (\d{1,4}|" + "|".join(NUMBERS) + r") (hours?|hrs?|minutes?|mins?)")
 _DURATION_WORDS = frozenset({"hour", "hours", "hr", "hrs", "minute", "minutes", "min", "mins"})
