@@ -103,8 +103,11 @@ class DayReader:
             weekday, rest = (match.group(1), match.group(2)) if match.group(1) \
                 else (match.group(4), match.group(3))
             return self._checked_weekday(self.read(rest), WEEKDAYS[weekday])
-        raise UserError(f"I could not read '{self.phrase}' as a date: is it a real date, "
-                        "written day first?", self.example)
+        raise self.unreadable()
+
+    def unreadable(self) -> UserError:
+        return UserError(f"I could not read '{self.phrase}' as a date: is it a real date, "
+                         "written day first?", self.example)
 
     def _checked_weekday(self, day: date | None, weekday: int) -> date | None:
         if day is not None and day.weekday() != weekday:
@@ -138,8 +141,7 @@ class DayReader:
         try:
             return date(year, month, day)
         except ValueError:
-            raise UserError(f"I could not read '{self.phrase}' as a date: is it a real date, "
-                            "written day first?", self.example) from None
+            raise self.unreadable() from None
 
     def _yearless(self, month: int, day: int) -> date:
         """The next such day from today on, if it is near; otherwise ask for the year."""
