@@ -51,12 +51,25 @@ _END_OF_DAY = ClockTime(23, 59)
 
 def understand_when(
     phrase: str, *, zone: ZoneInfo, now: datetime, require_time: bool = True,
-    example: str = EXAMPLE,
+    example: str = EXAMPLE, command: str | None = None,
 ) -> datetime:
     """The UTC instant a member meant by ``phrase``, or a UserError saying what to write.
 
-    With ``require_time=False`` (due dates) a date alone means the end of that day.
+    With ``require_time=False`` (due dates) a date alone means the end of that day. When a
+    refusal suggests a date of its own and ``command`` (the member's command, holding
+    ``phrase``) is given, the example is that command with the suggested date in its place.
     """
+    try:
+        return _understand(phrase, zone, now, require_time, example)
+    except UserError as refusal:
+        if not command or refusal.example in (None, example) or phrase not in command:
+            raise
+        raise UserError(refusal.problem, command.replace(phrase, refusal.example or "", 1),
+                        refusal.about) from None
+
+
+def _understand(phrase: str, zone: ZoneInfo, now: datetime, require_time: bool,
+                example: str) -> datetime:
     text = " ".join(phrase.replace(",", " ").split())
     if not text:
         raise UserError("Please say when.", example)

@@ -61,8 +61,8 @@ PLACE_LIMIT = 500
     example=SCHEDULE_EXAMPLE,
     detail="Regular and ad-hoc meetings: the Chair or the Secretariat; a working group's "
            "meeting: also that group's chairs. <when> is a date and a time of day, day first "
-           "(14/03/2031 10:00, tomorrow 9am, 10:00 UTC). The network is told, reminders are "
-           "set, and the backlog of agenda items joins the meeting.",
+           "(14/03/2031 10:00, tomorrow 9am, tomorrow 10:00 UTC). The network is told, "
+           "reminders are set, and the backlog of agenda items joins the meeting.",
 )
 def meeting_schedule(ctx: Context, args: str) -> Reply:
     kind_word, _, rest = args.strip().partition(" ")
@@ -73,7 +73,8 @@ def meeting_schedule(ctx: Context, args: str) -> Reply:
             f" or the chairs of {group.slug}" if group else "")
         raise UserError(f"Only {who} may schedule a {KIND_NAMES[kind]}.", "meeting list")
     phrase, title, place = _split_schedule(rest)
-    starts_at = understand_when(phrase, zone=zone(ctx), now=ctx.now, example=SCHEDULE_EXAMPLE)
+    starts_at = understand_when(phrase, zone=zone(ctx), now=ctx.now, example=SCHEDULE_EXAMPLE,
+                                command=f"meeting schedule {args.strip()}")
     meeting = Meeting(
         kind=kind, wg_id=group.id if group else None, title=title, starts_at=starts_at,
         location=place, uid=f"{uuid4()}@network-bot", created_by_id=ctx.actor.person_id,
@@ -157,7 +158,8 @@ def meeting_show(ctx: Context, args: str) -> Reply:
 def meeting_move(ctx: Context, args: str) -> Reply:
     ref, _, phrase = args.strip().partition(" ")
     meeting = _changeable(ctx, parse_ref(ref, "meeting", MOVE_EXAMPLE), MOVE_EXAMPLE)
-    starts_at = understand_when(phrase, zone=zone(ctx), now=ctx.now, example=MOVE_EXAMPLE)
+    starts_at = understand_when(phrase, zone=zone(ctx), now=ctx.now, example=MOVE_EXAMPLE,
+                                command=f"meeting move {args.strip()}")
     if starts_at == meeting.starts_at:
         raise UserError(f"Meeting #{meeting.id} is already at "
                         f"{show_time(starts_at, zone(ctx))}.", MOVE_EXAMPLE)

@@ -145,7 +145,8 @@ def action_due(ctx: Context, args: str) -> Reply:
     if not phrase.strip():
         raise UserError(f"When is action item #{item.id} due?", DUE_EXAMPLE)
     due = understand_when(phrase, zone=ctx.config.network.zone, now=ctx.now,
-                          require_time=False, example=DUE_EXAMPLE)
+                          require_time=False, example=DUE_EXAMPLE,
+                          command=f"action due {args.strip()}")
     reminders = reschedule_reminders(ctx, item, due, code)
     return Reply(text=f"Action item #{item.id} for {code} is now due "
                       f"{show_due(due, ctx.config.network.zone)}: {item.task}\n"

@@ -303,9 +303,17 @@ def test_meeting_schedule_refuses(bot: BotHarness, phrase: str, problem: str) ->
     assert_refused(bot, f'meeting schedule regular {phrase} "Mid-year review"', problem)
 
 
+def test_a_suggested_date_is_shown_in_the_members_own_command(bot: BotHarness) -> None:
+    reply = assert_refused(bot, 'meeting schedule regular next Friday 10:00 "Review"',
+                           "can be Fri 7 Mar 2031 or Fri 14 Mar 2031")
+    assert reply.text.endswith('\nExample: meeting schedule regular Fri 7 Mar 2031 10:00 "Review"')
+    assert bot.say(reply.text.partition("Example: ")[2]).ok  # and the example is understood
+
+
 def test_meeting_move_refuses_a_month_first_date(bot: BotHarness) -> None:
     assert bot.say('meeting schedule regular 14 Mar 2031 10:00 "Review"').ok
-    assert_refused(bot, "meeting move #1 3/21/2031 14:00", "day first here: 21/03/2031")
+    reply = assert_refused(bot, "meeting move #1 3/21/2031 14:00", "day first here: 21/03/2031")
+    assert reply.text.endswith("\nExample: meeting move #1 21/03/2031 14:00")
 
 
 def test_poll_until_refuses_a_phrase_without_a_day(bot: BotHarness) -> None:
@@ -322,6 +330,7 @@ def test_action_due_yesterday_is_in_the_past(bot: BotHarness) -> None:
     _action(bot)
     reply = assert_refused(bot, "action due #1 yesterday", "is in the past", as_="UNICEF")
     assert "Sun 2 Mar 2031, 23:59 (Asia/Vientiane) is in the past" in reply.text
+    assert "did not understand" not in reply.text
 
 
 def test_action_due_tomorrow_is_the_end_of_the_networks_tomorrow(bot: BotHarness) -> None:
