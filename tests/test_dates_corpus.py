@@ -1,6 +1,8 @@
 """A corpus of date phrases as members of a UN office type them, with expectations worked out
 by hand: every expected instant is a literal wall-clock time converted by zoneinfo, never by
-``handlers.dates`` (and dateparser is not involved), for fixed "now"s chosen where calendars
+``handlers.dates`` (and dateparser is not involved). The reference for offsets and for the
+nights clocks change is the IANA tz database (through zoneinfo/tzdata), not our code; weekdays
+were checked against Python's calendar. The fixed "now"s are chosen where calendars
 disagree: late evening and early morning in Vientiane (when UTC is still on the day before),
 month and year ends, a leap day, and the nights Europe/Paris changes its clocks.
 
