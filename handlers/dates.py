@@ -93,6 +93,8 @@ def _understand(phrase: str, zone: ZoneInfo, now: datetime, require_time: bool,
         raise UserError(f"'{phrase}' does not say which day; write today {suffix} or "
                         f"tomorrow {suffix}, or the date.", f"tomorrow {suffix}")
     if written is None:
+        if require_time and day < today:
+            raise UserError(f"{spell(day)} is in the past; please give a future date.", example)
         if require_time:
             raise UserError(f"'{phrase}' has no time of day. Add one, written as HH:MM.",
                             f"{phrase.strip()} 10:00")

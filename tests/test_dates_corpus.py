@@ -207,6 +207,7 @@ CORPUS: list[tuple[datetime, str, datetime | Refused]] = [
     (EVENING, "tonight 23:45", at(2031, 12, 2, 23, 45)),
     (EVENING, "tonight 01:00", Refused("needs an evening time")),
     (EVENING, "tomorrow", Refused("has no time of day")),
+    (EVENING, "yesterday", Refused("Mon 1 Dec 2031 is in the past")),
     # 8. errors name what was written
     (EVENING, "ເດືອນມີນາ 10:00", Refused("I did not understand 'ເດືອນມີນາ'")),
     (EVENING, "14 ມີນາ 2032 10:00", Refused("I did not understand 'ມີນາ'")),
