@@ -229,7 +229,7 @@ def commands(engine: Engine) -> list[str]:
                                    .order_by(Poll.id.desc())).first()  # type: ignore[union-attr]
     return ["agenda", f"poll show #{closed_poll}", f"poll show #{open_poll}", "decisions",
             "decisions 2030", "report 2030", "meeting list", "actions", "actions all",
-            "poll list"]
+            "poll list", "report 2029-2030"]
 
 
 def reply_size(reply: Reply) -> str:
