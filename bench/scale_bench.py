@@ -40,7 +40,7 @@ from handlers.people import shell_speaker
 from handlers.poll_state import CONSENSUS, NO_CONSENSUS
 from handlers.proposals import STATEMENT
 from handlers.runner import Runner
-from storage.db import transaction
+from storage.db import unlimited
 from storage.models import (
     ActionItem,
     ActionStatus,
@@ -88,7 +88,8 @@ def bulk(session: Session, model: type, rows: list[dict[str, Any]]) -> list[int]
 
 def seed(engine: Engine, config: AppConfig, meetings: int, items: int, polls: int,
          rng: random.Random) -> dict[str, int]:
-    with transaction(engine) as session:
+    # Bulk loads take longer than a command's statements may (storage.timeouts).
+    with unlimited(engine) as connection, Session(connection) as session:
         sync_roster(session, config)
         agencies = dict(session.exec(select(Agency.id, Agency.code).order_by(Agency.id)).all())
         speaker_of = {agency: person for person, agency in session.exec(
@@ -99,6 +100,7 @@ def seed(engine: Engine, config: AppConfig, meetings: int, items: int, polls: in
         counts = _seed_meetings(session, meetings, items, agencies, speaker_of, secretary,
                                 groups, rng)
         counts |= _seed_polls(session, polls, agencies, speaker_of, secretary, rng)
+        session.commit()
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:  # as autovacuum would after such a load
             connection.execute(text("ANALYZE"))
@@ -227,7 +229,7 @@ def commands(engine: Engine) -> list[str]:
                                    .order_by(Poll.id.desc())).first()  # type: ignore[union-attr]
     return ["agenda", f"poll show #{closed_poll}", f"poll show #{open_poll}", "decisions",
             "decisions 2030", "report 2030", "meeting list", "actions", "actions all",
-            "poll list"]
+            "poll list", "report 2029-2030"]
 
 
 def reply_size(reply: Reply) -> str:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from PIL import Image, ImageDraw, ImageFont
 
 if TYPE_CHECKING:
-    from handlers.reports import ObjectiveLine
+    from handlers.report_data import ObjectiveLine
 
 Image.preinit()  # Pillow loads its file-format plugins on the first save: at start-up, not then
 
@@ -35,6 +35,7 @@ BAR = 14
 LABELS = 420  # the column of objective names, left of the bars
 TITLE = 48  # above the bars
 BELOW = 96  # under the bars: tick values, the axis name and the legend
+EMPTY = 80  # under the title of a chart with nothing to show, for the sentence saying so
 AGENDA_COLOUR = (76, 114, 176)
 DECISIONS_COLOUR = (221, 132, 82)
 TEXT = (34, 34, 34)
@@ -49,17 +50,31 @@ SMALL, NORMAL, TITLE_SIZE = 12, 13, 18  # font sizes: numbers, labels, the title
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
-def activity_chart(network: str, year: int, lines: "Sequence[ObjectiveLine]") -> bytes:
+def activity_chart(network: str, period: str, lines: "Sequence[ObjectiveLine]") -> bytes:
     """The PNG: per objective (1 at the top), a bar for its agenda items and one for its
-    decisions, each with its value; whole-number gridlines; a title and a legend."""
-    height = TITLE + ROW * len(lines) + BELOW
+    decisions, each with its value; whole-number gridlines; a title and a legend. A year (or
+    span, ``period``) without any says "no activity in 2031" under the title instead, rather
+    than an empty plot that could pass for one whose bars failed to draw."""
+    largest = max((max(o.agenda_items, o.decisions) for o in lines), default=0)
+    height = TITLE + (ROW * len(lines) + BELOW if largest else EMPTY)
     image = Image.new("RGB", (WIDTH, height), "white")
     draw = ImageDraw.Draw(image)
     _text(draw, (WIDTH / 2, MARGIN),
-          _fit(f"{network}: activity per GCM objective, {year}", TITLE_SIZE, WIDTH - 2 * MARGIN),
-          TITLE_SIZE, "mt")
+          _fit(f"{network}: activity per GCM objective, {period}", TITLE_SIZE,
+               WIDTH - 2 * MARGIN), TITLE_SIZE, "mt")
+    if largest:
+        _bars(draw, lines, largest)
+    else:
+        _text(draw, (WIDTH / 2, TITLE + EMPTY / 2), f"no activity in {period}", TITLE_SIZE,
+              "mm")
+    buffer = io.BytesIO()
+    image.quantize(palette=PALETTE, dither=Image.Dither.NONE).save(
+        buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
 
-    largest = max((max(o.agenda_items, o.decisions) for o in lines), default=0)
+
+def _bars(draw: ImageDraw.ImageDraw, lines: "Sequence[ObjectiveLine]", largest: int) -> None:
+    """The plot: gridlines and their values, the axes, the labels, the bars, the legend."""
     ticks = _ticks(largest)
     left = MARGIN + LABELS + 8
     room = _length(f"{largest:,}", SMALL) + 8  # for the value right of the longest bar
@@ -85,10 +100,6 @@ def activity_chart(network: str, year: int, lines: "Sequence[ObjectiveLine]") ->
                 _text(draw, (end + 4, y + offset + BAR / 2), f"{value:,}", SMALL, "lm")
 
     _legend(draw, bottom + 56)
-    buffer = io.BytesIO()
-    image.quantize(palette=PALETTE, dither=Image.Dither.NONE).save(
-        buffer, format="PNG", compress_level=1)
-    return buffer.getvalue()
 
 
 def _ticks(largest: int) -> list[int]:

@@ -13,32 +13,58 @@ from handlers.core import Attachment
 from templates import render
 
 if TYPE_CHECKING:
-    from handlers.reports import ReportData
+    from handlers.report_data import ReportData
+    from handlers.report_span import SpanReport
 
 CSV_MIME = "text/csv"
 
 
 def report_files(data: "ReportData") -> list[Attachment]:
-    # Pillow is loaded with the first report, not at start-up, which it would slow by ~60 ms.
-    from handlers.report_chart import activity_chart
-
     year = data.year
     return [
         Attachment(f"report-{year}.md", render("report.md.j2", r=data).encode() + b"\n",
                    "text/markdown", f"Report {year}"),
-        Attachment(f"decisions-{year}.csv", _csv(
+        *_record_files(data, str(year)),
+    ]
+
+
+def span_files(span: "SpanReport") -> list[Attachment]:
+    """A span's files: its Markdown report and its figures per year, then its decisions,
+    action items and chart as for a year (all the span's rows; the chart of its totals)."""
+    label = span.label
+    years = [str(year.year) for year in span.years]
+    return [
+        Attachment(f"report-{label}.md",
+                   render("report_span.md.j2", s=span, r=span.total).encode() + b"\n",
+                   "text/markdown", f"Report {label}"),
+        Attachment(f"figures-{label}.csv", _csv(
+            ["section", "figure", *years, "total"],
+            [[f.section, f.label, *f.values] for f in span.figures]), CSV_MIME,
+            f"Figures per year {label}"),
+        *_record_files(span.total, label),
+    ]
+
+
+def _record_files(data: "ReportData", label: str) -> list[Attachment]:
+    """The decisions and action items as spreadsheets, and the chart of activity per
+    objective, of a year or a span (``label``)."""
+    # Pillow is loaded with the first report, not at start-up, which it would slow by ~60 ms.
+    from handlers.report_chart import activity_chart
+
+    return [
+        Attachment(f"decisions-{label}.csv", _csv(
             ["number", "date", "decision", "meeting", "poll", "source"],
             [[d.number, d.decided_on.isoformat(), d.text, d.meeting or "", d.poll or "",
-              d.source] for d in data.decisions]), CSV_MIME, f"Decisions {year}"),
-        Attachment(f"action-items-{year}.csv", _csv(
+              d.source] for d in data.decisions]), CSV_MIME, f"Decisions {label}"),
+        Attachment(f"action-items-{label}.csv", _csv(
             ["number", "agency", "task", "meeting", "due", "status", "done", "overdue"],
             [[a.number, a.agency, a.task, a.meeting or "",
               a.due_on.isoformat() if a.due_on else "", a.status,
               a.done_on.isoformat() if a.done_on else "", "yes" if a.overdue else "no"]
-             for a in data.actions]), CSV_MIME, f"Action items {year}"),
-        Attachment(f"activity-by-objective-{year}.png",
-                   activity_chart(data.network, year, data.objectives), "image/png",
-                   f"Activity per GCM objective, {year}"),
+             for a in data.actions]), CSV_MIME, f"Action items {label}"),
+        Attachment(f"activity-by-objective-{label}.png",
+                   activity_chart(data.network, label, data.objectives), "image/png",
+                   f"Activity per GCM objective, {label}"),
     ]
 
 

@@ -1,22 +1,25 @@
-"""The annual report: ``report [year]``, gathered with a handful of aggregate queries.
+"""The annual report: ``report [year]`` (or a span of years, ``report 2030-2031``), gathered
+with a handful of aggregate queries.
 
 Agenda items count towards the GCM objectives they are tagged with; a meeting's decisions count
-towards the objectives of that meeting's agenda items (poll decisions have no objective).
-Meetings count as held when they were not cancelled and have started.
+towards the objectives of the items on that meeting's agenda (a withdrawn item was not on it;
+poll decisions have no objective). Meetings count as held when they were not cancelled and have
+started. Days to minutes are calendar days in the network's zone, from the day of the meeting
+to the day of its first minutes.
 """
 
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case
 from sqlmodel import Session, col, func, select
 
 from handlers.core import Context, Reply, Scope
-from handlers.period import read_year, year_bounds
+from handlers.period import read_years, year_bounds
 from handlers.registry import command
-from handlers.report_files import report_files
+from handlers.report_data import ActionLine, DecisionLine, MinutesLine, ObjectiveLine, ReportData
+from handlers.report_files import report_files, span_files
+from handlers.report_span import SpanReport, combined
 from storage.models import (
     ActionItem,
     ActionStatus,
@@ -26,7 +29,6 @@ from storage.models import (
     AgendaStatus,
     Decision,
     Meeting,
-    MeetingKind,
     MeetingStatus,
     Minutes,
     Objective,
@@ -35,103 +37,32 @@ from storage.models import (
 from templates import render
 
 EXAMPLE = "report 2031"
-
-
-@dataclass(frozen=True)
-class ObjectiveLine:
-    number: int
-    text: str
-    agenda_items: int
-    decisions: int
-
-    @property
-    def activity(self) -> int:
-        return self.agenda_items + self.decisions
-
-
-@dataclass(frozen=True)
-class DecisionLine:
-    number: int
-    decided_on: date
-    text: str
-    meeting: int | None
-    poll: int | None
-    source: str
-
-
-@dataclass(frozen=True)
-class ActionLine:
-    number: int
-    agency: str
-    task: str
-    meeting: int | None
-    due_on: date | None
-    status: str
-    done_on: date | None
-    overdue: bool
-
-
-@dataclass(frozen=True)
-class MinutesLine:
-    meeting: int
-    title: str
-    held_on: date
-    first_posted_on: date | None
-    days: int | None
-
-
-@dataclass
-class ReportData:
-    network: str
-    year: int
-    generated_on: date
-    target_per_year: int
-    minutes_due_days: int
-    meetings: dict[str, int] = field(default_factory=dict)
-    objectives: list[ObjectiveLine] = field(default_factory=list)
-    decisions: list[DecisionLine] = field(default_factory=list)
-    polls: dict[str, int] = field(default_factory=dict)
-    actions: list[ActionLine] = field(default_factory=list)
-    minutes: list[MinutesLine] = field(default_factory=list)
-
-    @property
-    def regular_held(self) -> int:
-        return self.meetings.get(MeetingKind.REGULAR, 0)
-
-    @property
-    def action_counts(self) -> dict[str, int]:
-        counts = Counter("overdue" if a.overdue else a.status for a in self.actions)
-        return {key: counts.get(key, 0) for key in ("done", "open", "overdue")}
-
-    @property
-    def minutes_on_time(self) -> int:
-        return sum(1 for m in self.minutes if m.days is not None
-                   and m.days <= self.minutes_due_days)
-
-    @property
-    def minutes_missing(self) -> int:
-        return sum(1 for m in self.minutes if m.days is None)
-
-    @property
-    def average_minutes_days(self) -> float | None:
-        days = [m.days for m in self.minutes if m.days is not None]
-        return round(sum(days) / len(days), 1) if days else None
+SPAN_EXAMPLE = "report 2030-2031"
 
 
 @command(
     "report",
     reads_only=True,
     summary="The year's report: meetings, objectives, decisions, polls, actions, minutes",
-    usage="report [year]",
+    usage="report [year | first-last]",
     example=EXAMPLE,
-    detail="Without a year, the current one. Comes with files: a Markdown report, CSV exports "
-           "of decisions and action items, and a bar chart of activity per GCM objective.",
+    detail="Without a year, the current one. With two years, e.g. report 2030-2031 (up to "
+           "10), each year's figures side by side and their totals. Comes with files: a "
+           "Markdown report, CSV exports of decisions and action items (and, for a span, of "
+           "the figures), and a bar chart of activity per GCM objective.",
 )
 def report(ctx: Context, args: str) -> Reply:
-    year = read_year(args, now=ctx.now, zone=ctx.config.network.zone, example=EXAMPLE)
-    data = gather(ctx, year)
-    return Reply(title=f"{data.network}: report {year}", text=render("report.txt.j2", r=data),
-                 files=report_files(data))
+    years = read_years(args, now=ctx.now, zone=ctx.config.network.zone, example=EXAMPLE,
+                       span_example=SPAN_EXAMPLE)
+    if len(years) == 1:
+        data = gather(ctx, years[0])
+        return Reply(title=f"{data.network}: report {data.year}",
+                     text=render("report.txt.j2", r=data), files=report_files(data))
+    per_year = [gather(ctx, year) for year in years]
+    span = SpanReport(per_year, combined(per_year))
+    return Reply(title=f"{span.total.network}: report {span.label}",
+                 text=render("report_span.txt.j2", s=span, r=span.total),
+                 files=span_files(span))
 
 
 def gather(scope: Scope, year: int) -> ReportData:
@@ -148,7 +79,7 @@ def gather(scope: Scope, year: int) -> ReportData:
         network=scope.config.network.name, year=year,
         generated_on=scope.now.astimezone(zone).date(),
         target_per_year=scope.config.meetings.per_year,
-        minutes_due_days=scope.config.meetings.minutes_due.days,
+        minutes_due_days=scope.config.meetings.minutes_due.days, zone=zone.key,
     )
     data.meetings = {kind: count for kind, count in session.exec(
         select(Meeting.kind, func.count()).where(*held).group_by(Meeting.kind)).all()}
@@ -189,8 +120,7 @@ def gather(scope: Scope, year: int) -> ReportData:
             .order_by(ActionItem.id)).all()]
 
     data.minutes = [
-        MinutesLine(meeting_id or 0, title, starts_at.astimezone(zone).date(), day(first),
-                    (first - starts_at).days if first else None)
+        MinutesLine(meeting_id or 0, title, starts_at.astimezone(zone).date(), day(first))
         for meeting_id, title, starts_at, first in session.exec(
             select(Meeting.id, Meeting.title, Meeting.starts_at, func.min(Minutes.posted_at))
             .join(Minutes, Minutes.meeting_id == Meeting.id, isouter=True)
@@ -202,8 +132,9 @@ def gather(scope: Scope, year: int) -> ReportData:
 def _objective_counts(
     session: Session, held: tuple[Any, ...], in_year: tuple[Any, ...]
 ) -> tuple[Counter[int], Counter[int]]:
-    """Per GCM objective: the agenda items (not withdrawn) of the meetings held, and the
-    decisions of the meetings whose items carry the objective.
+    """Per GCM objective: the items on the agendas of the meetings held, and the decisions of
+    the meetings whose agenda has an item that carries the objective (a withdrawn item was
+    taken off the agenda: neither it nor the meeting's decisions count towards its tags).
 
     One pass over the tags of the meetings concerned, counted per meeting and objective, then
     summed here: a year's meetings hold tens of thousands of tagged items, and reading them
@@ -214,10 +145,10 @@ def _objective_counts(
         select(Decision.meeting_id, func.count()).where(*in_year)
         .group_by(Decision.meeting_id)).all())
     tagged = session.exec(
-        select(AgendaItem.meeting_id, AgendaItemObjective.objective_number,
-               func.count(case((AgendaItem.status != AgendaStatus.WITHDRAWN, 1))))
+        select(AgendaItem.meeting_id, AgendaItemObjective.objective_number, func.count())
         .join(AgendaItem, AgendaItem.id == AgendaItemObjective.item_id)
-        .where(col(AgendaItem.meeting_id).in_(held_ids | set(decisions) - {None}))
+        .where(col(AgendaItem.meeting_id).in_(held_ids | set(decisions) - {None}),
+               AgendaItem.status != AgendaStatus.WITHDRAWN)
         .group_by(AgendaItem.meeting_id, AgendaItemObjective.objective_number)).all()
     agenda: Counter[int] = Counter()
     decided: Counter[int] = Counter()

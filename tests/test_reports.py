@@ -17,13 +17,15 @@ from handlers.grammar import tidy
 from handlers.report_chart import AGENDA_COLOUR, DECISIONS_COLOUR, WIDTH
 from handlers.report_files import csv_cell
 from handlers.reports import ActionLine, DecisionLine, MinutesLine, ObjectiveLine, ReportData
-from storage.models import Decision, Poll
+from storage.models import AgendaItem, Decision, Poll
 from templates import render
 from tests.conftest import BotHarness
 from tests.meeting_rows import held_meeting
-from tests.test_report_chart import bars, decode
+from tests.test_report_chart import bars, decode, says
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+CALENDAR_DAYS = ("Days are calendar days in Asia/Vientiane, from the day of the meeting to the "
+                 "day its first minutes were posted.")
 
 
 def _a_year_of_work(bot: BotHarness) -> None:
@@ -67,7 +69,8 @@ def test_report_summarises_the_year(bot: BotHarness) -> None:
     assert "Meetings held: 1 regular of 2 planned, 1 ad-hoc, 1 working group." in text
     assert "Decisions: 4. Polls: 1 adopted, 1 open." in text
     assert "Action items: 1 done, 1 open, 1 overdue." in text
-    assert "Minutes: 1 of 3 within 14 days, 12.5 days on average; 1 still missing." in text
+    assert "Minutes: 1 of 3 within 14 days (calendar days in Asia/Vientiane), 12.5 days on " \
+           "average; 1 still missing." in text
     assert "GCM objectives worked on: 6 (1 items, 2 decisions), 10 (2 items, 3 decisions)." \
         in text
     assert sorted(_files(reply)) == ["action-items-2031.csv", "activity-by-objective-2031.png",
@@ -249,7 +252,7 @@ def test_what_members_typed_reads_literally_in_the_markdown_report(bot: BotHarne
     assert items[1:] == [
         *(f"#{n} (2031-03-02): {text} — {source}" for n, text in enumerate(HOSTILE, start=1)),
         "open: 1", "0 done, 4 open, 0 overdue.",
-        *(f"#{n} ILO: {text} — open" for n, text in enumerate(HOSTILE, start=1))]
+        *(f"#{n} ILO: {text} — open" for n, text in enumerate(HOSTILE, start=1)), CALENDAR_DAYS]
     assert ("td", f"#{number} Review | {HOSTILE[0]}") in shown
 
 
@@ -257,11 +260,11 @@ def _report(decision: str, task: str, title: str) -> ReportData:
     day = date(2031, 2, 11)
     return ReportData(
         network="UN Network on Migration in Lao PDR", year=2031, generated_on=day,
-        target_per_year=2, minutes_due_days=14, meetings={"regular": 1},
+        target_per_year=2, minutes_due_days=14, zone="Asia/Vientiane", meetings={"regular": 1},
         objectives=[ObjectiveLine(6, "Ensure decent work", 1, 1)],
         decisions=[DecisionLine(1, day, decision, 1, None, f"meeting #1: {title}")],
         polls={"adopted": 1}, actions=[ActionLine(1, "ILO", task, 1, day, "open", None, False)],
-        minutes=[MinutesLine(1, title, day, None, None)])
+        minutes=[MinutesLine(1, title, day, None)])
 
 
 def _as_read(decision: str, task: str, title: str) -> list[tuple[str, str]]:
@@ -277,7 +280,8 @@ def _as_read(decision: str, task: str, title: str) -> list[tuple[str, str]]:
         ("p", f"#1 (2031-02-11): {decision} — meeting #1: {title}"), ("h2", "Polls"),
         ("p", "adopted: 1"), ("h2", "Action items"), ("p", "0 done, 1 open, 0 overdue."),
         ("p", f"#1 ILO: {task} — due 2031-02-11 — open"),
-        ("h2", "Minutes timeliness (due within 14 days)"), ("th", "meeting"), ("th", "held"),
+        ("h2", "Minutes timeliness (due within 14 days)"), ("p", CALENDAR_DAYS),
+        ("th", "meeting"), ("th", "held"),
         ("th", "first minutes"), ("th", "days"), ("td", f"#1 {title}"), ("td", "2031-02-11"),
         ("td", "missing"), ("td", "")]
 
@@ -299,3 +303,71 @@ def test_any_typed_text_renders_literally_and_keeps_the_report_s_structure(
     shown, live = _read(render("report.md.j2", r=_report(decision, task, title)))
     assert live == []
     assert shown == _as_read(*(text.replace("\n", " ") for text in (decision, task, title)))
+
+
+def _objective_rows(markdown: str) -> dict[int, tuple[str, str]]:
+    """The report's table of GCM objectives as read: objective -> (agenda items, decisions)."""
+    shown, _ = _read(markdown)
+    cells = [text for tag, text in shown if tag == "td"]
+    start = cells.index("working group") + 2
+    return {int(cells[n].split(".")[0]): (cells[n + 1], cells[n + 2])
+            for n in range(start, start + 3 * 23, 3)}
+
+
+def test_a_withdrawn_item_counts_neither_itself_nor_its_meeting_s_decisions(
+        bot: BotHarness) -> None:
+    """Withdrawn through ``agenda withdraw``, as a member would. The expectations are counted
+    from the rows made here: meeting A's items on objectives 7 (withdrawn) and 3, four
+    decisions; meeting B's two items on objective 7 (one withdrawn), two decisions."""
+    a = held_meeting(bot, days_ago=10, objectives=(7, 3), title="A")
+    b = held_meeting(bot, days_ago=5, objectives=(7, 7), title="B")
+    with bot.session() as session:
+        items = {(row.meeting_id, row.position): row.id for row in session.exec(
+            AgendaItem.__table__.select()).all()}  # type: ignore[attr-defined]
+    assert bot.say(f"agenda withdraw #{items[a, 1]}").ok  # A's item on objective 7
+    assert bot.say(f"agenda withdraw #{items[b, 2]}").ok  # one of B's two on objective 7
+    assert bot.say(f"minutes #{a} " + " ".join(f"#agreed A{n}" for n in range(4))).ok
+    assert bot.say(f"minutes #{b} #agreed B1 #agreed B2").ok
+    reply = bot.say("report 2031")
+    assert "GCM objectives worked on: 3 (1 items, 4 decisions), 7 (1 items, 2 decisions)." \
+        in reply.text
+    rows = _objective_rows(_files(reply)["report-2031.md"].decode())
+    assert rows[3] == ("1", "4") and rows[7] == ("1", "2")
+    assert {n: row for n, row in rows.items() if row != ("0", "0")} == {3: ("1", "4"),
+                                                                     7: ("1", "2")}
+
+
+def _at(bot: BotHarness, moment: datetime) -> None:
+    bot.clock.now = moment
+
+
+def test_days_to_minutes_are_calendar_days_in_the_network_s_zone(bot: BotHarness) -> None:
+    """Asia/Vientiane is UTC+7 all year (the IANA tz database, zoneinfo's reference). 23:30
+    on Thu 20 Feb 2031 there is 16:30 UTC; 00:30 on Tue 25 Feb is 17:30 UTC on the 24th: 4
+    days and an hour, on 5 calendar days' distance (25 - 20), which the report must say. The
+    month end: 23:30 on 28 Feb to 00:30 on 3 Mar is 3 days by the calendar (2 by the hours)."""
+    later = bot.clock.now
+    meetings = []
+    for held, posted in ((datetime(2031, 2, 20, 16, 30, tzinfo=UTC),
+                          datetime(2031, 2, 24, 17, 30, tzinfo=UTC)),
+                         (datetime(2031, 2, 28, 16, 30, tzinfo=UTC),
+                          datetime(2031, 3, 2, 17, 30, tzinfo=UTC))):
+        _at(bot, held)
+        meetings.append(number := held_meeting(bot, days_ago=0, title=f"Late {held:%d %b}"))
+        _at(bot, posted)
+        assert bot.say(f"minutes #{number} #agreed Noted").ok
+    _at(bot, later)
+    files = _files(reply := bot.say("report 2031"))
+    assert "Minutes: 2 of 2 within 14 days (calendar days in Asia/Vientiane), 4.0 days on " \
+           "average." in reply.text
+    markdown = files["report-2031.md"].decode()
+    assert f"| #{meetings[0]} Late 20 Feb | 2031-02-20 | 2031-02-25 | 5 |" in markdown
+    assert f"| #{meetings[1]} Late 28 Feb | 2031-02-28 | 2031-03-03 | 3 |" in markdown
+    assert CALENDAR_DAYS in markdown
+
+
+def test_an_empty_year_s_chart_says_there_was_no_activity(bot: BotHarness) -> None:
+    held_meeting(bot, days_ago=3)  # a meeting held, but nothing on a GCM objective
+    chart = decode(_files(bot.say("report 2031"))["activity-by-objective-2031.png"])
+    assert says(chart, "no activity in 2031")
+    assert bars(chart, AGENDA_COLOUR) == bars(chart, DECISIONS_COLOUR) == []
