@@ -24,6 +24,7 @@ from handlers.meeting_common import (
     number_items,
     open_items,
     take_off,
+    when,
     zone,
 )
 from handlers.notify import queue
@@ -224,7 +225,7 @@ def publish(scope: Scope, meeting: Meeting) -> str:
               "objectives": _tags(tags.get(item.id, [])), "status": item.status}
              for item in listed]
     text = render("agenda.j2", id=meeting.id, title=meeting.title, where=meeting.location,
-                  when=show_time(meeting.starts_at, zone(scope)), items=items)
+                  when=when(scope, meeting), items=items)
     queue(scope, "agenda.published", Reply(text=text, private=False), meeting_id=meeting.id)
     meeting.agenda_published_at = scope.now
     scope.session.add(meeting)

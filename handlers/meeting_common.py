@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from handlers.core import Actor, Role, Scope, UserError
-from handlers.timefmt import show_time
+from handlers.timefmt import show_span
 from storage.models import (
     AgendaItem,
     AgendaStatus,
@@ -52,8 +52,13 @@ def agenda_deadline(scope: Scope, meeting: Meeting) -> datetime:
 
 
 def describe(scope: Scope, meeting: Meeting) -> str:
-    """``meeting #3 "Mid-year review" (Fri 14 Mar 2031, 10:00 (Asia/Vientiane))``."""
-    return f'meeting #{meeting.id} "{meeting.title}" ({show_time(meeting.starts_at, zone(scope))})'
+    """``meeting #3 "Mid-year review" (Fri 14 Mar 2031, 10:00–12:00 (Asia/Vientiane))``."""
+    return f'meeting #{meeting.id} "{meeting.title}" ({when(scope, meeting)})'
+
+
+def when(scope: Scope, meeting: Meeting) -> str:
+    """``Fri 14 Mar 2031, 10:00–12:00 (Asia/Vientiane)``."""
+    return show_span(meeting.starts_at, meeting.ends_at, zone(scope))
 
 
 def zone(scope: Scope) -> ZoneInfo:

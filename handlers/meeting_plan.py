@@ -13,11 +13,11 @@ from sqlmodel import Session, select
 from bot.config import AppConfig
 from handlers.core import Context, Reply, Scope, bold
 from handlers.jobs import job
-from handlers.meeting_common import zone
+from handlers.meeting_common import when, zone
 from handlers.notify import queue
 from handlers.people import people_of
 from handlers.registry import command
-from handlers.timefmt import show_date, show_time
+from handlers.timefmt import show_date
 from storage.models import Meeting, MeetingKind, MeetingStatus, Outbox
 from storage.outbox import people_audience
 from templates import render
@@ -121,7 +121,7 @@ def meeting_plan(ctx: Context, args: str) -> Reply:
         held = [m for m in meetings if m.starts_at <= ctx.now]
         total += len(meetings)
         lines.append(f"{bold(half.name)}: {len(held)} held, {len(meetings) - len(held)} scheduled")
-        lines += [f"  #{m.id} {show_time(m.starts_at, zone(ctx))} — {m.title}"
+        lines += [f"  #{m.id} {when(ctx, m)} — {m.title}"
                   + (" (held)" if m in held else "") for m in meetings]
     lines.append(f"\n{year}: {total} of {per_year} regular meetings a year.")
     return Reply(title=f"Meeting plan {year}", text="\n".join(lines))

@@ -129,6 +129,7 @@ class Meeting(SQLModel, table=True):
     wg_id: int | None = Field(default=None, foreign_key="workinggroup.id")
     title: str = Field(max_length=300)
     starts_at: datetime = _when(index=True)
+    ends_at: datetime = _when()  # after starts_at (handlers.meeting_length)
     location: str | None = Field(default=None, max_length=500)
     status: str = Field(default=MeetingStatus.SCHEDULED, max_length=12)
     cancel_reason: str | None = Field(default=None, max_length=1000)

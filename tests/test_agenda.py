@@ -33,8 +33,8 @@ def test_an_item_goes_to_the_next_meeting_with_its_objectives(bot: BotHarness) -
     reply = bot.say("agenda add Labour migration assessment #6 #18", as_="ILO")
     assert reply.ok
     assert reply.text == ('Added agenda item #1 (objectives #6 #18) to meeting #1 "Mid-year '
-                          'review" (Fri 14 Mar 2031, 10:00 (Asia/Vientiane)): Labour migration '
-                          "assessment")
+                          'review" (Fri 14 Mar 2031, 10:00–12:00 (Asia/Vientiane)): Labour '
+                          "migration assessment")
     assert _items(bot)[1].meeting_id == 1
     assert _tags(bot, 1) == [6, 18]
     listing = bot.say("agenda list #1", as_="WHO").text
@@ -178,7 +178,7 @@ def test_the_deadline_job_publishes_the_agenda_to_the_network(bot: BotHarness) -
     assert (published.audience, published.meeting_id) == ("network", 1)
     assert shown(published.payload["text"]) == (
         "*Agenda: Mid-year review* (meeting #1)\n"
-        "When: Fri 14 Mar 2031, 10:00 (Asia/Vientiane)\n"
+        "When: Fri 14 Mar 2031, 10:00–12:00 (Asia/Vientiane)\n"
         "Where: IOM office\n\n"
         "1. Labour migration assessment — ILO (GCM objectives #6 #18) [accepted]")
     with bot.session() as session:

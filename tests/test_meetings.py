@@ -53,7 +53,7 @@ def test_scheduling_stores_the_meeting_and_everything_due_for_it(bot: BotHarness
                     "where https://meet.example.org/network", as_="RCO")
     assert reply.ok and not reply.private
     assert reply.text.startswith('Scheduled meeting #1 "Mid-year review" '
-                                 "(Fri 14 Mar 2031, 10:00 (Asia/Vientiane)).")
+                                 "(Fri 14 Mar 2031, 10:00–12:00 (Asia/Vientiane)).")
     assert "Agenda items close Tue 11 Mar 2031, 10:00 (Asia/Vientiane)." in reply.text
     meeting = _meeting(bot)
     assert (meeting.kind, meeting.title, meeting.starts_at, meeting.location, meeting.sequence) \
@@ -61,7 +61,7 @@ def test_scheduling_stores_the_meeting_and_everything_due_for_it(bot: BotHarness
     [announced] = outbox(bot, "meeting.scheduled")
     assert (announced.due_at, announced.audience, announced.meeting_id) == (START, NETWORK, 1)
     assert "*New regular meeting: Mid-year review*" in shown(announced.payload["text"])
-    assert "When: Fri 14 Mar 2031, 10:00 (Asia/Vientiane)" in announced.payload["text"]
+    assert "When: Fri 14 Mar 2031, 10:00–12:00 (Asia/Vientiane)" in announced.payload["text"]
     reminders = outbox(bot, "meeting.reminder")
     assert [r.due_at for r in reminders] == [STARTS - timedelta(days=7),
                                              STARTS - timedelta(days=1),
@@ -88,8 +88,8 @@ def test_moving_replaces_the_reminders_and_announces_the_move(bot: BotHarness) -
     bot.say(REGULAR)
     reply = bot.say("meeting move #1 21 Mar 2031 14:00")
     assert reply.ok
-    assert 'Moved meeting #1 "Mid-year review" (Fri 21 Mar 2031, 14:00 (Asia/Vientiane)); it ' \
-           "was Fri 14 Mar 2031, 10:00 (Asia/Vientiane)." in reply.text
+    assert 'Moved meeting #1 "Mid-year review" (Fri 21 Mar 2031, 14:00–16:00 (Asia/Vientiane)); ' \
+           "it was Fri 14 Mar 2031, 10:00–12:00 (Asia/Vientiane)." in reply.text
     new = datetime(2031, 3, 21, 7, 0, tzinfo=UTC)
     meeting = _meeting(bot)
     assert (meeting.starts_at, meeting.sequence) == (new, 1)
@@ -101,8 +101,8 @@ def test_moving_replaces_the_reminders_and_announces_the_move(bot: BotHarness) -
     assert len(outbox(bot, "minutes.overdue", status="cancelled")) == 1
     [moved] = outbox(bot, "meeting.moved")
     assert moved.due_at == START and moved.audience == NETWORK
-    assert "New time: Fri 21 Mar 2031, 14:00 (Asia/Vientiane)" in moved.payload["text"]
-    assert "Was: Fri 14 Mar 2031, 10:00 (Asia/Vientiane)" in moved.payload["text"]
+    assert "New time: Fri 21 Mar 2031, 14:00–16:00 (Asia/Vientiane)" in moved.payload["text"]
+    assert "Was: Fri 14 Mar 2031, 10:00–12:00 (Asia/Vientiane)" in moved.payload["text"]
 
 
 def test_cancelling_cancels_everything_due_and_announces_it(bot: BotHarness) -> None:
@@ -147,15 +147,16 @@ def test_meeting_list_and_show(bot: BotHarness, clock: Clock) -> None:
     bot.say("agenda add Recruitment fees study for #1", as_="ILO")
     listing = bot.say("meeting list", as_="WHO").text.splitlines()
     assert listing == [
-        "#2 Wed 5 Mar 2031, 14:00 (Asia/Vientiane) — Flood response (ad-hoc meeting; "
+        "#2 Wed 5 Mar 2031, 14:00–16:00 (Asia/Vientiane) — Flood response (ad-hoc meeting; "
         "0 agenda items)",
-        "#1 Fri 14 Mar 2031, 10:00 (Asia/Vientiane) — Mid-year review (regular meeting; "
+        "#1 Fri 14 Mar 2031, 10:00–12:00 (Asia/Vientiane) — Mid-year review (regular meeting; "
         "2 agenda items)",
-        "#3 Thu 20 Mar 2031, 09:30 (Asia/Vientiane) — WG review (labour-migration working "
-        "group meeting; 0 agenda items)",
+        "#3 Thu 20 Mar 2031, 09:30–11:30 (Asia/Vientiane) — WG review (labour-migration "
+        "working group meeting; 0 agenda items)",
     ]
     shown = dict(bot.say("meeting show #1", as_="WHO").fields)
-    assert shown["When"] == "Fri 14 Mar 2031, 10:00 (Asia/Vientiane)"
+    assert shown["When"] == "Fri 14 Mar 2031, 10:00–12:00 (Asia/Vientiane)"
+    assert shown["Length"] == "2 hours"
     assert (shown["Where"], shown["Agenda items"], shown["Status"]) == ("IOM office", "2",
                                                                         "scheduled")
     clock.advance(days=3)
@@ -239,19 +240,19 @@ def test_a_network_in_a_zone_with_daylight_saving(bot: BotHarness, config: AppCo
     zurich = BotHarness(bot.engine, _zurich(config), bot.clock)
     winter = zurich.say('meeting schedule regular 27 Mar 2031 10:00 "Before the change"')
     summer = zurich.say('meeting schedule adhoc 31 Mar 2031 10:00 "After the change"')
-    assert "(Thu 27 Mar 2031, 10:00 (Europe/Zurich))" in winter.text
-    assert "(Mon 31 Mar 2031, 10:00 (Europe/Zurich))" in summer.text
+    assert "(Thu 27 Mar 2031, 10:00–12:00 (Europe/Zurich))" in winter.text
+    assert "(Mon 31 Mar 2031, 10:00–12:00 (Europe/Zurich))" in summer.text
     assert _meeting(bot, 1).starts_at == datetime(2031, 3, 27, 9, 0, tzinfo=UTC)  # CET
     assert _meeting(bot, 2).starts_at == datetime(2031, 3, 31, 8, 0, tzinfo=UTC)  # CEST
     calendar = _ics(zurich, "#2")
     assert str(calendar["X-WR-TIMEZONE"]) == "Europe/Zurich"
     assert calendar.walk("VEVENT")[0].decoded("DTSTART") == datetime(2031, 3, 31, 8, 0,
                                                                       tzinfo=UTC)
-    assert "Mon 31 Mar 2031, 10:00 (Europe/Zurich)" in zurich.say("meeting list").text
+    assert "Mon 31 Mar 2031, 10:00–12:00 (Europe/Zurich)" in zurich.say("meeting list").text
     # The same instant, shown to the network in Vientiane.
-    assert "Mon 31 Mar 2031, 15:00 (Asia/Vientiane)" in bot.say("meeting list").text
+    assert "Mon 31 Mar 2031, 15:00–17:00 (Asia/Vientiane)" in bot.say("meeting list").text
     moved = zurich.say("meeting move #1 29 Mar 2031 09:00 UTC")
-    assert "(Sat 29 Mar 2031, 10:00 (Europe/Zurich))" in moved.text
+    assert "(Sat 29 Mar 2031, 10:00–12:00 (Europe/Zurich))" in moved.text
 
 
 def _check_rows(bot: BotHarness) -> list[Outbox]:
@@ -321,7 +322,7 @@ def test_meeting_plan_counts_held_and_scheduled_per_half_year(
     clock.advance(days=2)
     text = shown(bot.say("meeting plan", as_="WHO"))
     assert "*January to June 2031*: 1 held, 0 scheduled" in text
-    assert "#1 Tue 4 Mar 2031, 10:00 (Asia/Vientiane) — Annual planning (held)" in text
+    assert "#1 Tue 4 Mar 2031, 10:00–12:00 (Asia/Vientiane) — Annual planning (held)" in text
     assert "*July to December 2031*: 0 held, 1 scheduled" in text
     assert "Not counted" not in text
     assert "2031: 2 of 2 regular meetings a year." in text
