@@ -5,6 +5,7 @@ before it, the agenda deadline job, and the minutes-overdue nudge to the Secreta
 or cancelling replaces or cancels those rows and announces the change to the network.
 """
 
+from datetime import timedelta
 from uuid import uuid4
 
 from sqlmodel import col, func, select
@@ -15,7 +16,7 @@ from handlers.dates import understand_when
 from handlers.grammar import check_text, parse_ref, take_quoted
 from handlers.meeting_common import (
     KIND_NAMES,
-    agenda_deadline,
+    agenda_closing,
     carry_over,
     describe,
     get_meeting,
@@ -82,7 +83,8 @@ def meeting_schedule(ctx: Context, args: str) -> Reply:
     starts_at = understand_when(phrase, zone=zone(ctx), now=ctx.now, example=SCHEDULE_EXAMPLE)
     meeting = Meeting(
         kind=kind, wg_id=group.id if group else None, title=title, starts_at=starts_at,
-        ends_at=starts_at + (length or ctx.config.meetings.duration), location=place,
+        ends_at=starts_at + (length or ctx.config.meetings.duration),
+        agenda_closes_at=agenda_closing(ctx, starts_at), location=place,
         uid=f"{uuid4()}@network-bot", created_by_id=ctx.actor.person_id,
         created_at=ctx.now, updated_at=ctx.now,
     )
@@ -91,8 +93,7 @@ def meeting_schedule(ctx: Context, args: str) -> Reply:
     plan_rows(ctx, meeting)
     _announce(ctx, meeting, "meeting.scheduled")
     joined = carry_over(ctx, meeting.wg_id).get(meeting.id or 0, 0)
-    lines = [f"Scheduled {describe(ctx, meeting)}.",
-             f"Agenda items close {show_time(agenda_deadline(ctx, meeting), zone(ctx))}."]
+    lines = [f"Scheduled {describe(ctx, meeting)}.", _closing(ctx, meeting)]
     if joined:
         lines.append(f"{joined} waiting agenda item(s) joined its agenda.")
     lines.append("The network is being told.")
@@ -147,7 +148,7 @@ def meeting_show(ctx: Context, args: str) -> Reply:
         fields.append(("Where", meeting.location))
     if meeting.cancel_reason:
         fields.append(("Reason", meeting.cancel_reason))
-    fields.append(("Agenda deadline", show_time(agenda_deadline(ctx, meeting), zone(ctx))))
+    fields.append(("Agenda deadline", show_time(meeting.agenda_closes_at, zone(ctx))))
     if meeting.agenda_published_at:
         fields.append(("Agenda published", show_time(meeting.agenda_published_at, zone(ctx))))
     fields.append(("Agenda items", str(len(open_items(ctx, meeting.id)))))
@@ -177,6 +178,7 @@ def meeting_move(ctx: Context, args: str) -> Reply:
                         MOVE_EXAMPLE)
     previous = when(ctx, meeting)
     meeting.starts_at, meeting.ends_at = starts_at, ends_at
+    meeting.agenda_closes_at = agenda_closing(ctx, starts_at)
     meeting.sequence += 1
     meeting.updated_at = ctx.now
     ctx.session.add(meeting)
@@ -184,9 +186,9 @@ def meeting_move(ctx: Context, args: str) -> Reply:
     plan_rows(ctx, meeting)
     _announce(ctx, meeting, "meeting.moved", previous=previous)
     carry_over(ctx, meeting.wg_id)
-    return Reply(text=f"Moved {describe(ctx, meeting)}; it was "
-                      f"{previous}. Reminders follow the new time, "
-                      "and the network is being told.", private=False)
+    return Reply(text=f"Moved {describe(ctx, meeting)}; it was {previous}. Reminders follow "
+                      f"the new time, and the network is being told.\n{_closing(ctx, meeting)}",
+                 private=False)
 
 
 @command(
@@ -262,16 +264,30 @@ def plan_rows(scope: Scope, meeting: Meeting) -> None:
                   Reply(text=render("meeting_reminder.j2", lead=show_duration(lead), **values),
                         private=False),
                   due_at=due, audience=audience, meeting_id=meeting.id)
-    deadline = agenda_deadline(scope, meeting)
-    if deadline > scope.now:
-        queue(scope, "agenda.deadline",
-              Reply(text=f"Compile and publish the agenda of {describe(scope, meeting)}."),
-              due_at=deadline, meeting_id=meeting.id)
+    queue(scope, "agenda.deadline",
+          Reply(text=f"Compile and publish the agenda of {describe(scope, meeting)}."),
+          due_at=meeting.agenda_closes_at, meeting_id=meeting.id)
     due = meeting.starts_at + scope.config.meetings.minutes_due
     secretariat = people_of(scope, scope.config.network.secretariat)
     queue(scope, "minutes.overdue",
           Reply(text=render("minutes_overdue.j2", due=show_time(due, zone(scope)), **values)),
           due_at=due, audience=people_audience(secretariat), meeting_id=meeting.id)
+
+
+def _closing(scope: Scope, meeting: Meeting) -> str:
+    """When the agenda closes, and why sooner than usual for a meeting scheduled at short
+    notice (``handlers.meeting_common.agenda_closing``)."""
+    text = f"Agenda items close {show_time(meeting.agenda_closes_at, zone(scope))}"
+    usual = scope.config.meetings.agenda_deadline
+    if meeting.starts_at - meeting.agenda_closes_at < usual:
+        text += (f": sooner than the usual {show_duration(usual)} before the meeting, which "
+                 f"starts in {show_duration(_to_minute(meeting.starts_at - scope.now))}. The "
+                 "compiled agenda goes out then")
+    return text + "."
+
+
+def _to_minute(length: timedelta) -> timedelta:
+    return timedelta(minutes=int(length.total_seconds() // 60))
 
 
 def _announce(ctx: Context, meeting: Meeting, kind: str, previous: str | None = None) -> None:

@@ -79,6 +79,25 @@ def test_after_the_deadline_items_go_to_the_following_meeting(
     assert _items(bot)[1].meeting_id == 2
 
 
+def test_agenda_shows_the_meeting_taking_items(bot: BotHarness, clock: Clock) -> None:
+    """Past meeting #1's deadline (Tue 11 Mar, 10:00) items go to meeting #2, and so does
+    ``agenda``; meeting #1 is named as closed."""
+    bot.say(MIDYEAR)
+    bot.say(LATER)
+    bot.say("agenda add Labour migration assessment")
+    clock.advance(days=8, hours=2)  # Tue 11 Mar, 11:00
+    added = bot.say("agenda add Late idea", as_="WHO")
+    assert "Added agenda item #2 to meeting #2" in added.text
+    text = shown(bot.say("agenda", as_="WHO"))
+    assert text.startswith('*Agenda closed*: meeting #1 "Mid-year review" (Fri 14 Mar 2031, '
+                           "10:00–12:00 (Asia/Vientiane)), since Tue 11 Mar 2031, 10:00 "
+                           "(Asia/Vientiane) (agenda list #1 shows it); new items go to the "
+                           "next meeting.")
+    assert '\n\n*Next meeting*: meeting #2 "' in text
+    assert "1. #2 Late idea — WHO (proposed)" in text
+    assert "Labour migration assessment" not in text  # meeting #1's item, not #2's
+
+
 @pytest.mark.parametrize(("who", "line", "problem"), [
     ("ILO", "agenda add Budget #24", "#24 is not a GCM objective: objectives are numbered "
                                      "1 to 23"),

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from alembic import command
 from sqlalchemy import Engine, text
+from sqlmodel import Session, select
 
 from bot.config import AppConfig
 from storage.db import alembic_config
@@ -131,27 +132,39 @@ def test_the_reminders_say_the_lead_in_words(bot: BotHarness, config: AppConfig)
     assert "starts in 1 day 12 hours." in shown(reminder.payload["text"])
 
 
-def test_the_migration_gives_stored_meetings_two_hours(
+def test_the_migration_gives_stored_meetings_two_hours_and_their_agenda_deadline(
     empty_database: Engine,  # noqa: F811
 ) -> None:
-    """Meetings stored before migration 0005 end two hours after they start."""
+    """Meetings stored before migration 0005 end two hours after they start; their agenda
+    closes when their queued ``agenda.deadline`` job was due, else three days before."""
     engine = empty_database
     command.upgrade(alembic_config(engine), "0004")
+    postgres = engine.dialect.name == "postgresql"
+
+    def stamp(moment: str) -> str:
+        return f"{moment}+00:00" if postgres else moment
+
     with engine.begin() as connection:
         for number, starts in enumerate(("2031-03-14 03:00:00.000000",
                                          "2031-12-31 23:30:00.000000"), start=1):
             connection.execute(text(
                 "INSERT INTO meeting (kind, title, starts_at, status, uid, sequence, "
                 "created_at, updated_at) VALUES ('regular', 'Old', :starts, 'scheduled', "
-                ":uid, 0, '2031-01-01 00:00:00', '2031-01-01 00:00:00')"),
-                {"starts": f"{starts}+00:00" if engine.dialect.name == "postgresql" else starts,
-                 "uid": f"old-{number}"})
+                ":uid, 0, :created, :created)"),
+                {"starts": stamp(starts), "uid": f"old-{number}",
+                 "created": stamp("2031-01-01 00:00:00.000000")})
+        for due, status in (("2031-03-10 03:00:00.000000", "cancelled"),
+                            ("2031-03-12 03:00:00.000000", "pending")):
+            connection.execute(text(
+                "INSERT INTO outbox (kind, due_at, audience, payload, delivered, status, "
+                "attempts, late, meeting_id, created_at) VALUES ('agenda.deadline', :due, "
+                "'network', '{}', '[]', :status, 0, false, 1, :due)"),
+                {"due": stamp(due), "status": status})
     command.upgrade(alembic_config(engine), "head")
-    with engine.connect() as connection:
-        rows = connection.execute(text(
-            "SELECT ends_at FROM meeting ORDER BY id")).scalars().all()
-    ends = [row if isinstance(row, datetime) else datetime.fromisoformat(row) for row in rows]
-    assert [end.replace(tzinfo=None) if end.tzinfo is None else end.astimezone(UTC)
-            .replace(tzinfo=None) for end in ends] == [datetime(2031, 3, 14, 5, 0),
-                                                       datetime(2032, 1, 1, 1, 30)]
+    with Session(engine) as session:
+        stored = [(m.ends_at, m.agenda_closes_at) for m in session.exec(
+            select(Meeting).order_by(Meeting.id)).all()]  # type: ignore[arg-type]
+    assert stored == [
+        (datetime(2031, 3, 14, 5, 0, tzinfo=UTC), datetime(2031, 3, 12, 3, 0, tzinfo=UTC)),
+        (datetime(2032, 1, 1, 1, 30, tzinfo=UTC), datetime(2031, 12, 28, 23, 30, tzinfo=UTC))]
     command.downgrade(alembic_config(engine), "0004")

@@ -81,7 +81,27 @@ def test_reminders_already_past_are_not_written(bot: BotHarness) -> None:
     starts = datetime(2031, 3, 4, 3, 0, tzinfo=UTC)
     assert [r.due_at for r in outbox(bot, "meeting.reminder")] == \
         [starts - timedelta(days=1), starts - timedelta(hours=1)]
-    assert outbox(bot, "agenda.deadline") == []
+
+
+def test_a_meeting_at_short_notice_gets_an_agenda_deadline_still_ahead(bot: BotHarness) -> None:
+    """Tomorrow 10:00 is 25 hours away, closer than the usual 3 days: the agenda closes
+    halfway, 12.5 hours from now (Mon 09:00 + 12:30 = 21:30), and is compiled then."""
+    reply = bot.say('meeting schedule adhoc tomorrow 10:00 "Flood response"')
+    assert "Agenda items close Mon 3 Mar 2031, 21:30 (Asia/Vientiane): sooner than the usual " \
+           "3 days before the meeting, which starts in 1 day 1 hour. The compiled agenda goes " \
+           "out then." in reply.text
+    closes = datetime(2031, 3, 3, 14, 30, tzinfo=UTC)
+    assert _meeting(bot).agenda_closes_at == closes
+    assert [r.due_at for r in outbox(bot, "agenda.deadline")] == [closes]
+    assert dict(bot.say("meeting show #1").fields)["Agenda deadline"] == \
+        "Mon 3 Mar 2031, 21:30 (Asia/Vientiane)"
+    added = bot.say("agenda add Flood damage assessment", as_="UNICEF")
+    assert 'to meeting #1 "Flood response"' in added.text  # it takes items until then
+    moved = bot.say("meeting move #1 tomorrow 09:00")  # 24 hours away: closes 12 hours on
+    assert "Agenda items close Mon 3 Mar 2031, 21:00 (Asia/Vientiane): sooner" in moved.text
+    assert [r.due_at for r in outbox(bot, "agenda.deadline")] == [closes - timedelta(minutes=30)]
+    later = bot.say("meeting move #1 20 Mar 2031 09:00")
+    assert later.text.endswith("Agenda items close Mon 17 Mar 2031, 09:00 (Asia/Vientiane).")
 
 
 def test_moving_replaces_the_reminders_and_announces_the_move(bot: BotHarness) -> None:

@@ -243,9 +243,11 @@ def test_a_reminder_for_a_meeting_not_yet_started_goes_out_marked_late(
 ) -> None:
     with transaction(engine) as session:
         ahead = Meeting(kind="regular", title="Ahead", starts_at=clock.now + timedelta(hours=2),
-                        ends_at=clock.now + timedelta(hours=4), uid="ahead@test")
+                        ends_at=clock.now + timedelta(hours=4),
+                        agenda_closes_at=clock.now + timedelta(hours=1), uid="ahead@test")
         begun = Meeting(kind="regular", title="Begun", starts_at=clock.now - timedelta(minutes=5),
-                        ends_at=clock.now + timedelta(hours=1), uid="begun@test")
+                        ends_at=clock.now + timedelta(hours=1),
+                        agenda_closes_at=clock.now - timedelta(hours=1), uid="begun@test")
         session.add_all([ahead, begun])
         session.flush()
         ahead_id, begun_id = ahead.id, begun.id

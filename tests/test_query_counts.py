@@ -55,7 +55,9 @@ def add_records(bot: BotHarness, n: int) -> None:
                             uid=f"count-{total + i}@network",
                             starts_at=now + timedelta(days=(total + i + 1) * (i % 2 * 2 - 1)),
                             ends_at=now + timedelta(days=(total + i + 1) * (i % 2 * 2 - 1),
-                                                    hours=2))
+                                                    hours=2),
+                            agenda_closes_at=now + timedelta(
+                                days=(total + i + 1) * (i % 2 * 2 - 1) - 3))
                     for i in range(2 * n)]
         session.add_all(meetings)
         session.flush()
