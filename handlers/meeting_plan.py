@@ -16,6 +16,7 @@ from handlers.jobs import job
 from handlers.meeting_common import when, zone
 from handlers.notify import queue
 from handlers.people import people_of
+from handlers.period import read_year
 from handlers.registry import command
 from handlers.timefmt import show_date
 from storage.models import Meeting, MeetingKind, MeetingStatus, Outbox
@@ -106,15 +107,15 @@ def plan_check(scope: Scope, row: Outbox) -> None:
     "meeting plan",
     reads_only=True,
     summary="The twice-yearly plan: regular meetings held and scheduled per half-year",
-    usage="meeting plan",
-    example="meeting plan",
-    detail="Shows this year's two half-years against meetings.per_year in app.yaml. Two "
-           "months before a half-year ends without a regular meeting, the Chair and the "
-           "Secretariat are reminded.",
+    usage="meeting plan [year]",
+    example="meeting plan 2031",
+    detail="Shows a year's two half-years (this year's without one) against "
+           "meetings.per_year in app.yaml. Two months before a half-year ends without a "
+           "regular meeting, the Chair and the Secretariat are reminded.",
 )
 def meeting_plan(ctx: Context, args: str) -> Reply:
     per_year = ctx.config.meetings.per_year
-    year = ctx.now.astimezone(zone(ctx)).year
+    year = read_year(args, now=ctx.now, zone=zone(ctx), example="meeting plan 2031")
     lines, total = [], 0
     for half in (HalfYear(year, 1), HalfYear(year, 2)):
         meetings = regular_meetings(ctx, half)

@@ -29,6 +29,7 @@ from handlers.meeting_common import (
     zone,
 )
 from handlers.meeting_length import take_length
+from handlers.meeting_notes import time_notes
 from handlers.notify import queue
 from handlers.paging import PAGE, more
 from handlers.people import people_of
@@ -93,7 +94,8 @@ def meeting_schedule(ctx: Context, args: str) -> Reply:
     plan_rows(ctx, meeting)
     _announce(ctx, meeting, "meeting.scheduled")
     joined = carry_over(ctx, meeting.wg_id).get(meeting.id or 0, 0)
-    lines = [f"Scheduled {describe(ctx, meeting)}.", _closing(ctx, meeting)]
+    lines = [f"Scheduled {describe(ctx, meeting)}.", *time_notes(ctx, meeting),
+             _closing(ctx, meeting)]
     if joined:
         lines.append(f"{joined} waiting agenda item(s) joined its agenda.")
     lines.append("The network is being told.")
@@ -186,9 +188,10 @@ def meeting_move(ctx: Context, args: str) -> Reply:
     plan_rows(ctx, meeting)
     _announce(ctx, meeting, "meeting.moved", previous=previous)
     carry_over(ctx, meeting.wg_id)
-    return Reply(text=f"Moved {describe(ctx, meeting)}; it was {previous}. Reminders follow "
-                      f"the new time, and the network is being told.\n{_closing(ctx, meeting)}",
-                 private=False)
+    lines = [f"Moved {describe(ctx, meeting)}; it was {previous}. Reminders follow the new "
+             "time, and the network is being told.", *time_notes(ctx, meeting),
+             _closing(ctx, meeting)]
+    return Reply(text="\n".join(lines), private=False)
 
 
 @command(

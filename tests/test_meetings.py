@@ -348,6 +348,20 @@ def test_meeting_plan_counts_held_and_scheduled_per_half_year(
     assert "2031: 2 of 2 regular meetings a year." in text
 
 
+def test_meeting_plan_shows_the_year_asked_for(bot: BotHarness) -> None:
+    bot.say('meeting schedule regular 11 Mar 2032 10:00 "Next year\'s review"')
+    bot.say('meeting schedule regular 12 Mar 2031 10:00 "This year\'s review"')
+    reply = bot.say("meeting plan 2032", as_="WHO")
+    text = shown(reply)
+    assert reply.title == "Meeting plan 2032"
+    assert "*January to June 2032*: 0 held, 1 scheduled" in text
+    assert "#1 Thu 11 Mar 2032, 10:00–12:00 (Asia/Vientiane) — Next year's review" in text
+    assert "This year's review" not in text
+    assert "2032: 1 of 2 regular meetings a year." in text
+    assert "This year's review" in bot.say("meeting plan", as_="WHO").text
+    assert_refused(bot, "meeting plan next", "'next' is not a year.")
+
+
 def test_opening_the_app_queues_the_plan_check(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'network.db'}"
     for _ in range(2):
@@ -362,8 +376,9 @@ def test_help_documents_every_meeting_and_agenda_verb(bot: BotHarness) -> None:
     overview = shown(bot.say("help"))
     for usage in ("meeting schedule regular|adhoc|wg:<slug> <when>", "meeting list",
                   "meeting show #N", "meeting move #N <when>", "meeting cancel #N [reason]",
-                  "meeting ics #N", "meeting plan", "agenda add <text> [#1 ... #23] [for #N]",
-                  "agenda list [#N]", "agenda withdraw #I", "agenda accept #I",
+                  "meeting ics #N", "meeting plan [year]",
+                  "agenda add <text> [#1 ... #23] [for #N]", "agenda list [#N]",
+                  "agenda withdraw #I", "agenda accept #I",
                   "agenda defer #I", "agenda order #I <position>", "agenda publish #N"):
         assert f"*{usage}" in overview
     readme = (APP_YAML.parent / "README.md").read_text(encoding="utf-8")
@@ -372,3 +387,29 @@ def test_help_documents_every_meeting_and_agenda_verb(bot: BotHarness) -> None:
                  "agenda withdraw", "agenda accept", "agenda defer", "agenda order",
                  "agenda publish"):
         assert f"\n{verb} " in readme
+
+
+def test_overlaps_and_weekends_are_noted_but_the_meeting_is_scheduled(bot: BotHarness) -> None:
+    """14 Mar 2031 is a Friday, 15 Mar a Saturday and 16 Mar a Sunday (any calendar)."""
+    bot.say(REGULAR)  # Fri 14 Mar, 10:00-12:00
+    overlapping = bot.say('meeting schedule wg:labour-migration 14/03/2031 11:30 "WG review"',
+                          as_="ILO")
+    assert overlapping.ok
+    assert 'Note: it overlaps meeting #1 "Mid-year review" (Fri 14 Mar 2031, 10:00–12:00 ' \
+           "(Asia/Vientiane))." in overlapping.text.splitlines()
+    assert _meeting(bot, 2).starts_at == datetime(2031, 3, 14, 4, 30, tzinfo=UTC)
+    after = bot.say('meeting schedule adhoc 14/03/2031 13:30-14:00 "Right after"')
+    assert "Note:" not in after.text  # meeting #2 ends at 13:30
+    weekend = bot.say('meeting schedule adhoc 15/03/2031 09:00 "Saturday session"')
+    assert weekend.ok and _meeting(bot, 4).starts_at == datetime(2031, 3, 15, 2, 0, tzinfo=UTC)
+    assert "Note: 15 Mar 2031 is a Saturday, a weekend day in Asia/Vientiane." in weekend.text
+    moved = bot.say("meeting move #1 16 Mar 2031 08:00")
+    assert moved.ok
+    assert "Note: 16 Mar 2031 is a Sunday, a weekend day in Asia/Vientiane." in moved.text
+    assert "Note: it overlaps" not in moved.text
+    late = bot.say('meeting schedule adhoc 14/03/2031 20:00 for 6h "Through the night"')
+    assert "Note: 15 Mar 2031 is a Saturday" in late.text  # it ends on the Saturday
+    assert "Note: 14 Mar" not in late.text
+    bot.say("meeting cancel #4")
+    assert "Note: it overlaps" not in bot.say(
+        'meeting schedule adhoc 15/03/2031 09:00 "Instead"').text  # #4 was cancelled
