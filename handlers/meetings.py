@@ -263,10 +263,8 @@ def plan_rows(scope: Scope, meeting: Meeting) -> None:
     for lead in scope.config.meetings.reminders:
         due = meeting.starts_at - lead
         for audience in audiences if due > scope.now else ():
-            queue(scope, "meeting.reminder",
-                  Reply(text=render("meeting_reminder.j2", lead=show_duration(lead), **values),
-                        private=False),
-                  due_at=due, audience=audience, meeting_id=meeting.id)
+            queue(scope, "meeting.reminder", reminder(scope, meeting, lead), due_at=due,
+                  audience=audience, meeting_id=meeting.id)
     queue(scope, "agenda.deadline",
           Reply(text=f"Compile and publish the agenda of {describe(scope, meeting)}."),
           due_at=meeting.agenda_closes_at, meeting_id=meeting.id)
@@ -275,6 +273,14 @@ def plan_rows(scope: Scope, meeting: Meeting) -> None:
     queue(scope, "minutes.overdue",
           Reply(text=render("minutes_overdue.j2", due=show_time(due, zone(scope)), **values)),
           due_at=due, audience=people_audience(secretariat), meeting_id=meeting.id)
+
+
+def reminder(scope: Scope, meeting: Meeting, lead: timedelta | None = None) -> Reply:
+    """The reminder that ``meeting`` starts in ``lead``; without it, in the time really left
+    (to the minute), for a reminder sent late (``scheduler.dispatch``)."""
+    left = lead if lead is not None else _to_minute(meeting.starts_at - scope.now)
+    return Reply(text=render("meeting_reminder.j2", lead=show_duration(left),
+                             **_values(scope, meeting)), private=False)
 
 
 def _closing(scope: Scope, meeting: Meeting) -> str:

@@ -57,7 +57,7 @@ def add_records(bot: BotHarness, n: int) -> None:
                             ends_at=now + timedelta(days=(total + i + 1) * (i % 2 * 2 - 1),
                                                     hours=2),
                             agenda_closes_at=now + timedelta(
-                                days=(total + i + 1) * (i % 2 * 2 - 1) - 3))
+                                days=(total + i + 1) * (i % 2 * 2 - 1), hours=-1))
                     for i in range(2 * n)]
         session.add_all(meetings)
         session.flush()
