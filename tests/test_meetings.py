@@ -293,11 +293,12 @@ def test_plan_checks_are_queued_once(bot: BotHarness) -> None:
         datetime(2031, 5, 1, 2, 0, tzinfo=UTC), datetime(2031, 11, 1, 2, 0, tzinfo=UTC)]
 
 
-def _run_due_check(bot: BotHarness, config: AppConfig) -> None:
+def _run_due_check(bot: BotHarness, config: AppConfig, now: datetime | None = None) -> None:
+    """Run the check that is due, on time or (``now``) late."""
     [row] = outbox(bot, "meetings.plan_check")
     with bot.session() as session:
         row = session.get(Outbox, row.id)
-        JOBS[row.kind](Scope(session, config, row.due_at), row)
+        JOBS[row.kind](Scope(session, config, now or row.due_at), row)
         row.status = "sent"
         session.add(row)
         session.commit()
@@ -315,10 +316,54 @@ def test_the_plan_check_nudges_chair_and_secretariat_without_a_regular_meeting(
     assert nudge.audience == people_audience(_person_ids(bot, "RCO", "IOM"))
     assert "*No regular meeting is scheduled for January to June 2031*" in \
         shown(nudge.payload["text"])
-    assert "ends 1 Jul 2031" in nudge.payload["text"]
+    assert "and January to June 2031 ends 30 Jun 2031." in nudge.payload["text"]
     assert 'meeting schedule regular 22 May 2031 10:00 "Regular meeting' in nudge.payload["text"]
     assert [r.due_at for r in outbox(bot, "meetings.plan_check")] == [
         datetime(2031, 11, 1, 2, 0, tzinfo=UTC)]
+
+
+def test_a_plan_check_run_after_its_half_year_is_a_note_for_the_record(
+    bot: BotHarness, config: AppConfig
+) -> None:
+    """The check due 1 May 2031 runs on 1 Aug 2031 (the bot was down): January to June is
+    over, so nothing can be scheduled in it any more."""
+    with bot.session() as session:
+        ensure_plan_checks(session, config, START)
+        session.commit()
+    _run_due_check(bot, config, now=datetime(2031, 8, 1, 2, 0, tzinfo=UTC))
+    assert outbox(bot, "meetings.plan_nudge") == []
+    [note] = outbox(bot, "meetings.plan_note")
+    assert note.audience == people_audience(_person_ids(bot, "RCO", "IOM"))
+    text = shown(note.payload["text"])
+    assert text.startswith("*For the record: no regular meeting was held in January to June "
+                           "2031*\nJanuary to June 2031 ended 30 Jun 2031.")
+    assert "this check was due 1 May 2031 and could only run 1 Aug 2031" in text
+    assert "meeting plan 2031" in text and "schedule" not in text
+    assert [r.due_at for r in outbox(bot, "meetings.plan_check")] == [
+        datetime(2031, 11, 1, 2, 0, tzinfo=UTC)]
+
+
+def test_a_late_plan_check_within_its_half_year_suggests_a_day_still_in_it(
+    bot: BotHarness, config: AppConfig
+) -> None:
+    """Run on Fri 20 Jun 2031, three weeks on would be July: the example is Mon 30 Jun."""
+    with bot.session() as session:
+        ensure_plan_checks(session, config, START)
+        session.commit()
+    _run_due_check(bot, config, now=datetime(2031, 6, 20, 2, 0, tzinfo=UTC))
+    [nudge] = outbox(bot, "meetings.plan_nudge")
+    assert 'meeting schedule regular 30 Jun 2031 10:00 "Regular meeting' in nudge.payload["text"]
+
+
+def test_the_autumn_check_suggests_a_weekday(bot: BotHarness, config: AppConfig) -> None:
+    """1 Nov 2031 + 3 weeks is Sat 22 Nov 2031: the example is the Friday before."""
+    with bot.session() as session:
+        ensure_plan_checks(session, config, datetime(2031, 6, 1, tzinfo=UTC))
+        session.commit()
+    _run_due_check(bot, config)
+    [nudge] = outbox(bot, "meetings.plan_nudge")
+    assert "July to December 2031 ends 31 Dec 2031." in nudge.payload["text"]
+    assert 'meeting schedule regular 21 Nov 2031 10:00 "Regular meeting' in nudge.payload["text"]
 
 
 def test_the_plan_check_is_quiet_when_a_regular_meeting_is_scheduled(
