@@ -179,8 +179,9 @@ def meeting_move(ctx: Context, args: str) -> Reply:
         raise UserError(f"Meeting #{meeting.id} is already at {when(ctx, meeting)}.",
                         MOVE_EXAMPLE)
     previous = when(ctx, meeting)
+    if starts_at != meeting.starts_at:  # a new length alone keeps the agenda's deadline
+        meeting.agenda_closes_at = agenda_closing(ctx, starts_at)
     meeting.starts_at, meeting.ends_at = starts_at, ends_at
-    meeting.agenda_closes_at = agenda_closing(ctx, starts_at)
     meeting.sequence += 1
     meeting.updated_at = ctx.now
     ctx.session.add(meeting)
@@ -286,6 +287,8 @@ def reminder(scope: Scope, meeting: Meeting, lead: timedelta | None = None) -> R
 def _closing(scope: Scope, meeting: Meeting) -> str:
     """When the agenda closes, and why sooner than usual for a meeting scheduled at short
     notice (``handlers.meeting_common.agenda_closing``)."""
+    if meeting.agenda_closes_at <= scope.now:
+        return f"Agenda items closed {show_time(meeting.agenda_closes_at, zone(scope))}."
     text = f"Agenda items close {show_time(meeting.agenda_closes_at, zone(scope))}"
     usual = scope.config.meetings.agenda_deadline
     if meeting.starts_at - meeting.agenda_closes_at < usual:

@@ -100,6 +100,10 @@ def test_a_meeting_at_short_notice_gets_an_agenda_deadline_still_ahead(bot: BotH
     moved = bot.say("meeting move #1 tomorrow 09:00")  # 24 hours away: closes 12 hours on
     assert "Agenda items close Mon 3 Mar 2031, 21:00 (Asia/Vientiane): sooner" in moved.text
     assert [r.due_at for r in outbox(bot, "agenda.deadline")] == [closes - timedelta(minutes=30)]
+    bot.clock.advance(hours=13)  # Mon 22:00: the agenda has closed
+    longer = bot.say("meeting move #1 for 3h")  # a new length alone does not reopen it
+    assert longer.text.endswith("Agenda items closed Mon 3 Mar 2031, 21:00 (Asia/Vientiane).")
+    assert _meeting(bot).agenda_closes_at == closes - timedelta(minutes=30)
     later = bot.say("meeting move #1 20 Mar 2031 09:00")
     assert later.text.endswith("Agenda items close Mon 17 Mar 2031, 09:00 (Asia/Vientiane).")
 
