@@ -113,7 +113,8 @@ def agenda_list(ctx: Context, args: str) -> Reply:
     if closed is not None:
         parts.append(f"{bold('Agenda closed')}: {describe(ctx, closed)}, since "
                      f"{show_time(closed.agenda_closes_at, zone(ctx))} (agenda list "
-                     f"#{closed.id} shows it); new items go to the next meeting.")
+                     f"#{closed.id} shows it); new items go to "
+                     + (f"meeting #{upcoming.id}." if upcoming else "the backlog."))
     if upcoming is not None:
         parts.append(f"{bold('Next meeting')}: {describe(ctx, upcoming)}\n" + _listing(
             ctx, upcoming.id, shown=PAGE, rest=f"agenda list #{upcoming.id} shows them all."))

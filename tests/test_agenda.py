@@ -91,8 +91,8 @@ def test_agenda_shows_the_meeting_taking_items(bot: BotHarness, clock: Clock) ->
     text = shown(bot.say("agenda", as_="WHO"))
     assert text.startswith('*Agenda closed*: meeting #1 "Mid-year review" (Fri 14 Mar 2031, '
                            "10:00–12:00 (Asia/Vientiane)), since Tue 11 Mar 2031, 10:00 "
-                           "(Asia/Vientiane) (agenda list #1 shows it); new items go to the "
-                           "next meeting.")
+                           "(Asia/Vientiane) (agenda list #1 shows it); new items go to "
+                           "meeting #2.")
     assert '\n\n*Next meeting*: meeting #2 "' in text
     assert "1. #2 Late idea — WHO (proposed)" in text
     assert "Labour migration assessment" not in text  # meeting #1's item, not #2's
