@@ -48,7 +48,9 @@ def seed(engine: Engine, rows: int, window: float, lead: float) -> dict[int, dat
         first = datetime.now(UTC) + timedelta(seconds=lead)
         session.execute(insert(Meeting), [
             {"kind": "regular", "title": f"Meeting {n}", "uid": f"bench-{n}@network",
-             "starts_at": first + timedelta(days=1 + n)} for n in range(50)])
+             "starts_at": first + timedelta(days=1 + n),
+             "ends_at": first + timedelta(days=1 + n, hours=2),
+             "agenda_closes_at": first + timedelta(days=n - 2)} for n in range(50)])
         meetings = list(session.exec(select(Meeting.id)).all())
         payload = Reply(text="Reminder: the Network meets tomorrow at 10:00").to_dict()
         step = timedelta(seconds=window / rows)

@@ -119,7 +119,9 @@ def _seed_meetings(session: Session, meetings: int, items: int, agencies: dict[i
             "kind": kind, "wg_id": rng.choice(groups) if kind == MeetingKind.WG else None,
             "title": f"{'Regular' if kind == MeetingKind.REGULAR else 'Ad-hoc'} meeting {n}"
             if kind != MeetingKind.WG else f"Working group meeting {n}",
-            "starts_at": starts_at, "location": "UN House, Vientiane",
+            "starts_at": starts_at, "ends_at": starts_at + timedelta(hours=2),
+            "agenda_closes_at": starts_at - timedelta(days=3),
+            "location": "UN House, Vientiane",
             "status": MeetingStatus.CANCELLED if n % 37 == 5 else MeetingStatus.SCHEDULED,
             "uid": f"bench-{n}@network", "created_at": starts_at - timedelta(days=30),
             "updated_at": starts_at - timedelta(days=30),

@@ -116,7 +116,9 @@ def seed(engine: Engine, url: str, items: int) -> dict[str, int]:
         past = 150  # about ten years of regular, ad-hoc and working-group meetings
         session.execute(insert(Meeting), [
             {"kind": "regular" if n % 3 else "adhoc", "title": f"Past meeting {n}",
-             "uid": f"bench-past-{n}@network", "starts_at": now - timedelta(days=25 * (n + 1))}
+             "uid": f"bench-past-{n}@network", "starts_at": now - timedelta(days=25 * (n + 1)),
+             "ends_at": now - timedelta(days=25 * (n + 1), hours=-2),
+             "agenda_closes_at": now - timedelta(days=25 * (n + 1) + 3)}
             for n in range(past)])
         meetings = session.exec(select(Meeting.id, Meeting.starts_at)
                                 .order_by(Meeting.starts_at)).all()  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ Any problem stops the program with one line naming the key path, e.g.
 import os
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -97,12 +97,25 @@ class Channels(_Strict):
 
 
 class Meetings(_Strict):
+    """``duration``: a meeting's length unless its command gives one (at most ``LONGEST``,
+    which commands refuse beyond too: a longer one is a typing mistake, not a meeting)."""
+
+    LONGEST: ClassVar[timedelta] = timedelta(hours=12)
     per_year: int = Field(default=2, ge=1, le=52)
+    duration: Duration = timedelta(hours=2)
     reminders: list[Duration] = Field(
         default_factory=lambda: [timedelta(days=7), timedelta(days=1), timedelta(hours=1)]
     )
     agenda_deadline: Duration = timedelta(days=3)
     minutes_due: Duration = timedelta(days=14)
+
+    @field_validator("duration")
+    @classmethod
+    def _not_too_long(cls, value: timedelta) -> timedelta:
+        if value > cls.LONGEST:
+            raise ValueError(f"a meeting lasts at most {format_duration(cls.LONGEST)}; "
+                             "write e.g. 2h or 1h30m")
+        return value
 
 
 class Polls(_Strict):

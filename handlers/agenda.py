@@ -15,7 +15,6 @@ from handlers.grammar import check_text, parse_ref
 from handlers.jobs import job
 from handlers.meeting_common import (
     AGENDA_ORDER,
-    agenda_deadline,
     carry_over,
     describe,
     get_meeting,
@@ -24,6 +23,7 @@ from handlers.meeting_common import (
     number_items,
     open_items,
     take_off,
+    when,
     zone,
 )
 from handlers.notify import queue
@@ -79,7 +79,7 @@ def agenda_add(ctx: Context, args: str) -> Reply:
 @command(
     "agenda",
     reads_only=True,
-    summary="Show the next meeting's agenda and the backlog",
+    summary="Show the agenda of the next meeting taking items, and the backlog",
     usage="agenda",
     example="agenda",
 )
@@ -93,7 +93,9 @@ def agenda(ctx: Context, args: str) -> Reply:
     summary="List a meeting's agenda items with agency, objectives and status",
     usage="agenda list [#N]",
     example="agenda list #1",
-    detail="Without #N: the next meeting's agenda and the items waiting in the backlog, "
+    detail="Without #N: the agenda of the next meeting taking items (whose agenda deadline "
+           "has not passed: where agenda add puts an item) and the items waiting in the "
+           "backlog, "
            f"the first {PAGE} of each. With #N: every item of meeting #N.",
     partners=True,
 )
@@ -105,8 +107,14 @@ def agenda_list(ctx: Context, args: str) -> Reply:
         meeting = get_meeting(ctx, number, "agenda list #1")
         return Reply(title=f"Agenda of meeting #{meeting.id}",
                      text=f"{describe(ctx, meeting)}\n" + _listing(ctx, meeting.id))
-    upcoming = ctx.session.exec(_UPCOMING, params={"now": ctx.now}).first()
+    upcoming = next_open(ctx, None)
     parts = []
+    closed = ctx.session.exec(_CLOSED, params={"now": ctx.now}).first()
+    if closed is not None:
+        parts.append(f"{bold('Agenda closed')}: {describe(ctx, closed)}, since "
+                     f"{show_time(closed.agenda_closes_at, zone(ctx))} (agenda list "
+                     f"#{closed.id} shows it); new items go to "
+                     + (f"meeting #{upcoming.id}." if upcoming else "the backlog."))
     if upcoming is not None:
         parts.append(f"{bold('Next meeting')}: {describe(ctx, upcoming)}\n" + _listing(
             ctx, upcoming.id, shown=PAGE, rest=f"agenda list #{upcoming.id} shows them all."))
@@ -210,7 +218,7 @@ def agenda_publish(ctx: Context, args: str) -> Reply:
     if meeting.status == MeetingStatus.CANCELLED:
         raise UserError(f"Meeting #{meeting.id} was cancelled.", "meeting list")
     text = publish(ctx, meeting)
-    deadline = agenda_deadline(ctx, meeting)
+    deadline = meeting.agenda_closes_at
     note = (f"\n\nThe final agenda goes out again at the deadline, "
             f"{show_time(deadline, zone(ctx))}." if deadline > ctx.now else "")
     return Reply(title="Agenda published", text=text + note)
@@ -224,7 +232,7 @@ def publish(scope: Scope, meeting: Meeting) -> str:
               "objectives": _tags(tags.get(item.id, [])), "status": item.status}
              for item in listed]
     text = render("agenda.j2", id=meeting.id, title=meeting.title, where=meeting.location,
-                  when=show_time(meeting.starts_at, zone(scope)), items=items)
+                  when=when(scope, meeting), items=items)
     queue(scope, "agenda.published", Reply(text=text, private=False), meeting_id=meeting.id)
     meeting.agenda_published_at = scope.now
     scope.session.add(meeting)
@@ -283,7 +291,7 @@ def _target(ctx: Context, meeting_id: int) -> Meeting:
         raise UserError(f"Meeting #{meeting.id} is " + (
             "cancelled" if meeting.status == MeetingStatus.CANCELLED else "over")
             + "; propose the item for the next one.", ADD_EXAMPLE)
-    deadline = agenda_deadline(ctx, meeting)
+    deadline = meeting.agenda_closes_at
     if deadline <= ctx.now and not may_organise(ctx, ctx.actor, meeting):
         raise UserError(f"The agenda of meeting #{meeting.id} closed "
                         f"{show_time(deadline, zone(ctx))}; only the Chair or the Secretariat "
@@ -382,10 +390,11 @@ _TAGS_OF = (
     .where(col(AgendaItemObjective.item_id).in_(bindparam("ids", expanding=True)))
     .order_by(AgendaItemObjective.item_id, AgendaItemObjective.objective_number)  # type: ignore[arg-type]
 )
-_UPCOMING = select(Meeting).where(
+# The network's next meeting if its agenda is closed (items go to a later one).
+_CLOSED = select(Meeting).where(
     Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > bindparam("now"),
-    col(Meeting.wg_id).is_(None),
-).order_by(Meeting.starts_at, Meeting.id)  # type: ignore[arg-type]
+    Meeting.agenda_closes_at <= bindparam("now"), col(Meeting.wg_id).is_(None),
+).order_by(Meeting.starts_at, Meeting.id).limit(1)  # type: ignore[arg-type]
 _WAITING = select(AgendaItem.id).where(
     col(AgendaItem.meeting_id).is_(None), AgendaItem.status != AgendaStatus.WITHDRAWN
 ).limit(1)

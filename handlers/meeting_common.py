@@ -1,7 +1,7 @@
 """What the meeting and agenda commands share: finding meetings, who may organise them, and
 where agenda items go (the next meeting still open for items, else the backlog)."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from handlers.core import Actor, Role, Scope, UserError
-from handlers.timefmt import show_time
+from handlers.timefmt import show_span
 from storage.models import (
     AgendaItem,
     AgendaStatus,
@@ -47,13 +47,30 @@ def may_organise(scope: Scope, actor: Actor, meeting: Meeting) -> bool:
     return slug is not None and actor.chairs_wg(slug)
 
 
-def agenda_deadline(scope: Scope, meeting: Meeting) -> datetime:
-    return meeting.starts_at - scope.config.meetings.agenda_deadline
+def agenda_closing(scope: Scope, starts_at: datetime) -> datetime:
+    """When the agenda of a meeting (re)scheduled now to start then closes.
+
+    ``meetings.agenda_deadline`` before the start; for a meeting closer than that, halfway
+    from now to the start (on a quarter hour, when one is left before it), so that items can
+    still be proposed and the compiled agenda still goes out before the meeting.
+    """
+    usual = starts_at - scope.config.meetings.agenda_deadline
+    if usual > scope.now:
+        return usual
+    halfway = scope.now + (starts_at - scope.now) / 2
+    local = halfway.astimezone(zone(scope))
+    quarter = local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
+    return quarter.astimezone(UTC) if quarter > scope.now else halfway
 
 
 def describe(scope: Scope, meeting: Meeting) -> str:
-    """``meeting #3 "Mid-year review" (Fri 14 Mar 2031, 10:00 (Asia/Vientiane))``."""
-    return f'meeting #{meeting.id} "{meeting.title}" ({show_time(meeting.starts_at, zone(scope))})'
+    """``meeting #3 "Mid-year review" (Fri 14 Mar 2031, 10:00–12:00 (Asia/Vientiane))``."""
+    return f'meeting #{meeting.id} "{meeting.title}" ({when(scope, meeting)})'
+
+
+def when(scope: Scope, meeting: Meeting) -> str:
+    """``Fri 14 Mar 2031, 10:00–12:00 (Asia/Vientiane)``."""
+    return show_span(meeting.starts_at, meeting.ends_at, zone(scope))
 
 
 def zone(scope: Scope) -> ZoneInfo:
@@ -66,7 +83,7 @@ def next_open(scope: Scope, wg_id: int | None, after: Meeting | None = None) -> 
     The family is the network's own meetings (regular and ad-hoc, ``wg_id`` None) or one
     working group's meetings.
     """
-    params: dict[str, Any] = {"horizon": scope.now + scope.config.meetings.agenda_deadline}
+    params: dict[str, Any] = {"now": scope.now}
     if wg_id is not None:
         params["wg_id"] = wg_id
     query = _NEXT_OPEN[wg_id is None]
@@ -77,7 +94,7 @@ def next_open(scope: Scope, wg_id: int | None, after: Meeting | None = None) -> 
 
 def _next_open(network: bool) -> SelectOfScalar[Meeting]:
     query = select(Meeting).where(
-        Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > bindparam("horizon"),
+        Meeting.status == MeetingStatus.SCHEDULED, Meeting.agenda_closes_at > bindparam("now"),
     ).order_by(Meeting.starts_at, Meeting.id)  # type: ignore[arg-type]
     family = col(Meeting.wg_id)
     return query.where(family.is_(None) if network else family == bindparam("wg_id"))

@@ -3,6 +3,8 @@
 A ``meetings.plan_check`` outbox row is a job due two months before the end of each half-year
 (1 May and 1 November, 09:00 in the network's zone). If no regular meeting is scheduled in that
 half-year it nudges the Chair and the Secretariat, then it makes sure the next check exists.
+A check that runs late, after its half-year ended (the bot was down), cannot ask for a meeting
+any more: it tells them, for the record, that none was held.
 """
 
 from dataclasses import dataclass
@@ -13,17 +15,20 @@ from sqlmodel import Session, select
 from bot.config import AppConfig
 from handlers.core import Context, Reply, Scope, bold
 from handlers.jobs import job
-from handlers.meeting_common import zone
+from handlers.meeting_common import when, zone
+from handlers.meeting_notes import WEEKEND
 from handlers.notify import queue
 from handlers.people import people_of
+from handlers.period import read_year
 from handlers.registry import command
-from handlers.timefmt import show_date, show_time
+from handlers.timefmt import show_date
 from storage.models import Meeting, MeetingKind, MeetingStatus, Outbox
 from storage.outbox import people_audience
 from templates import render
 
 CHECK = "meetings.plan_check"
 NUDGE = "meetings.plan_nudge"
+NOTE = "meetings.plan_note"  # the check ran after its half-year had ended
 CHECK_HOUR = 9
 
 
@@ -45,7 +50,12 @@ class HalfYear:
         return datetime(self.year, 1 if self.half == 1 else 7, 1, tzinfo=zone(scope))
 
     def end(self, scope: Scope) -> datetime:
+        """The first moment after it (for queries)."""
         return self.following.start(scope)
+
+    def last_day(self, scope: Scope) -> str:
+        """``30 Jun 2031`` or ``31 Dec 2031``."""
+        return show_date(self.end(scope) - timedelta(days=1), zone(scope))
 
     def check_at(self, scope: Scope) -> datetime:
         """Two months before the end: 1 May or 1 November, 09:00 local."""
@@ -90,38 +100,55 @@ def plan_check(scope: Scope, row: Outbox) -> None:
     half = HalfYear.of(row.due_at, scope)
     if not regular_meetings(scope, half):
         config = scope.config
-        text = render("plan_nudge.j2", half=half.name, network=config.network.name,
-                      per_year=config.meetings.per_year,
-                      ends=show_date(half.end(scope), zone(scope)),
-                      example_when=show_date(row.due_at + timedelta(weeks=3), zone(scope))
-                      + " 10:00",
-                      example_title=f"Regular meeting, {half.name}")
-        queue(scope, NUDGE, Reply(text=text),
-              audience=people_audience(people_of(scope, config.network.chair,
-                                                 config.network.secretariat)))
+        values = {"half": half.name, "network": config.network.name,
+                  "per_year": config.meetings.per_year, "ends": half.last_day(scope)}
+        audience = people_audience(people_of(scope, config.network.chair,
+                                             config.network.secretariat))
+        if scope.now >= half.end(scope):
+            queue(scope, NOTE, Reply(text=render(
+                "plan_note.j2", due=show_date(row.due_at, zone(scope)),
+                ran=show_date(scope.now, zone(scope)), year=half.year, **values)),
+                audience=audience)
+        else:
+            queue(scope, NUDGE, Reply(text=render(
+                "plan_nudge.j2", example_when=show_date(_example_day(scope, half), zone(scope))
+                + " 10:00", example_title=f"Regular meeting, {half.name}", **values)),
+                audience=audience)
     _ensure_check(scope, half.following)
+
+
+def _example_day(scope: Scope, half: HalfYear) -> datetime:
+    """A weekday for the nudge's example: three weeks on, or sooner to stay in the
+    half-year (a check that ran late), and never today."""
+    local = scope.now.astimezone(zone(scope))
+    days_left = (half.end(scope) - local).days
+    for ahead in range(min(21, days_left), 0, -1):
+        day = local + timedelta(days=ahead)
+        if day.weekday() not in WEEKEND:
+            return day
+    return local + timedelta(days=1)
 
 
 @command(
     "meeting plan",
     reads_only=True,
     summary="The twice-yearly plan: regular meetings held and scheduled per half-year",
-    usage="meeting plan",
-    example="meeting plan",
-    detail="Shows this year's two half-years against meetings.per_year in app.yaml. Two "
-           "months before a half-year ends without a regular meeting, the Chair and the "
-           "Secretariat are reminded.",
+    usage="meeting plan [year]",
+    example="meeting plan 2031",
+    detail="Shows a year's two half-years (this year's without one) against "
+           "meetings.per_year in app.yaml. Two months before a half-year ends without a "
+           "regular meeting, the Chair and the Secretariat are reminded.",
 )
 def meeting_plan(ctx: Context, args: str) -> Reply:
     per_year = ctx.config.meetings.per_year
-    year = ctx.now.astimezone(zone(ctx)).year
+    year = read_year(args, now=ctx.now, zone=zone(ctx), example="meeting plan 2031")
     lines, total = [], 0
     for half in (HalfYear(year, 1), HalfYear(year, 2)):
         meetings = regular_meetings(ctx, half)
         held = [m for m in meetings if m.starts_at <= ctx.now]
         total += len(meetings)
         lines.append(f"{bold(half.name)}: {len(held)} held, {len(meetings) - len(held)} scheduled")
-        lines += [f"  #{m.id} {show_time(m.starts_at, zone(ctx))} — {m.title}"
+        lines += [f"  #{m.id} {when(ctx, m)} — {m.title}"
                   + (" (held)" if m in held else "") for m in meetings]
     lines.append(f"\n{year}: {total} of {per_year} regular meetings a year.")
     return Reply(title=f"Meeting plan {year}", text="\n".join(lines))

@@ -5,19 +5,18 @@ before it, the agenda deadline job, and the minutes-overdue nudge to the Secreta
 or cancelling replaces or cancels those rows and announces the change to the network.
 """
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from uuid import uuid4
 
 from sqlmodel import col, func, select
 
-from bot.durations import format_duration
 from handlers.calendar_file import meeting_ics
 from handlers.core import Context, Reply, Role, Scope, UserError
 from handlers.dates import understand_when
 from handlers.grammar import check_text, parse_ref, take_quoted
 from handlers.meeting_common import (
     KIND_NAMES,
-    agenda_deadline,
+    agenda_closing,
     carry_over,
     describe,
     get_meeting,
@@ -26,13 +25,16 @@ from handlers.meeting_common import (
     next_open,
     open_items,
     wg_slug,
+    when,
     zone,
 )
+from handlers.meeting_length import take_length
+from handlers.meeting_notes import time_notes
 from handlers.notify import queue
 from handlers.paging import PAGE, more
 from handlers.people import people_of
 from handlers.registry import command
-from handlers.timefmt import show_time
+from handlers.timefmt import show_duration, show_time
 from storage.models import (
     AgendaItem,
     AgendaStatus,
@@ -47,7 +49,9 @@ from storage.outbox import NETWORK, cancel_pending, people_audience
 from templates import render
 
 SCHEDULE_EXAMPLE = 'meeting schedule regular 14 Mar 2031 10:00 "Mid-year review" where IOM office'
+LENGTH_EXAMPLE = 'meeting schedule regular 14 Mar 2031 10:00-12:30 "Mid-year review"'
 MOVE_EXAMPLE = "meeting move #1 21 Mar 2031 14:00"
+MOVE_LENGTH_EXAMPLE = "meeting move #1 21 Mar 2031 14:00 for 90m"
 CANCEL_EXAMPLE = "meeting cancel #1 The Chair is travelling"
 SCHEDULED_KINDS = ("meeting.reminder", "agenda.deadline", "minutes.overdue")
 TITLE_LIMIT = 300
@@ -61,8 +65,10 @@ PLACE_LIMIT = 500
     example=SCHEDULE_EXAMPLE,
     detail="Regular and ad-hoc meetings: the Chair or the Secretariat; a working group's "
            "meeting: also that group's chairs. <when> is a date and a time of day, day first "
-           "(14/03/2031 10:00, tomorrow 9am, tomorrow 10:00 UTC). The network is told, "
-           "reminders are set, and the backlog of agenda items joins the meeting.",
+           "(14/03/2031 10:00, tomorrow 9am, tomorrow 10:00 UTC), with its end (10:00-12:30) or "
+           "length (10:00 for 90m) if it is not the usual one (meetings.duration). The "
+           "network is told, reminders are set, and the backlog of agenda items joins the "
+           "meeting.",
 )
 def meeting_schedule(ctx: Context, args: str) -> Reply:
     kind_word, _, rest = args.strip().partition(" ")
@@ -73,11 +79,15 @@ def meeting_schedule(ctx: Context, args: str) -> Reply:
             f" or the chairs of {group.slug}" if group else "")
         raise UserError(f"Only {who} may schedule a {KIND_NAMES[kind]}.", "meeting list")
     phrase, title, place = _split_schedule(rest)
+    phrase, length = take_length(phrase, longest=ctx.config.meetings.LONGEST,
+                                 example=LENGTH_EXAMPLE)
     starts_at = understand_when(phrase, zone=zone(ctx), now=ctx.now, example=SCHEDULE_EXAMPLE,
                                 command=f"meeting schedule {args.strip()}")
     meeting = Meeting(
         kind=kind, wg_id=group.id if group else None, title=title, starts_at=starts_at,
-        location=place, uid=f"{uuid4()}@network-bot", created_by_id=ctx.actor.person_id,
+        ends_at=starts_at + (length or ctx.config.meetings.duration),
+        agenda_closes_at=agenda_closing(ctx, starts_at), location=place,
+        uid=f"{uuid4()}@network-bot", created_by_id=ctx.actor.person_id,
         created_at=ctx.now, updated_at=ctx.now,
     )
     ctx.session.add(meeting)
@@ -85,8 +95,8 @@ def meeting_schedule(ctx: Context, args: str) -> Reply:
     plan_rows(ctx, meeting)
     _announce(ctx, meeting, "meeting.scheduled")
     joined = carry_over(ctx, meeting.wg_id).get(meeting.id or 0, 0)
-    lines = [f"Scheduled {describe(ctx, meeting)}.",
-             f"Agenda items close {show_time(agenda_deadline(ctx, meeting), zone(ctx))}."]
+    lines = [f"Scheduled {describe(ctx, meeting)}.", *time_notes(ctx, meeting),
+             _closing(ctx, meeting)]
     if joined:
         lines.append(f"{joined} waiting agenda item(s) joined its agenda.")
     lines.append("The network is being told.")
@@ -115,7 +125,7 @@ def meeting_list(ctx: Context, args: str) -> Reply:
                AgendaItem.status != AgendaStatus.WITHDRAWN)
         .group_by(AgendaItem.meeting_id)).all())
     slugs = dict(ctx.session.exec(select(WorkingGroup.id, WorkingGroup.slug)).all())
-    lines = [f"#{m.id} {show_time(m.starts_at, zone(ctx))} — {m.title} "
+    lines = [f"#{m.id} {when(ctx, m)} — {m.title} "
              f"({_kind_label(m, slugs.get(m.wg_id))}; {n} agenda item{'s' if n != 1 else ''})"
              for m in meetings for n in [counts.get(m.id, 0)]]
     if total > len(meetings):
@@ -133,14 +143,15 @@ def meeting_list(ctx: Context, args: str) -> Reply:
 )
 def meeting_show(ctx: Context, args: str) -> Reply:
     meeting = get_meeting(ctx, parse_ref(args, "meeting", "meeting show #1"), "meeting show #1")
-    fields = [("When", show_time(meeting.starts_at, zone(ctx))),
+    fields = [("When", when(ctx, meeting)),
+              ("Length", show_duration(meeting.ends_at - meeting.starts_at)),
               ("Kind", _kind_label(meeting, wg_slug(ctx, meeting))),
               ("Status", meeting.status)]
     if meeting.location:
         fields.append(("Where", meeting.location))
     if meeting.cancel_reason:
         fields.append(("Reason", meeting.cancel_reason))
-    fields.append(("Agenda deadline", show_time(agenda_deadline(ctx, meeting), zone(ctx))))
+    fields.append(("Agenda deadline", show_time(meeting.agenda_closes_at, zone(ctx))))
     if meeting.agenda_published_at:
         fields.append(("Agenda published", show_time(meeting.agenda_published_at, zone(ctx))))
     fields.append(("Agenda items", str(len(open_items(ctx, meeting.id)))))
@@ -151,20 +162,28 @@ def meeting_show(ctx: Context, args: str) -> Reply:
 @command(
     "meeting move",
     summary="Move a meeting to another time (the network is told, reminders follow)",
-    usage="meeting move #N <when>",
+    usage="meeting move #N <when> [for <length>]",
     example=MOVE_EXAMPLE,
-    detail="The organisers of the meeting only (Chair, Secretariat, the WG's chairs).",
+    detail="The organisers of the meeting only (Chair, Secretariat, the WG's chairs). The "
+           "meeting keeps its length unless a new end (14:00-16:30) or length (for 90m) is "
+           "given; 'meeting move #N for 3h' changes the length alone.",
 )
 def meeting_move(ctx: Context, args: str) -> Reply:
     ref, _, phrase = args.strip().partition(" ")
     meeting = _changeable(ctx, parse_ref(ref, "meeting", MOVE_EXAMPLE), MOVE_EXAMPLE)
-    starts_at = understand_when(phrase, zone=zone(ctx), now=ctx.now, example=MOVE_EXAMPLE,
-                                command=f"meeting move {args.strip()}")
-    if starts_at == meeting.starts_at:
-        raise UserError(f"Meeting #{meeting.id} is already at "
-                        f"{show_time(starts_at, zone(ctx))}.", MOVE_EXAMPLE)
-    previous = meeting.starts_at
-    meeting.starts_at = starts_at
+    phrase, length = take_length(phrase, longest=ctx.config.meetings.LONGEST,
+                                 example=MOVE_LENGTH_EXAMPLE)
+    starts_at = meeting.starts_at if length and not phrase.strip() else understand_when(
+        phrase, zone=zone(ctx), now=ctx.now, example=MOVE_EXAMPLE,
+        command=f"meeting move {args.strip()}")
+    ends_at = starts_at + (length or meeting.ends_at - meeting.starts_at)
+    if (starts_at, ends_at) == (meeting.starts_at, meeting.ends_at):
+        raise UserError(f"Meeting #{meeting.id} is already at {when(ctx, meeting)}.",
+                        MOVE_EXAMPLE)
+    previous = when(ctx, meeting)
+    if starts_at != meeting.starts_at:  # a new length alone keeps the agenda's deadline
+        meeting.agenda_closes_at = agenda_closing(ctx, starts_at)
+    meeting.starts_at, meeting.ends_at = starts_at, ends_at
     meeting.sequence += 1
     meeting.updated_at = ctx.now
     ctx.session.add(meeting)
@@ -172,9 +191,10 @@ def meeting_move(ctx: Context, args: str) -> Reply:
     plan_rows(ctx, meeting)
     _announce(ctx, meeting, "meeting.moved", previous=previous)
     carry_over(ctx, meeting.wg_id)
-    return Reply(text=f"Moved {describe(ctx, meeting)}; it was "
-                      f"{show_time(previous, zone(ctx))}. Reminders follow the new time, "
-                      "and the network is being told.", private=False)
+    lines = [f"Moved {describe(ctx, meeting)}; it was {previous}. Reminders follow the new "
+             "time, and the network is being told.", *time_notes(ctx, meeting),
+             _closing(ctx, meeting)]
+    return Reply(text="\n".join(lines), private=False)
 
 
 @command(
@@ -246,15 +266,11 @@ def plan_rows(scope: Scope, meeting: Meeting) -> None:
     for lead in scope.config.meetings.reminders:
         due = meeting.starts_at - lead
         for audience in audiences if due > scope.now else ():
-            queue(scope, "meeting.reminder",
-                  Reply(text=render("meeting_reminder.j2", lead=_lead(lead), **values),
-                        private=False),
-                  due_at=due, audience=audience, meeting_id=meeting.id)
-    deadline = agenda_deadline(scope, meeting)
-    if deadline > scope.now:
-        queue(scope, "agenda.deadline",
-              Reply(text=f"Compile and publish the agenda of {describe(scope, meeting)}."),
-              due_at=deadline, meeting_id=meeting.id)
+            queue(scope, "meeting.reminder", reminder(scope, meeting, lead), due_at=due,
+                  audience=audience, meeting_id=meeting.id)
+    queue(scope, "agenda.deadline",
+          Reply(text=f"Compile and publish the agenda of {describe(scope, meeting)}."),
+          due_at=meeting.agenda_closes_at, meeting_id=meeting.id)
     due = meeting.starts_at + scope.config.meetings.minutes_due
     secretariat = people_of(scope, scope.config.network.secretariat)
     queue(scope, "minutes.overdue",
@@ -262,30 +278,48 @@ def plan_rows(scope: Scope, meeting: Meeting) -> None:
           due_at=due, audience=people_audience(secretariat), meeting_id=meeting.id)
 
 
-def _announce(ctx: Context, meeting: Meeting, kind: str, previous: datetime | None = None) -> None:
+def reminder(scope: Scope, meeting: Meeting, lead: timedelta | None = None) -> Reply:
+    """The reminder that ``meeting`` starts in ``lead``; without it, in the time really left
+    (to the minute), for a reminder sent late (``scheduler.dispatch``)."""
+    left = lead if lead is not None else _to_minute(meeting.starts_at - scope.now)
+    return Reply(text=render("meeting_reminder.j2", lead=show_duration(left),
+                             **_values(scope, meeting)), private=False)
+
+
+def _closing(scope: Scope, meeting: Meeting) -> str:
+    """When the agenda closes, and why sooner than usual for a meeting scheduled at short
+    notice (``handlers.meeting_common.agenda_closing``)."""
+    if meeting.agenda_closes_at <= scope.now:
+        return f"Agenda items closed {show_time(meeting.agenda_closes_at, zone(scope))}."
+    text = f"Agenda items close {show_time(meeting.agenda_closes_at, zone(scope))}"
+    usual = scope.config.meetings.agenda_deadline
+    if meeting.starts_at - meeting.agenda_closes_at < usual:
+        text += (f": sooner than the usual {show_duration(usual)} before the meeting, which "
+                 f"starts in {show_duration(_to_minute(meeting.starts_at - scope.now))}. The "
+                 "compiled agenda goes out then")
+    return text + "."
+
+
+def _to_minute(length: timedelta) -> timedelta:
+    return timedelta(minutes=int(length.total_seconds() // 60))
+
+
+def _announce(ctx: Context, meeting: Meeting, kind: str, previous: str | None = None) -> None:
+    """``previous``: where a moved meeting was, as shown (``handlers.meeting_common.when``)."""
     text = render("meeting_announcement.j2", event=kind.removeprefix("meeting."),
-                  previous=show_time(previous, zone(ctx)) if previous else None,
+                  previous=previous,
                   reason=meeting.cancel_reason, **_values(ctx, meeting))
     queue(ctx, kind, Reply(text=text, private=False), audience=NETWORK, meeting_id=meeting.id)
 
 
 def _values(scope: Scope, meeting: Meeting) -> dict[str, object]:
     return {"id": meeting.id, "title": meeting.title, "where": meeting.location,
-            "when": show_time(meeting.starts_at, zone(scope)),
+            "when": when(scope, meeting),
             "kind_name": _kind_label(meeting, wg_slug(scope, meeting))}
 
 
 def _kind_label(meeting: Meeting, slug: str | None) -> str:
     return f"{slug} working group meeting" if slug else KIND_NAMES[MeetingKind(meeting.kind)]
-
-
-def _lead(lead: timedelta) -> str:
-    units = {"w": "week", "d": "day", "h": "hour", "m": "minute", "s": "second"}
-    text = format_duration(lead)
-    if text[:-1].isdigit():
-        amount = int(text[:-1])
-        return f"{amount} {units[text[-1]]}{'s' if amount != 1 else ''}"
-    return text
 
 
 def _kind(ctx: Context, word: str) -> tuple[MeetingKind, WorkingGroup | None]:

@@ -29,6 +29,7 @@ from sqlmodel import Session, select
 from bot.config import AppConfig
 from handlers.core import Reply, Scope
 from handlers.jobs import load_jobs
+from handlers.meetings import reminder
 from handlers.runner import Clock, utc_now
 from handlers.timefmt import show_time
 from scheduler.audience import platform_ids
@@ -183,6 +184,8 @@ class Dispatcher:
                 reply = Reply.from_dict(row.payload)
                 if late:
                     _write(session, row, self.owner, late=True)
+                    if meeting is not None:  # it says how long is really left
+                        reply = reminder(Scope(session, self.config, now), meeting)
                     reply = self._marked_late(reply, row.due_at)
                 plans[row.id] = {  # type: ignore[index]
                     n.platform: self._delivery(session, row, n.platform, reply, late, reach)

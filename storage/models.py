@@ -129,11 +129,15 @@ class Meeting(SQLModel, table=True):
     wg_id: int | None = Field(default=None, foreign_key="workinggroup.id")
     title: str = Field(max_length=300)
     starts_at: datetime = _when(index=True)
+    ends_at: datetime = _when()  # after starts_at (handlers.meeting_length)
     location: str | None = Field(default=None, max_length=500)
     status: str = Field(default=MeetingStatus.SCHEDULED, max_length=12)
     cancel_reason: str | None = Field(default=None, max_length=1000)
     uid: str = Field(max_length=100, unique=True)
     sequence: int = 0
+    # Items are taken until then (handlers.meeting_common.agenda_closing), the compiled agenda
+    # goes out then.
+    agenda_closes_at: datetime = _when()
     agenda_published_at: datetime | None = _when(default=None)
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = _created()

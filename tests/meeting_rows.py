@@ -13,8 +13,10 @@ def held_meeting(bot: BotHarness, *, days_ago: float = 1, kind: str = "regular",
     """A meeting that started ``days_ago`` before the test clock; returns its number."""
     with bot.session() as session:
         count = len(session.exec(Meeting.__table__.select()).all())  # type: ignore[attr-defined]
-        meeting = Meeting(kind=kind, title=title, status=status,
-                          starts_at=bot.clock.now - timedelta(days=days_ago),
+        starts_at = bot.clock.now - timedelta(days=days_ago)
+        meeting = Meeting(kind=kind, title=title, status=status, starts_at=starts_at,
+                          ends_at=starts_at + bot.config.meetings.duration,
+                          agenda_closes_at=starts_at - bot.config.meetings.agenda_deadline,
                           uid=f"meeting-{count + 1}@network-bot")
         session.add(meeting)
         session.flush()

@@ -33,8 +33,8 @@ def test_an_item_goes_to_the_next_meeting_with_its_objectives(bot: BotHarness) -
     reply = bot.say("agenda add Labour migration assessment #6 #18", as_="ILO")
     assert reply.ok
     assert reply.text == ('Added agenda item #1 (objectives #6 #18) to meeting #1 "Mid-year '
-                          'review" (Fri 14 Mar 2031, 10:00 (Asia/Vientiane)): Labour migration '
-                          "assessment")
+                          'review" (Fri 14 Mar 2031, 10:00–12:00 (Asia/Vientiane)): Labour '
+                          "migration assessment")
     assert _items(bot)[1].meeting_id == 1
     assert _tags(bot, 1) == [6, 18]
     listing = bot.say("agenda list #1", as_="WHO").text
@@ -77,6 +77,25 @@ def test_after_the_deadline_items_go_to_the_following_meeting(
     assert _items(bot)[2].meeting_id == 1
     bot.say(LATER)
     assert _items(bot)[1].meeting_id == 2
+
+
+def test_agenda_shows_the_meeting_taking_items(bot: BotHarness, clock: Clock) -> None:
+    """Past meeting #1's deadline (Tue 11 Mar, 10:00) items go to meeting #2, and so does
+    ``agenda``; meeting #1 is named as closed."""
+    bot.say(MIDYEAR)
+    bot.say(LATER)
+    bot.say("agenda add Labour migration assessment")
+    clock.advance(days=8, hours=2)  # Tue 11 Mar, 11:00
+    added = bot.say("agenda add Late idea", as_="WHO")
+    assert "Added agenda item #2 to meeting #2" in added.text
+    text = shown(bot.say("agenda", as_="WHO"))
+    assert text.startswith('*Agenda closed*: meeting #1 "Mid-year review" (Fri 14 Mar 2031, '
+                           "10:00–12:00 (Asia/Vientiane)), since Tue 11 Mar 2031, 10:00 "
+                           "(Asia/Vientiane) (agenda list #1 shows it); new items go to "
+                           "meeting #2.")
+    assert '\n\n*Next meeting*: meeting #2 "' in text
+    assert "1. #2 Late idea — WHO (proposed)" in text
+    assert "Labour migration assessment" not in text  # meeting #1's item, not #2's
 
 
 @pytest.mark.parametrize(("who", "line", "problem"), [
@@ -178,7 +197,7 @@ def test_the_deadline_job_publishes_the_agenda_to_the_network(bot: BotHarness) -
     assert (published.audience, published.meeting_id) == ("network", 1)
     assert shown(published.payload["text"]) == (
         "*Agenda: Mid-year review* (meeting #1)\n"
-        "When: Fri 14 Mar 2031, 10:00 (Asia/Vientiane)\n"
+        "When: Fri 14 Mar 2031, 10:00–12:00 (Asia/Vientiane)\n"
         "Where: IOM office\n\n"
         "1. Labour migration assessment — ILO (GCM objectives #6 #18) [accepted]")
     with bot.session() as session:

@@ -519,6 +519,8 @@ def held_meeting(engine: Engine) -> int:
     with transaction(engine) as session:
         meeting = Meeting(kind="regular", title="Concurrency review held",
                           starts_at=datetime.now(UTC) - timedelta(days=2),
+                          ends_at=datetime.now(UTC) - timedelta(days=2, hours=-2),
+                          agenda_closes_at=datetime.now(UTC) - timedelta(days=5),
                           uid="concurrency-held@network-bot")
         session.add(meeting)
         session.flush()

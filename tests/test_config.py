@@ -50,6 +50,8 @@ def _broken(change: str) -> dict[str, Any]:
         data["working_groups"][0]["chairs"] = ["ILO", "FAO"]
     elif change == "connect timeout":
         data["database"] = {"connect_timeout": "1s"}
+    elif change == "meeting too long":
+        data["meetings"]["duration"] = "13h"
     return data
 
 
@@ -63,6 +65,8 @@ def _broken(change: str) -> dict[str, Any]:
     ("wg agency", "app.yaml: working_groups[0].chairs[1]: unknown agency 'FAO'"),
     ("connect timeout", "app.yaml: database.connect_timeout: PostgreSQL's client (libpq) waits "
                         "at least 2s to connect; write 2s or more"),
+    ("meeting too long", "app.yaml: meetings.duration: a meeting lasts at most 12h; write e.g. "
+                         "2h or 1h30m"),
 ])
 def test_each_mistake_is_named_by_its_key_path(
     change: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -106,3 +110,11 @@ def test_durations_are_parsed_and_written_back() -> None:
         timedelta(weeks=2), timedelta(days=1, hours=12), timedelta(minutes=30)]
     dumped = config.model_dump(mode="json")
     assert dumped["meetings"]["reminders"] == ["14d", "1d12h", "30m"]
+
+
+def test_a_meeting_lasts_two_hours_unless_app_yaml_says_otherwise() -> None:
+    data = copy.deepcopy(ROSTER)
+    del data["meetings"]["duration"]
+    assert parse_config(data).meetings.duration == timedelta(hours=2)
+    data["meetings"]["duration"] = "1h30m"
+    assert parse_config(data).meetings.duration == timedelta(minutes=90)

@@ -213,7 +213,13 @@ class Session:
 
     @property
     def when(self) -> str:
-        return self.show(self.meeting)
+        """The meeting as the bot shows it, with its end (app.yaml's two hours):
+        ``Wed 3 Dec 2031, 10:31–12:31 (Asia/Vientiane)``, both dates if it ends the next day."""
+        ends = self.meeting + timedelta(hours=2)
+        start = self.show(self.meeting).removesuffix(f" ({self.zone.key})")
+        if self.meeting.astimezone(self.zone).date() == ends.astimezone(self.zone).date():
+            return f"{start}–{ends.astimezone(self.zone):%H:%M} ({self.zone.key})"
+        return f"{start} – {self.show(ends)}"
 
     @property
     def year(self) -> int:
@@ -369,7 +375,8 @@ def test_minutes(session: Session) -> None:
             "1 decision (#2), 1 action item (#1).") in posted
     assert "-- to the network channels --\n== Minutes of meeting #1 ==" in posted
     minutes = session.reply("minutes #1")
-    assert f"*Minutes of meeting #1: {TITLE}*\n{session.when}, IOM office\nPosted " in minutes
+    assert f"*Minutes of meeting #1: {TITLE}*\n{session.show(session.meeting)}, IOM office\n" \
+           "Posted " in minutes
     assert " by IOM Focal Point.\nAttendees: RCO, IOM, ILO\n" in minutes
     assert ("*Labour migration assessment*\n"
             "- *Agreed* (decision #2): Endorse the terms of reference\n"

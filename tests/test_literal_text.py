@@ -62,11 +62,12 @@ def test_an_agenda_item_with_asterisks_shows_them_on_slack_and_teams(bot: BotHar
     assert bot.say("agenda add Safe migration for *all*").ok
     agenda = bot.say("agenda", as_="WHO")
     assert _slack_shown(agenda) == (
-        '*Next meeting*: meeting #1 "Mid-year review" (Fri 14 Mar 2031, 10:00 (Asia/Vientiane))'
+        '*Next meeting*: meeting #1 "Mid-year review" (Fri 14 Mar 2031, 10:00–12:00 '
+        "(Asia/Vientiane))"
         f"\n1. #1 Safe migration for *{ZWSP}all*{ZWSP} — IOM (proposed)")
     assert _teams_shown(agenda) == (
         "Agenda\n"
-        '**Next meeting**: meeting #1 "Mid-year review" (Fri 14 Mar 2031, 10:00 '
+        '**Next meeting**: meeting #1 "Mid-year review" (Fri 14 Mar 2031, 10:00–12:00 '
         "(Asia/Vientiane))\n1\\. #1 Safe migration for \\*all\\* — IOM (proposed)")
     assert render_text(agenda).endswith("\n1. #1 Safe migration for *all* — IOM (proposed)")
 

@@ -4,7 +4,7 @@ import asyncio
 import logging
 import threading
 from contextvars import ContextVar
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, event
@@ -22,7 +22,7 @@ from scheduler.pacing import Pacer
 from storage.db import transaction
 from storage.models import Meeting, Outbox, OutboxStatus, Person, Poll, PostedMessage
 from storage.outbox import people_audience
-from tests.conftest import Clock
+from tests.conftest import BotHarness, Clock, shown
 from tests.notifiers import RecordingNotifier
 
 LEASE = timedelta(minutes=1)
@@ -243,9 +243,11 @@ def test_a_reminder_for_a_meeting_not_yet_started_goes_out_marked_late(
 ) -> None:
     with transaction(engine) as session:
         ahead = Meeting(kind="regular", title="Ahead", starts_at=clock.now + timedelta(hours=2),
-                        uid="ahead@test")
+                        ends_at=clock.now + timedelta(hours=4),
+                        agenda_closes_at=clock.now + timedelta(hours=1), uid="ahead@test")
         begun = Meeting(kind="regular", title="Begun", starts_at=clock.now - timedelta(minutes=5),
-                        uid="begun@test")
+                        ends_at=clock.now + timedelta(hours=1),
+                        agenda_closes_at=clock.now - timedelta(hours=1), uid="begun@test")
         session.add_all([ahead, begun])
         session.flush()
         ahead_id, begun_id = ahead.id, begun.id
@@ -258,9 +260,11 @@ def test_a_reminder_for_a_meeting_not_yet_started_goes_out_marked_late(
     notifier = RecordingNotifier()
     with caplog.at_level(logging.WARNING, logger="scheduler.dispatch"):
         run(make(engine, config, clock, notifier))
-    assert notifier.texts == [
+    assert [shown(text) for text in notifier.texts] == [
         "(Sent late: this was due Mon 3 Mar 2031, 06:00 (Asia/Vientiane).)\n"
-        "Meeting Ahead in 1 hour",
+        f"*Reminder: Ahead* (meeting #{ahead_id}) starts in 2 hours.\n"  # not "in 1 hour"
+        "When: Mon 3 Mar 2031, 11:00–13:00 (Asia/Vientiane)\n"
+        f"See the agenda with: agenda list #{ahead_id}",
         f"announced by job #{poll_due}",
     ]
     assert notifier.sent[0].late and not notifier.sent[1].late
@@ -269,6 +273,30 @@ def test_a_reminder_for_a_meeting_not_yet_started_goes_out_marked_late(
     assert (row.status, row.last_error) == (OutboxStatus.DROPPED,
                                             f"dropped: meeting #{begun_id} had started")
     assert f"dropped the reminder of meeting #{begun_id}" in caplog.text
+
+
+def test_a_late_reminder_says_how_long_is_really_left(bot: BotHarness) -> None:
+    """The 7-day reminder of a meeting on Fri 14 Mar 10:00 was due Fri 7 Mar 10:00; the bot
+    was down until Mon 10 Mar 10:00, four days before the meeting."""
+    assert bot.say('meeting schedule regular 14 Mar 2031 10:00 "Mid-year review"').ok
+    bot.clock.now = datetime(2031, 3, 10, 3, 0, tzinfo=UTC)  # Mon 10 Mar, 10:00 in Vientiane
+    notifier = RecordingNotifier()
+
+    def reminders() -> list[str]:
+        return [shown(t) for t in notifier.texts if "Reminder" in t]
+
+    run(make(bot.engine, bot.config, bot.clock, notifier))
+    [text] = reminders()
+    assert text.startswith("(Sent late: this was due Fri 7 Mar 2031, 10:00 (Asia/Vientiane).)\n"
+                           "*Reminder: Mid-year review* (meeting #1) starts in 4 days.\n"
+                           "When: Fri 14 Mar 2031, 10:00–12:00 (Asia/Vientiane)")
+    bot.clock.now = datetime(2031, 3, 13, 3, 0, 30, tzinfo=UTC)  # on time, 30 s after
+    run(make(bot.engine, bot.config, bot.clock, notifier))
+    assert reminders()[-1].startswith(
+        "*Reminder: Mid-year review* (meeting #1) starts in 1 day.\n")
+    bot.clock.now = datetime(2031, 3, 14, 2, 47, 10, tzinfo=UTC)  # 47 minutes late
+    run(make(bot.engine, bot.config, bot.clock, notifier))
+    assert "(meeting #1) starts in 12 minutes.\n" in reminders()[-1]
 
 
 def test_a_job_runs_once_and_a_failing_job_changes_nothing(

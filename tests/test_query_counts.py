@@ -53,7 +53,11 @@ def add_records(bot: BotHarness, n: int) -> None:
         meetings = [Meeting(kind="wg" if i % 3 == 2 else "regular",
                             wg_id=group if i % 3 == 2 else None, title=f"Meeting {total + i}",
                             uid=f"count-{total + i}@network",
-                            starts_at=now + timedelta(days=(total + i + 1) * (i % 2 * 2 - 1)))
+                            starts_at=now + timedelta(days=(total + i + 1) * (i % 2 * 2 - 1)),
+                            ends_at=now + timedelta(days=(total + i + 1) * (i % 2 * 2 - 1),
+                                                    hours=2),
+                            agenda_closes_at=now + timedelta(
+                                days=(total + i + 1) * (i % 2 * 2 - 1), hours=-1))
                     for i in range(2 * n)]
         session.add_all(meetings)
         session.flush()

@@ -38,6 +38,8 @@ from tests.conftest import REPO
 
 def _meeting(starts_at: datetime) -> Meeting:
     return Meeting(kind="regular", title="Regular meeting", starts_at=starts_at,
+                   ends_at=starts_at + timedelta(hours=2),
+                   agenda_closes_at=starts_at - timedelta(days=3),
                    uid=f"test-{starts_at.timestamp()}@network-bot")
 
 

@@ -84,7 +84,7 @@ def test_lists_polls_forms_and_help_read_line_by_line(
                 await teams.say(f"agenda add {item}")
             assert _lines(node_tools, await teams.say("agenda list")) == [
                 "Agenda",
-                '**Next meeting**: meeting #1 "Spring meeting" (Mon 24 Mar 2031, 10:00 '
+                '**Next meeting**: meeting #1 "Spring meeting" (Mon 24 Mar 2031, 10:00–12:00 '
                 "(Asia/Vientiane))",
                 "1. #1 Labour migration data — IOM (proposed) · objectives #6",
                 "2. #2 on R&D <costs> — IOM (proposed)",
