@@ -6,15 +6,21 @@ independent implementation), and checked against rules written from the RFCs
 through the bot. "Now" is Mon 3 Mar 2031, 09:00 in Vientiane (02:00 UTC).
 """
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 import pytest
 import vobject
 import yaml
+from aiohttp import web
 from icalendar import Calendar
 from sqlmodel import col, select, update
 
+from bot.app import App
+from bot.server import create_web_app
+from bot.teams_settings import TeamsSettings
 from handlers.core import Reply
 from storage.models import Agency, Person
 from tests.conftest import APP_YAML, START, BotHarness
@@ -199,3 +205,36 @@ def test_the_rules_read_folds_and_escapes_back() -> None:
     assert parse(data).one("SUMMARY") == "a, b; c\\ d\nສະ" + LONG_LAO[1:]
     assert unescape_text("x\\N") == "x\n"
 
+
+
+def test_the_server_serves_a_meetings_current_file_for_download_links(bot: BotHarness) -> None:
+    """What Teams' download button opens: the file as it is at the request, so a link posted
+    before the meeting moved gives the new time (and a higher SEQUENCE)."""
+    assert bot.say(SCHEDULE).ok
+    [attachment] = bot.say("meeting ics #1").files
+    assert bot.say("meeting move #1 21 Mar 2031 14:00").ok
+    app = App(config=bot.config, engine=bot.engine, runner=bot.runner)
+
+    async def main() -> list[tuple[int, str, str, bytes]]:
+        runner = web.AppRunner(create_web_app(app, None, teams=TeamsSettings.for_emulator({})))
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        try:
+            async with aiohttp.ClientSession() as client:
+                answers = []
+                for link in (attachment.link, "calendar/nobody@network-bot.ics"):
+                    async with client.get(f"{base}/{link}") as response:
+                        answers.append((response.status, response.content_type,
+                                        response.headers.get("Content-Disposition", ""),
+                                        await response.read()))
+                return answers
+        finally:
+            await runner.cleanup()
+
+    found, missing = asyncio.run(main())
+    assert found[:3] == (200, "text/calendar", 'attachment; filename="meeting-1.ics"')
+    method, event = check_itip(found[3])
+    assert (method, event.one("SEQUENCE"), event.one("DTSTART")) == \
+        ("REQUEST", "1", "20310321T070000Z")
+    assert missing[0] == 404
