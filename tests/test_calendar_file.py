@@ -147,13 +147,20 @@ def test_only_people_with_an_email_are_attendees(bot: BotHarness) -> None:
 def test_a_working_group_meeting_invites_its_agencies_with_its_chairs_chairing(
     bot: BotHarness,
 ) -> None:
+    """Its partners' people are optional participants."""
     group = next(g for g in _roster()["working_groups"] if g["slug"] == "labour-migration")
+    assert bot.say('partners add "Lao Women\'s Union" to wg:labour-migration').ok
+    with bot.session() as session:
+        session.add(Person(name="LWU Officer", partner_org="Lao Women's Union",
+                           email="officer@lwu.example.org"))
+        session.commit()
     assert bot.say('meeting schedule wg:labour-migration 20 Mar 2031 14:00 "WG review"').ok
     _, event = check_itip(_ics(bot))
     roles = {line.value: line.params["ROLE"] for line in event.all("ATTENDEE")}
     chairs = _emails(*group["chairs"])
-    assert roles == {email: "CHAIR" if email in chairs else "REQ-PARTICIPANT"
-                     for email in _emails(*group["members"], *group["chairs"])}
+    assert roles == {"mailto:officer@lwu.example.org": "OPT-PARTICIPANT",
+                     **{email: "CHAIR" if email in chairs else "REQ-PARTICIPANT"
+                        for email in _emails(*group["members"], *group["chairs"])}}
 
 
 def test_without_a_secretariat_email_the_file_is_a_calendar_entry(bot: BotHarness) -> None:
