@@ -133,6 +133,19 @@ def test_the_announcements_carry_the_updated_invitation(bot: BotHarness) -> None
     assert _ics(bot).count(b"METHOD:CANCEL") == 1  # meeting ics says the same afterwards
 
 
+def test_dtend_is_the_meetings_end_and_a_move_keeps_its_length(bot: BotHarness) -> None:
+    assert bot.say('meeting schedule adhoc 14/03/2031 10:00-12:30 "Flood response"').ok
+    _, event = check_itip(_ics(bot))
+    assert (event.one("DTSTART"), event.one("DTEND")) == ("20310314T030000Z", "20310314T053000Z")
+    assert bot.say("meeting move #1 21 Mar 2031 14:00").ok
+    (_, ical_event), (_, other_event) = _both(_ics(bot))
+    moved = (datetime(2031, 3, 21, 7, 0, tzinfo=UTC), datetime(2031, 3, 21, 9, 30, tzinfo=UTC))
+    assert (ical_event.decoded("DTSTART"), ical_event.decoded("DTEND")) == moved
+    assert (other_event.dtstart.value, other_event.dtend.value) == moved
+    assert "Local time: Fri 21 Mar 2031, 14:00–16:30 (Asia/Vientiane)." in \
+        other_event.description.value.splitlines()
+
+
 def test_only_people_with_an_email_are_attendees(bot: BotHarness) -> None:
     with bot.session() as session:
         ilo = session.exec(select(Agency.id).where(Agency.code == "ILO")).one()
