@@ -7,9 +7,9 @@ break is only a space. The core's bold (``handlers.core.bold``) becomes Adaptive
 HTML entities, since Teams would take ``<text>`` for a tag and drop it: user text shows as typed
 and cannot format or link (Adaptive Cards never turn ``<at>`` text into a mention). Text with
 no markdown (buttons, input labels) is given as it is, without the core's bold markers. Fields
-become a FactSet, choices Action.Submit buttons whose data carries the command line, and a form
-becomes inputs with an Action.Submit carrying the form's id and record numbers (Teams adds the
-inputs' values).
+become a FactSet, choices Action.Submit buttons whose data carries the command line, a file the
+bot serves an Action.OpenUrl to download it, and a form becomes inputs with an Action.Submit
+carrying the form's id and record numbers (Teams adds the inputs' values).
 
 A reply too large for one message is split into several cards ("Part i of n"), by the size of
 the activity as botbuilder posts it (see ``MESSAGE_BYTES``); a form's inputs stay on the last
@@ -163,20 +163,26 @@ def _parts(body: list[Element], form: list[Element], actions: list[Element],
             for n, group in enumerate(groups, start=1)]
 
 
-def render_cards(reply: Reply, note: str | None = None) -> list[Element]:
-    """The reply as one Adaptive Card, or several when one message would be too large."""
+def render_cards(reply: Reply, note: str | None = None,
+                 files_url: str | None = None) -> list[Element]:
+    """The reply as one Adaptive Card, or several when one message would be too large.
+
+    A file the bot's web server serves (``Attachment.link``) becomes a download button when
+    ``files_url``, the server's public address, is known; other files are only named."""
     body: list[Element] = []
     if reply.title:
         body.append(text_block(reply.title, weight="Bolder", size="Medium"))
     body += _paragraphs(reply.text)
     body += _facts(reply.fields)
-    if reply.files:
-        names = ", ".join(attachment.filename for attachment in reply.files)
-        body.append(text_block(f"Files ({names}) are sent to Slack and the shell only.",
-                               isSubtle=True))
+    served = [file for file in reply.files if file.link and files_url]
+    if unserved := [file.filename for file in reply.files if file not in served]:
+        body.append(text_block(f"Files ({', '.join(unserved)}) are sent to Slack and the "
+                               "shell only.", isSubtle=True))
     if note:
         body.append(text_block(note, isSubtle=True))
     actions = [_button(choice) for choice in reply.choices]
+    actions += [{"type": "Action.OpenUrl", "title": f"Download {file.filename}",
+                 "url": f"{files_url}/{file.link}"} for file in served]
     form: list[Element] = []
     if reply.form:
         if reply.form.title and reply.form.title != reply.title:

@@ -1,6 +1,7 @@
 """``network-bot serve``: one aiohttp server for the chat platforms, plus background services.
 
-Routes: ``POST /slack/events`` (Slack over HTTP), ``POST /api/messages`` (Microsoft Teams) and
+Routes: ``POST /slack/events`` (Slack over HTTP), ``POST /api/messages`` (Microsoft Teams),
+with Teams ``GET /calendar/<uid>.ics`` (meetings' calendar files, linked from cards), and
 ``GET /healthz``. Slack and Teams are imported only when they are configured, so the shell and a
 server without Teams never pay for slack_bolt or botbuilder (~0.8 s).
 
@@ -26,10 +27,11 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import App, freeze_start_up_objects
+from bot.calendar_route import CALENDAR_PATH, calendar_route
 from bot.config import ConfigError
 from bot.services import NetworkCheck, Service, background_services
 from bot.slack_settings import ACK_BUDGET, SlackSettings, missing
-from bot.teams_settings import APP_ID, TeamsSettings, is_loopback
+from bot.teams_settings import APP_ID, PUBLIC_URL, TeamsSettings, is_loopback
 from scheduler.dispatch import Policy
 from scheduler.notifier import Notifier
 
@@ -128,6 +130,7 @@ def create_web_app(
         web_app[TEAMS_ADAPTER] = teams_adapter
         services.append(NetworkCheck(app, "Teams", teams_adapter.sender.network_problem))
         web_app.router.add_post(TEAMS_PATH, teams_adapter.handle)
+        web_app.router.add_get(CALENDAR_PATH, calendar_route(app))
         platforms["teams"] = "emulator" if teams.emulator else "on"
     web_app[PLATFORMS] = platforms
     outbox = outbox or OutboxSettings()
@@ -195,6 +198,8 @@ def describe(slack: SlackSettings | None, env: Mapping[str, str],
         lines.append(f"Slack: only requests of workspace {slack.team_id} are taken "
                      "(SLACK_TEAM_ID)")
     lines.append(describe_teams(teams))
+    if teams is not None:
+        lines.append(describe_files(teams))
     if slack is None and teams is None:
         lines.append("No chat platform is on: only GET /healthz will answer.")
     return lines
@@ -210,6 +215,14 @@ def describe_teams(teams: TeamsSettings | None) -> str:
     if teams.missing():
         line += f"; missing {', '.join(teams.missing())}, so replies will fail"
     return line
+
+
+def describe_files(teams: TeamsSettings) -> str:
+    if teams.public_url:
+        return (f"Teams: calendar files are download links under {teams.public_url} "
+                f"(GET {CALENDAR_PATH})")
+    return (f"Teams: calendar files are only named in cards; set {PUBLIC_URL} (e.g. "
+            f"{PUBLIC_URL}=https://bot.example.org) to offer them as download links")
 
 
 def serve(app: App, host: str, port: int, env: Mapping[str, str] = os.environ,

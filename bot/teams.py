@@ -54,7 +54,7 @@ class TeamsAdapter:
         self.cloud = CloudAdapter(
             ConfigurationBotFrameworkAuthentication(settings.as_configuration()))
         self.cloud.on_turn_error = self._on_error
-        self.sender = TeamsNotifier(self.cloud, app, settings.app_id)
+        self.sender = TeamsNotifier(self.cloud, app, settings.app_id, settings.public_url)
         self.emails = SpeakerEmails(app, PLATFORM, SENDING_ERRORS)
         served = settings.served_tenants()
         self.tenants = TenantPolicy(served, any_tenant=settings.emulator and not served)

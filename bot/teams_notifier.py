@@ -82,9 +82,9 @@ def remember(engine: Engine, reference: dict[str, Any], now: datetime) -> int:
         return 0
 
 
-def _activities(reply: Reply, note: str | None = None,
-                tenant: str | None = None) -> list[Activity]:
-    cards = render_cards(reply, note)
+def _activities(reply: Reply, note: str | None = None, tenant: str | None = None,
+                files_url: str | None = None) -> list[Activity]:
+    cards = render_cards(reply, note, files_url)
     return [with_tenant(Activity(type=ActivityTypes.message, summary=summary(reply) or None,
                                  attachments=[Attachment(content_type=CONTENT_TYPE,
                                                          content=card)]), tenant)
@@ -127,17 +127,18 @@ class TeamsNotifier:
     platform = PLATFORM
     min_interval = 1 / 7  # seconds between messages to one conversation (Teams: 7 a second)
 
-    def __init__(self, cloud: CloudAdapter, app: App, app_id: str) -> None:
+    def __init__(self, cloud: CloudAdapter, app: App, app_id: str, files_url: str = "") -> None:
         self.cloud = cloud
         self.core = app
         self.app_id = app_id or None
+        self.files_url = files_url or None  # the server's public address (download links)
         self._reached = ReachedTargets()
 
     # -- in a turn ----------------------------------------------------------------------
 
     async def reply_in(self, turn: TurnContext, reply: Reply) -> None:
         """Answer in the conversation of the turn; announcements go to the network channel."""
-        for activity in _activities(reply):
+        for activity in _activities(reply, files_url=self.files_url):
             await turn.send_activity(activity)
         for post in reply.posts:
             if self.core.config.channels.teams:
@@ -146,7 +147,7 @@ class TeamsNotifier:
                 except (RetryLater, DeliveryFailed) as problem:
                     log.warning("could not post to the Teams channel: %s", problem)
             else:
-                for activity in _activities(post.reply):
+                for activity in _activities(post.reply, files_url=self.files_url):
                     await turn.send_activity(activity)
 
     async def close_form(self, turn: TurnContext, card_id: str, reply: Reply) -> None:
@@ -185,7 +186,7 @@ class TeamsNotifier:
                     note: str | None = None) -> list[PostedRef]:
         async def post(turn: TurnContext) -> list[PostedRef]:
             refs = []
-            for activity in _activities(reply, note, tenant_in(reference)):
+            for activity in _activities(reply, note, tenant_in(reference), self.files_url):
                 sent = await turn.send_activity(activity)
                 refs.append(PostedRef(channel=turn.activity.conversation.id,
                                       message_ref=sent.id if sent else ""))
@@ -197,7 +198,7 @@ class TeamsNotifier:
                      note: str | None = None) -> list[PostedRef]:
         """Update cards in place (a poll's tally); parts beyond the refs are posted anew."""
         reference = await self._reference(refs[-1].channel)
-        activities = _activities(reply, note, tenant_in(reference))
+        activities = _activities(reply, note, tenant_in(reference), self.files_url)
 
         async def update(turn: TurnContext) -> list[PostedRef]:
             updated = []

@@ -7,14 +7,18 @@ app), or with ``serve --teams-emulator``: no credentials and no authentication, 
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from bot.config import ConfigError
 
 APP_ID = "MICROSOFT_APP_ID"
 APP_PASSWORD = "MICROSOFT_APP_PASSWORD"
 APP_TYPE = "MICROSOFT_APP_TYPE"
 TENANT_ID = "MICROSOFT_APP_TENANT_ID"
 ALLOWED_TENANTS = "MICROSOFT_ALLOWED_TENANT_IDS"  # multi-tenant: tenants served, comma-separated
+PUBLIC_URL = "NETWORK_BOT_PUBLIC_URL"  # the server's public address, for download links
 DEFAULT_APP_TYPE = "SingleTenant"
 
 
@@ -26,6 +30,7 @@ class TeamsSettings:
     tenant_id: str = ""
     allowed_tenants: frozenset[str] = frozenset()  # a multi-tenant app's tenants
     emulator: bool = False  # authentication off: loopback only
+    public_url: str = ""  # e.g. https://bot.example.org: files are offered as links under it
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "TeamsSettings | None":
@@ -33,6 +38,7 @@ class TeamsSettings:
         if not env.get(APP_ID):
             return None
         return cls(app_id=env[APP_ID], app_password=env.get(APP_PASSWORD, ""),
+                   public_url=public_url(env),
                    app_type=env.get(APP_TYPE) or DEFAULT_APP_TYPE,
                    tenant_id=env.get(TENANT_ID, "").strip(),
                    allowed_tenants=frozenset(tenant.strip() for tenant in
@@ -40,8 +46,8 @@ class TeamsSettings:
                                              if tenant.strip()))
 
     @classmethod
-    def for_emulator(cls) -> "TeamsSettings":
-        return cls(app_type="MultiTenant", emulator=True)
+    def for_emulator(cls, env: Mapping[str, str] = os.environ) -> "TeamsSettings":
+        return cls(app_type="MultiTenant", emulator=True, public_url=public_url(env))
 
     @property
     def single_tenant(self) -> bool:
@@ -74,6 +80,15 @@ class TeamsSettings:
             APP_TENANTID = self.tenant_id or None
 
         return Configuration()
+
+
+def public_url(env: Mapping[str, str]) -> str:
+    """``NETWORK_BOT_PUBLIC_URL`` without its trailing slash ("" when unset)."""
+    url = env.get(PUBLIC_URL, "").strip().rstrip("/")
+    if url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
+        raise ConfigError(f"{PUBLIC_URL}={url!r} is not a web address; write it like "
+                          f"{PUBLIC_URL}=https://bot.example.org")
+    return url
 
 
 def is_loopback(host: str) -> bool:

@@ -134,6 +134,9 @@ class Attachment:
     content: bytes
     mime: str = "application/octet-stream"
     title: str = ""
+    # Where the bot's web server serves this file's current version, relative to its public
+    # address (e.g. ``calendar/<uid>.ics``), for platforms that get a link instead of the file.
+    link: str = ""
 
 
 @dataclass

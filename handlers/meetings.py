@@ -10,7 +10,7 @@ from uuid import uuid4
 
 from sqlmodel import col, func, select
 
-from handlers.calendar_file import meeting_ics
+from handlers.calendar_file import is_invitation, meeting_ics
 from handlers.core import Context, Reply, Role, Scope, UserError
 from handlers.dates import understand_when
 from handlers.grammar import check_text, parse_ref, take_quoted
@@ -244,8 +244,11 @@ def meeting_cancel(ctx: Context, args: str) -> Reply:
 )
 def meeting_ics_command(ctx: Context, args: str) -> Reply:
     meeting = get_meeting(ctx, parse_ref(args, "meeting", "meeting ics #1"), "meeting ics #1")
-    return Reply(text=f"Calendar file for {describe(ctx, meeting)}.",
-                 files=[meeting_ics(ctx, meeting)])
+    text = f"Calendar file for {describe(ctx, meeting)}."
+    if not is_invitation(ctx):
+        text += (" It is a calendar entry, not an invitation: the Secretariat has no e-mail on "
+                 "the roster (email: of its focal points in app.yaml).")
+    return Reply(text=text, files=[meeting_ics(ctx, meeting)])
 
 
 def _partner_audience(scope: Scope, meeting: Meeting) -> list[str]:
@@ -309,7 +312,8 @@ def _announce(ctx: Context, meeting: Meeting, kind: str, previous: str | None = 
     text = render("meeting_announcement.j2", event=kind.removeprefix("meeting."),
                   previous=previous,
                   reason=meeting.cancel_reason, **_values(ctx, meeting))
-    queue(ctx, kind, Reply(text=text, private=False), audience=NETWORK, meeting_id=meeting.id)
+    queue(ctx, kind, Reply(text=text, private=False, files=[meeting_ics(ctx, meeting)]),
+          audience=NETWORK, meeting_id=meeting.id)
 
 
 def _values(scope: Scope, meeting: Meeting) -> dict[str, object]:

@@ -155,7 +155,7 @@ def test_the_calendar_file_keeps_its_uid_and_counts_changes(bot: BotHarness) -> 
     assert event.to_ical().decode().count("DTSTART:20310314T030000Z") == 1
     assert (int(event["SEQUENCE"]), str(event["STATUS"]), str(event["LOCATION"])) == \
         (0, "CONFIRMED", "IOM office")
-    assert "Local time: Fri 14 Mar 2031, 10:00 (Asia/Vientiane)" in str(event["DESCRIPTION"])
+    assert "Local time: Fri 14 Mar 2031, 10:00–12:00 (Asia/Vientiane)" in str(event["DESCRIPTION"])
     bot.say("meeting move #1 15 Mar 2031 10:00")
     bot.say("meeting move #1 16 Mar 2031 10:00")
     moved = _ics(bot).walk("VEVENT")[0]

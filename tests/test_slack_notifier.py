@@ -11,7 +11,10 @@ from bot.slack_notifier import LATE_NOTE, SlackNotifier, make_client
 from bot.slack_settings import SlackSettings
 from handlers.core import Attachment, Choice, Reply
 from scheduler.notifier import Delivery, DeliveryFailed, PostedRef, RetryLater
+from tests.conftest import BotHarness
+from tests.db_state import outbox
 from tests.fake_slack import FakeSlack
+from tests.icalendar_rules import check_itip
 
 NETWORK = "C-PLACEHOLDER-NETWORK"
 POLL = Reply(title="Poll #3", text="Create a WG on <!channel> & data?", private=False,
@@ -157,3 +160,24 @@ def test_a_missing_network_channel_is_a_permanent_failure(config: AppConfig) -> 
         assert raised.value.transient is False and fake.calls == []
 
     _with_slack(scenario, config)
+
+
+def test_a_cancelled_meetings_post_uploads_the_cancellation(bot: BotHarness) -> None:
+    """The outbox row of a cancellation reaches the channel with its calendar file, which
+    calendars read as the cancellation of the event they have (RFC 5546 CANCEL)."""
+    assert bot.say('meeting schedule regular 14 Mar 2031 10:00 "Mid-year review"').ok
+    assert bot.say("meeting cancel #1 The Chair is travelling").ok
+    [row] = outbox(bot, "meeting.cancelled")
+
+    async def scenario(fake: FakeSlack, notifier: SlackNotifier) -> None:
+        await notifier.send(_delivery(Reply.from_dict(row.payload), kind="meeting.cancelled"))
+        assert fake.methods() == ["chat.postMessage", "files.getUploadURLExternal", "upload",
+                                  "files.completeUploadExternal"]
+        [asked] = fake.of("files.getUploadURLExternal")
+        assert asked["filename"] == "meeting-1.ics"
+        [uploaded] = fake.of("upload")
+        method, event = check_itip(uploaded["content"])
+        assert (method, event.one("STATUS"), event.one("SEQUENCE")) == \
+            ("CANCEL", "CANCELLED", "1")
+
+    _with_slack(scenario, bot.config)

@@ -6,17 +6,21 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
+from sqlmodel import select
 
 from bot.app import App
-from bot.config import AppConfig
+from bot.config import AppConfig, ConfigError
 from bot.teams import TeamsAdapter
 from bot.teams_notifier import LATE_NOTE, TeamsNotifier, remember
 from bot.teams_settings import TeamsSettings
 from handlers.core import Choice, Reply, bold
 from handlers.runner import Runner
 from scheduler.notifier import Delivery, DeliveryFailed, PostedRef, RetryLater
-from tests.conftest import Clock
+from storage.models import Meeting
+from tests.conftest import BotHarness, Clock
+from tests.db_state import outbox
 from tests.fake_teams import FakeConnector
+from tests.teams_reference import card_problems
 
 NETWORK = "19:PLACEHOLDER-network@thread.tacv2"
 PERSONAL = "a:personal-ilo"
@@ -141,3 +145,43 @@ def test_a_channel_the_bot_was_never_added_to_waits_for_it(
         assert failed.value.waiting_for == f"teams:{NETWORK}"
 
     _with_teams(scenario, engine, config, remembered=False)
+
+
+@pytest.mark.parametrize("public_url", ["https://bot.example.org/", ""])
+def test_a_moved_meetings_card_links_the_updated_invitation(
+    public_url: str, engine: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Teams takes no file from a bot in a channel: with NETWORK_BOT_PUBLIC_URL the card has a
+    button that downloads the file from the bot (Action.OpenUrl, checked against the official
+    Adaptive Cards schema); without it the card names the file."""
+    monkeypatch.setenv("NETWORK_BOT_PUBLIC_URL", public_url)
+    bot = BotHarness(engine, config, Clock())
+    assert bot.say('meeting schedule regular 14 Mar 2031 10:00 "Mid-year review"').ok
+    assert bot.say("meeting move #1 21 Mar 2031 14:00").ok
+    [row] = outbox(bot, "meeting.moved")
+    with bot.session() as session:
+        uid = session.exec(select(Meeting.uid)).one()
+
+    async def scenario(connector: FakeConnector, notifier: TeamsNotifier) -> None:
+        await notifier.send(_delivery(Reply.from_dict(row.payload), kind="meeting.moved"))
+        [posted] = connector.sent
+        [card] = posted.cards
+        assert card_problems(card) == []
+        links = [(a["type"], a["title"], a["url"]) for a in card.get("actions", [])]
+        if public_url:
+            assert links == [("Action.OpenUrl", "Download meeting-1.ics",
+                              f"https://bot.example.org/calendar/{uid}.ics")]
+        else:
+            assert links == []
+            assert "Files (meeting-1.ics) are sent to Slack and the shell only." in str(card)
+
+    _with_teams(scenario, engine, config)
+
+
+def test_a_public_url_that_is_no_web_address_is_refused() -> None:
+    with pytest.raises(ConfigError) as refused:
+        TeamsSettings.from_env({"MICROSOFT_APP_ID": "x", "NETWORK_BOT_PUBLIC_URL":
+                                "bot.example.org"})
+    assert str(refused.value) == ("NETWORK_BOT_PUBLIC_URL='bot.example.org' is not a web "
+                                  "address; write it like NETWORK_BOT_PUBLIC_URL="
+                                  "https://bot.example.org")

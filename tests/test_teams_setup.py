@@ -109,9 +109,11 @@ def test_startup_says_whether_teams_is_on_and_what_is_missing() -> None:
     env = {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": "very-secret"}
     teams = TeamsSettings.from_env(env)
     assert teams is not None and teams.app_type == "SingleTenant"
-    [_, line] = describe(None, env, teams)
+    [_, line, files] = describe(None, env, teams)
     assert line == ("Teams: on (SingleTenant), activities at POST /api/messages; missing "
                     "MICROSOFT_APP_TENANT_ID, so replies will fail")
+    assert files.startswith("Teams: calendar files are only named in cards; set "
+                            "NETWORK_BOT_PUBLIC_URL")
     assert "very-secret" not in line + repr(teams)
     assert describe(None, {}, TeamsSettings.for_emulator())[1].startswith(
         "WARNING: Teams EMULATOR mode")
