@@ -26,7 +26,7 @@ from bot.render_text import render_text
 from handlers.core import Reply, Where
 from handlers.people import shell_speaker
 from handlers.runner import Runner
-from storage.db import make_engine, transaction, upgrade
+from storage.db import make_engine, transaction, unlimited, upgrade
 from storage.seed import sync_roster
 
 pytest_plugins = ["tests.serve_process", "tests.private_postgres", "tests.node_tools"]
@@ -135,9 +135,12 @@ def free_port() -> int:
 
 
 def _empty_postgres(engine: Engine) -> None:
+    """Without the commands' statement timeout: on a loaded machine TRUNCATE of every table
+    can take longer than a command may."""
     names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-    with engine.begin() as connection:
+    with unlimited(engine) as connection:
         connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        connection.commit()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
