@@ -279,12 +279,12 @@ def test_a_refusal_example_means_what_it_says(phrase: str, first: datetime) -> N
 
 # Through the real commands (the test clock's now: Mon 3 Mar 2031, 09:00 in Vientiane).
 
-@pytest.mark.parametrize(("phrase", "shown"), [
-    ("Friday next week 10:00", "Fri 14 Mar 2031, 10:00 (Asia/Vientiane)"),
-    ("2031-03-14T10:00Z", "Fri 14 Mar 2031, 17:00 (Asia/Vientiane)"),
-    ("14 Mar 2031 10h30 ICT", "Fri 14 Mar 2031, 10:30 (Asia/Vientiane)"),
-    ("tomorrow 10:00 UTC", "Tue 4 Mar 2031, 17:00 (Asia/Vientiane)"),
-    ("in 2 months 10:00", "Sat 3 May 2031, 10:00 (Asia/Vientiane)"),
+@pytest.mark.parametrize(("phrase", "shown"), [  # a meeting is shown from its start to its end
+    ("Friday next week 10:00", "Fri 14 Mar 2031, 10:00–12:00 (Asia/Vientiane)"),
+    ("2031-03-14T10:00Z", "Fri 14 Mar 2031, 17:00–19:00 (Asia/Vientiane)"),
+    ("14 Mar 2031 10h30 ICT", "Fri 14 Mar 2031, 10:30–12:30 (Asia/Vientiane)"),
+    ("tomorrow 10:00 UTC", "Tue 4 Mar 2031, 17:00–19:00 (Asia/Vientiane)"),
+    ("in 2 months 10:00", "Sat 3 May 2031, 10:00–12:00 (Asia/Vientiane)"),
 ])
 def test_meeting_schedule_understands(bot: BotHarness, phrase: str, shown: str) -> None:
     reply = bot.say(f'meeting schedule regular {phrase} "Mid-year review"')
