@@ -3,6 +3,8 @@
 import re
 from datetime import timedelta
 
+from handlers.timefmt import duration_parts
+
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 _PATTERN = re.compile(r"^(?:\d+[wdhms])+$")
 _PART = re.compile(r"(\d+)([wdhms])")
@@ -23,10 +25,4 @@ def parse_duration(text: str) -> timedelta:
 
 def format_duration(value: timedelta) -> str:
     """The inverse of parse_duration, in days and smaller units: ``1d12h``, ``14d``."""
-    seconds = int(value.total_seconds())
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        amount, seconds = divmod(seconds, size)
-        if amount:
-            parts.append(f"{amount}{unit}")
-    return "".join(parts) or "0s"
+    return "".join(f"{amount}{unit[0]}" for amount, unit in duration_parts(value)) or "0s"

@@ -26,13 +26,19 @@ def show_span(start: datetime, end: datetime, zone: ZoneInfo) -> str:
            f"{last:%b %Y, %H:%M} ({zone.key})"
 
 
-def show_duration(length: timedelta) -> str:
-    """``7 days``, ``1 hour``, ``2 hours 30 minutes``, ``4 days 3 hours``, ``6 seconds``: in
-    words, to the second."""
-    seconds = int(length.total_seconds())
-    parts = []
+def duration_parts(length: timedelta) -> list[tuple[int, str]]:
+    """``length`` in days, hours, minutes and seconds, the units that are not zero, to the
+    second: ``[(2, "hour"), (30, "minute")]``."""
+    seconds, parts = int(length.total_seconds()), []
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
         amount, seconds = divmod(seconds, size)
         if amount:
-            parts.append(f"{amount} {unit}{'s' if amount != 1 else ''}")
-    return " ".join(parts) or "0 seconds"
+            parts.append((amount, unit))
+    return parts
+
+
+def show_duration(length: timedelta) -> str:
+    """``7 days``, ``1 hour``, ``2 hours 30 minutes``, ``4 days 3 hours``, ``6 seconds``: in
+    words, to the second."""
+    return " ".join(f"{amount} {unit}{'s' if amount != 1 else ''}"
+                    for amount, unit in duration_parts(length)) or "0 seconds"
