@@ -2,6 +2,8 @@
 
 import argparse
 import logging
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -82,7 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                      "URLs) or --socket-mode")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        return _dispatch(args)
+        code = _dispatch(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit where it cannot be caught
+        return code
+    except BrokenPipeError:
+        return _reader_went_away()
     except ConfigError as problem:
         print(problem, file=sys.stderr)
         return 2
@@ -93,6 +99,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _reader_went_away() -> int:
+    """``network-bot outbox | head``: the reader has what it wanted, so stop quietly as Unix
+    tools do (and point stdout at /dev/null, so that Python's final flush cannot complain)."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 128 + signal.SIGPIPE
 
 
 def _dispatch(args: argparse.Namespace) -> int:

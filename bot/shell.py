@@ -3,7 +3,10 @@
 Typed lines are commands (the ``/network`` prefix is optional). Lines starting with ``:`` talk
 to the shell itself: ``:as IOM`` or ``:as "ILO Focal Point"`` switches who is speaking. When
 stdin is not a terminal every input line is echoed as ``> line`` so a piped session reads as
-a transcript. After each command the shell delivers the outbox rows that are due (reminders,
+a transcript, and a form is never opened (the reply's one-line example says what to type
+instead): the lines that follow are commands, not a form's answers. In a terminal a form is
+asked field by field; a field with options takes only one of them, and end of input (Ctrl-D)
+cancels the form. After each command the shell delivers the outbox rows that are due (reminders,
 announcements) through a notifier that prints them.
 """
 
@@ -17,10 +20,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from bot.app import App
-from bot.render_text import render_text
+from bot.render_text import render_text, shown_choices
 from bot.shell_notifier import ShellNotifier
-from handlers.core import Choice, Form, Reply, Speaker, Where
-from handlers.people import SHELL, shell_speaker
+from handlers.core import Choice, Form, FormField, Reply, Speaker, Where
+from handlers.people import SHELL, introduce, shell_speaker
 from scheduler.dispatch import Dispatcher, Policy
 
 FILES_ENV = "NETWORK_BOT_FILES"
@@ -28,6 +31,17 @@ META_HELP = (
     "Shell commands: :as <agency code or person name> (speak as someone else), "
     ":who (who is speaking), :quit. Everything else is a bot command; type help."
 )
+NO_FORM = "(A piped session opens no form, so nothing was sent: type the command on one line.)"
+CANCELLED = "Cancelled; nothing was sent."
+
+
+def option_value(field: FormField, answer: str) -> str | None:
+    """The option an answer picks, by its number or its value (``#8``), or None."""
+    text = answer.strip()
+    values = [value for value, _ in field.options]
+    if text.isdigit() and 1 <= int(text) <= len(values):
+        return values[int(text) - 1]
+    return text if text in values else None
 
 
 class Shell:
@@ -40,8 +54,9 @@ class Shell:
         self.choices: list[Choice] = []
         self.where = Where(platform=SHELL, channel="shell")
         self.files = Path(os.environ.get(FILES_ENV, "network-bot-files"))
-        self.outbox = Dispatcher(app.engine, app.config, [ShellNotifier(app.engine, stdout)],
-                                 app.runner.clock, policy=Policy(concurrency=1))
+        notifier = ShellNotifier(app.engine, stdout, self._offer)
+        self.outbox = Dispatcher(app.engine, app.config, [notifier], app.runner.clock,
+                                 policy=Policy(concurrency=1))
 
     def run(self) -> int:
         if self.interactive:
@@ -79,37 +94,66 @@ class Shell:
             self._say(f"({text})")
         self._show(self.app.runner.run(self.speaker, self.where, text))
 
+    def _offer(self, choices: list[Choice]) -> None:
+        self.choices = choices
+
     def _show(self, reply: Reply) -> None:
-        self.choices = reply.choices
+        self.choices = shown_choices(reply)
         self._say(render_text(reply))
         for attachment in [*reply.files, *(f for p in reply.posts for f in p.reply.files)]:
             self.files.mkdir(parents=True, exist_ok=True)
             path = self.files / attachment.filename
             path.write_bytes(attachment.content)
             self._say(f"  saved {path}")
-        if reply.form:
+        if reply.form and self.interactive:
             self._fill(reply.form)
+        elif reply.form:
+            self._say(NO_FORM)
 
     def _fill(self, form: Form) -> None:
-        """Ask for each field of a form in turn, then submit it as its command."""
+        """Ask for each field of a form in turn, each answer checked as it comes, then submit
+        the form as its command. A refusal about one field (offering no choice) asks that
+        field again, the other answers kept."""
         self._say(f"-- {form.title} (a line with only . cancels) --")
         values: dict[str, str] = {}
         lines = self._lines(lambda: "")
-        for field in form.fields:
-            options = "".join(f"\n  [{n}] {label}" for n, (_, label) in
-                              enumerate(field.options, start=1))
-            hint = " (end with a line holding only END)" if field.multiline else ""
-            self._say(f"{field.label}{hint}:{options}")
-            value = self._read_field(lines, field.multiline)
-            if value is None:
-                self._say("Cancelled; nothing was sent.")
+        pending = list(form.fields)
+        while pending:
+            for field in pending:
+                value = self._ask(field, lines)
+                if value is None:
+                    self._say(CANCELLED)
+                    return
+                values[field.name] = value
+            reply = self.app.runner.submit(self.speaker, self.where, form.id, form.params,
+                                           values)
+            wrong = [] if reply.ok or reply.choices else \
+                [f for f in form.fields if f.name == reply.about]
+            if not wrong:
+                self._show(reply)
                 return
-            if field.options and value.isdigit() and 1 <= int(value) <= len(field.options):
-                value = field.options[int(value) - 1][0]
-            values[field.name] = value
-        self._show(self.app.runner.submit(self.speaker, self.where, form.id, form.params, values))
+            self._say(render_text(reply))
+            pending = wrong
+
+    def _ask(self, field: FormField, lines: Iterator[str]) -> str | None:
+        """One field's answer (an option's value for a field with options), asked again until
+        it is one; None when the person cancels or the input ends."""
+        options = "".join(f"\n  [{n}] {label}" for n, (_, label) in
+                          enumerate(field.options, start=1))
+        hint = " (end with a line holding only END)" if field.multiline else ""
+        self._say(f"{field.label}{hint}:{options}")
+        while (value := self._read_field(lines, field.multiline)) is not None:
+            if not field.options:
+                return value
+            chosen = option_value(field, value)
+            if chosen is not None:
+                return chosen
+            self._say(f"'{value.strip()}' is not one of the choices: answer with a number from 1 "
+                      f"to {len(field.options)}, or . to cancel.")
+        return None
 
     def _read_field(self, lines: Iterator[str], multiline: bool) -> str | None:
+        """A field's answer; None for a cancel and at end of input, even mid-answer."""
         collected: list[str] = []
         for line in lines:
             if line.strip() == "." and not collected:
@@ -119,23 +163,24 @@ class Shell:
             if line.strip() == "END":
                 return "\n".join(collected)
             collected.append(line)
-        return None if not collected else "\n".join(collected)
+        return None
 
     def _meta(self, text: str) -> None:
         word, _, rest = text.partition(" ")
         if word == ":as" and rest.strip():
             self.speaker = self._find_speaker(rest.strip().strip('"“”'))
-            self._say(self._who())
+            self._say(self._who("You are now"))
         elif word == ":who":
-            self._say(self._who())
+            self._say(self._who("You are"))
         else:
             self._say(META_HELP)
 
-    def _who(self) -> str:
+    def _who(self, said: str) -> str:
+        with Session(self.app.engine) as session:
+            who = introduce(session, self.speaker)
         if self.speaker.external_id.isdigit():
-            return f"You are now {self.speaker.display_name}."
-        return (f"You are now '{self.speaker.display_name}', who is not on the roster "
-                "(try :as IOM or :as a focal point's name).")
+            return f"{said} {who}."
+        return f"{said} {who} (try :as IOM or :as a focal point's name)."
 
     def _find_speaker(self, wanted: str) -> Speaker:
         with Session(self.app.engine) as session:

@@ -4,12 +4,14 @@ It stands in for Slack and Teams when you try the bot in a terminal, so reminder
 announcements and outcomes show up in the transcript as they fall due.
 """
 
+from collections.abc import Callable
 from typing import TextIO
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.render_text import render_text
+from bot.render_text import render_text, shown_choices
+from handlers.core import Choice
 from handlers.people import SHELL
 from scheduler.notifier import Delivery, PostedRef
 from storage.models import Person
@@ -19,15 +21,21 @@ class ShellNotifier:
     platform = SHELL
     min_interval = 0.0
 
-    def __init__(self, engine: Engine, out: TextIO) -> None:
+    def __init__(self, engine: Engine, out: TextIO,
+                 offer: Callable[[list[Choice]], None]) -> None:
+        """``offer`` receives the choices of each notification printed with some (a poll's
+        buttons), so the shell answers their numbers as it does a reply's."""
         self.engine = engine
         self.out = out
+        self.offer = offer
 
     async def send(self, delivery: Delivery) -> list[PostedRef]:
         where = "the network channels" if delivery.to_network else self._names(delivery.people)
         updated = " (updated in place)" if delivery.update_refs else ""
         print(f"-- to {where}{updated} --\n{render_text(delivery.reply)}", file=self.out,
               flush=True)
+        if choices := shown_choices(delivery.reply):
+            self.offer(choices)
         if delivery.update_refs:
             return list(delivery.update_refs)
         return [PostedRef(channel=SHELL, message_ref=f"outbox-{delivery.outbox_id}")]

@@ -42,21 +42,24 @@ from storage.models import (
 )
 from templates import render
 
-ADD_EXAMPLE = "agenda add Update on the labour migration assessment #6 #18"
-_FOR_MEETING = re.compile(r"(?i)\s+for\s+(\S+)\s*$")
-_TAG = re.compile(r"(?:^|\s+)#(\d+)$")
+ADD_EXAMPLE = "agenda add Update on the labour migration assessment #obj6 #obj18"
+_FOR_EXAMPLE = "agenda add Budget review #obj6 for #2"
+_LAST_WORD = re.compile(r"(?:^|\s+)(\S+)$")
+_TAG = re.compile(r"(?i)#(?:obj)?(\d{1,9})")
+_TAG_SHAPED = re.compile(r"(?i)(?:^|\s)(#obj\S*)")
 
 
 @command(
     "agenda add",
     summary="Propose an item for the next meeting's agenda, tagged with GCM objectives",
-    usage="agenda add <text> [#1 ... #23] [for #N]",
+    usage="agenda add <text> [#obj1 ... #obj23] [for #N]",
     example=ADD_EXAMPLE,
-    detail="Objective tags (#1 to #23) come at the end of the text; 'for #N' names a "
-           "meeting. Without it the item goes to the next meeting whose agenda deadline has "
-           "not passed, or to the backlog until one is scheduled. After a meeting's deadline "
-           "only its organisers (the Chair, the Secretariat) may add to it. Partners add items "
-           "to their working groups' meetings, naming them with 'for #N'.",
+    detail="Objective tags (#obj1 to #obj23, or #1 to #23) and 'for #N', which names a "
+           "meeting, come at the end of the text, in any order. Without 'for #N' the item "
+           "goes to the next meeting whose agenda deadline has not passed, or to the backlog "
+           "until one is scheduled. After a meeting's deadline only its organisers (the Chair, "
+           "the Secretariat) may add to it. Partners add items to their working groups' "
+           "meetings, naming them with 'for #N'.",
     partners=True,
 )
 def agenda_add(ctx: Context, args: str) -> Reply:
@@ -65,7 +68,7 @@ def agenda_add(ctx: Context, args: str) -> Reply:
         _partner_meeting(ctx, meeting_ref)
     meeting = _target(ctx, meeting_ref) if meeting_ref is not None else next_open(ctx, None)
     item_id = _propose(ctx, text, tags, meeting)
-    tagged = f" (objectives {_tags(tags)})" if tags else ""
+    tagged = f" ({_tags(tags)})" if tags else ""
     if meeting is None:
         return Reply(text=f"Added agenda item #{item_id}{tagged} to the backlog: {text}\n"
                           "It will join the next meeting once one is scheduled.", private=False)
@@ -131,6 +134,10 @@ def agenda_list(ctx: Context, args: str) -> Reply:
     example="agenda withdraw #4",
 )
 def agenda_withdraw(ctx: Context, args: str) -> Reply:
+    earlier = ctx.session.get(AgendaItem, parse_ref(args, "agenda item", "agenda withdraw #4"))
+    if earlier is not None and earlier.status == AgendaStatus.WITHDRAWN:
+        raise UserError(f"Agenda item #{earlier.id} was already withdrawn, so nothing changed.",
+                        "agenda")
     item = _item(ctx, args, "agenda withdraw #4")
     agency = ctx.session.get(Agency, item.agency_id) if item.agency_id else None
     if not (ctx.actor.has(Role.SECRETARIAT) or (agency and agency.code == ctx.actor.agency)):
@@ -247,24 +254,42 @@ def agenda_deadline_job(scope: Scope, row: Outbox) -> None:
 
 
 def _read_item(ctx: Context, args: str) -> tuple[str, list[int], int | None]:
-    """``<text> [#1 ... #23] [for #N]`` -> (text, objective numbers, meeting number)."""
-    body = args.strip()
-    meeting_ref = None
-    found = _FOR_MEETING.search(body)
-    if found and found.group(1).startswith("#"):
-        meeting_ref = parse_ref(found.group(1), "meeting", "agenda add Budget review for #2")
-        body = body[:found.start()]
-    tags: list[int] = []
-    while (tag := _TAG.search(body)) is not None:
-        tags.insert(0, int(tag.group(1)))
-        body = body[:tag.start()]
-    valid = sorted(ctx.config.objectives)
-    unknown = [n for n in tags if n not in valid]
-    if unknown:
-        raise UserError(f"#{unknown[0]} is not a GCM objective: objectives are numbered "
-                        f"{valid[0]} to {valid[-1]}. Type objectives to see them.", ADD_EXAMPLE)
+    """``<text> [#obj1 ... #obj23] [for #N]``, the tags and ``for #N`` in any order at the end,
+    -> (text, objective numbers, meeting number). A ``#...`` word left at the end, or an
+    ``#obj...`` word anywhere in the text, is refused rather than kept as text."""
+    body, tags, meeting_ref = args.strip(), list[int](), None
+    while (last := _LAST_WORD.search(body)) is not None:
+        word, rest = last.group(1), body[:last.start()]
+        before = _LAST_WORD.search(rest)
+        if before is not None and before.group(1).lower() == "for" \
+                and word.startswith("#") and not word.lower().startswith("#obj"):
+            if meeting_ref is not None:
+                raise UserError("Name one meeting with 'for #N', not two.", _FOR_EXAMPLE)
+            meeting_ref = parse_ref(word, "meeting", _FOR_EXAMPLE)
+            body = rest[:before.start()]
+        elif (tag := _TAG.fullmatch(word)) is not None:
+            tags.insert(0, _objective(ctx, word, int(tag.group(1))))
+            body = rest
+        else:
+            break
+    if (last := _LAST_WORD.search(body)) is not None and last.group(1).startswith("#"):
+        raise UserError(f"'{last.group(1)}' at the end is neither an objective tag nor "
+                        "'for #N': write tags as #obj6, each on its own.", ADD_EXAMPLE)
+    if (shaped := _TAG_SHAPED.search(body)) is not None:
+        raise UserError(f"'{shaped.group(1)}' is in the middle of the text: objective tags "
+                        "come at the end of it.", ADD_EXAMPLE)
     text = check_text(body, what="agenda item", example=ADD_EXAMPLE)
     return text, list(dict.fromkeys(tags)), meeting_ref
+
+
+def _objective(ctx: Context, word: str, number: int) -> int:
+    """The objective a tag names, or a refusal giving the valid range."""
+    valid = sorted(ctx.config.objectives)
+    if number not in valid:
+        raise UserError(f"{word} is not a GCM objective: objectives are numbered "
+                        f"{valid[0]} to {valid[-1]} (#obj{valid[0]} to #obj{valid[-1]}). "
+                        "Type objectives to see them.", ADD_EXAMPLE)
+    return number
 
 
 def _partner_meeting(ctx: Context, meeting_id: int | None) -> None:
@@ -343,7 +368,7 @@ def _listing(scope: Scope, meeting_id: int | None, *, shown: int | None = None,
     lines = []
     for number, (item_id, text, status, code, _) in enumerate(rows, start=1):
         objectives = tags.get(item_id, [])
-        tagged = f" · objectives {_tags(objectives)}" if objectives else ""
+        tagged = f" · {_tags(objectives)}" if objectives else ""
         place = "–" if status == AgendaStatus.WITHDRAWN else f"{number}."  # has none
         lines.append(f"{place} #{item_id} {text} — {code or 'partner'} ({status}){tagged}")
     hidden = rows[0][-1] - len(rows) if shown is not None else 0
@@ -401,7 +426,8 @@ _WAITING = select(AgendaItem.id).where(
 
 
 def _tags(numbers: list[int]) -> str:
-    return " ".join(f"#{n}" for n in numbers)
+    """``obj 6, obj 18``: not ``#6``, which replies use for records."""
+    return ", ".join(f"obj {n}" for n in numbers)
 
 
 def _item(ctx: Context, args: str, example: str) -> AgendaItem:

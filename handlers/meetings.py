@@ -35,6 +35,7 @@ from handlers.paging import PAGE, more
 from handlers.people import people_of
 from handlers.registry import command
 from handlers.timefmt import show_duration, show_time
+from handlers.wording import counted, plural
 from storage.models import (
     AgendaItem,
     AgendaStatus,
@@ -75,8 +76,8 @@ def meeting_schedule(ctx: Context, args: str) -> Reply:
     kind, group = _kind(ctx, kind_word.lower())
     if not (ctx.actor.has(Role.CHAIR, Role.SECRETARIAT)
             or (group is not None and ctx.actor.chairs_wg(group.slug))):
-        who = "the Chair, the Secretariat" + (
-            f" or the chairs of {group.slug}" if group else "")
+        who = f"the Chair, the Secretariat or the chairs of {group.slug}" if group \
+            else "the Chair or the Secretariat"
         raise UserError(f"Only {who} may schedule a {KIND_NAMES[kind]}.", "meeting list")
     phrase, title, place = _split_schedule(rest)
     phrase, length = take_length(phrase, longest=ctx.config.meetings.LONGEST,
@@ -98,7 +99,7 @@ def meeting_schedule(ctx: Context, args: str) -> Reply:
     lines = [f"Scheduled {describe(ctx, meeting)}.", *time_notes(ctx, meeting),
              _closing(ctx, meeting)]
     if joined:
-        lines.append(f"{joined} waiting agenda item(s) joined its agenda.")
+        lines.append(f"{counted(joined, 'waiting agenda item')} joined its agenda.")
     lines.append("The network is being told.")
     return Reply(text="\n".join(lines), private=False)
 
@@ -225,12 +226,13 @@ def meeting_cancel(ctx: Context, args: str) -> Reply:
             for item in items:
                 item.status = AgendaStatus.DEFERRED
                 ctx.session.add(item)
-            lines.append(f"Its {len(items)} agenda item(s) are deferred to the working "
+            lines.append(f"Its {counted(len(items), 'agenda item')} "
+                         f"{plural(len(items), 'is', 'are')} deferred to the working "
                          "group's next meeting.")
         else:
             move_items(ctx, items, target)
             carry_over(ctx, meeting.wg_id)
-            lines.append(f"Its {len(items)} agenda item(s) moved to "
+            lines.append(f"Its {counted(len(items), 'agenda item')} moved to "
                          + (describe(ctx, target) if target else "the backlog") + ".")
     return Reply(text="\n".join(lines), private=False)
 

@@ -19,17 +19,25 @@ from handlers.action_reminders import (
     schedule_reminders,
     show_due,
 )
-from handlers.core import Context, Form, FormField, Reply, Role, UserError
+from handlers.core import Choice, Context, Form, FormField, Reply, Role, UserError
 from handlers.dates import understand_when
 from handlers.forms import form
 from handlers.grammar import check_text, parse_ref
 from handlers.minutes_markers import (
     ACTION_EXAMPLE,
     EXAMPLE,
+    MARKERS,
     Entry,
     Marker,
     parse_markers,
     split_codes,
+)
+from handlers.minutes_removals import (
+    current_actions,
+    current_decisions,
+    describe_action,
+    describe_decision,
+    removals,
 )
 from handlers.notify import queue
 from handlers.registry import LINE_ROOM, command
@@ -51,8 +59,12 @@ POSTED = "minutes.posted"
 OVERDUE = "minutes.overdue"
 RECENT_MEETINGS = 10
 BODY_MAX_LENGTH = 20000  # characters of the minutes' text, the command around it aside
-MINUTES_FORM = "minutes"
+MINUTES_FORM = "minutes"  # asks which meeting; MEETING_MINUTES_FORM is for one meeting
+MEETING_MINUTES_FORM = "minutes-of-meeting"
 MEETING_FIELD, BODY_FIELD = "meeting", "body"  # the form's fields; refusals name the one wrong
+ADD, REPLACE = "add", "--replace"  # minutes #N add <entries>; minutes #N --replace <body>
+BUTTON_COMMAND_LIMIT = 2000  # characters a button's command may have (Slack's value limit)
+EXAMPLE_BODY = EXAMPLE.partition(" ")[2].partition(" ")[2]  # the example's markers
 _REF_AND_REST = re.compile(r"\s*(\S+)\s*(.*)", re.S)
 
 
@@ -67,11 +79,13 @@ class Numbers:
 @command(
     "minutes",
     summary="Post a meeting's minutes (Secretariat), or read them and their earlier versions",
-    usage="minutes #N [<body> | history]",
+    usage="minutes #N [<body> | add <entries> | --replace <body> | history]",
     example=EXAMPLE,
     detail="The body uses markers, on separate lines or inline: #attendees <agencies>, "
            "#topic <text>, #info <text>, #agreed <decision>, #action <AGENCY> <task> "
-           "[due <date>]. Posting again for the same meeting stores a corrected version. "
+           "[due <date>]. Posting again for the same meeting stores a corrected version; "
+           "one that would remove decisions or action items names them and asks to be "
+           "confirmed (minutes #N --replace <body>); minutes #N add <entries> appends. "
            "minutes #N alone shows the latest version (or, for the Secretariat, a form when "
            "there are none yet); minutes #N history shows every version; minutes alone opens "
            "the form.",
@@ -80,7 +94,7 @@ class Numbers:
 def minutes(ctx: Context, args: str) -> Reply:
     match = _REF_AND_REST.match(args)
     if not match:
-        return _form(ctx, None)
+        return _form(ctx)
     try:
         meeting = meeting_by_ref(ctx, match.group(1))
     except UserError as refusal:
@@ -94,7 +108,7 @@ def minutes(ctx: Context, args: str) -> Reply:
     if latest is not None:
         return _show(ctx, meeting, latest)
     if ctx.actor.has(Role.SECRETARIAT):
-        return _form(ctx, meeting)
+        return _meeting_form(ctx, meeting)
     return Reply(text=f"Meeting #{meeting.id} has no minutes yet. The Secretariat "
                       f"({ctx.config.network.secretariat}) posts them.")
 
@@ -110,12 +124,17 @@ def meeting_by_ref(ctx: Context, token: str) -> Meeting:
     return meeting
 
 
-def _post(ctx: Context, meeting: Meeting, body: str) -> Reply:
-    _require_secretariat(ctx)
+def _require_held(ctx: Context, meeting: Meeting) -> None:
     if meeting.starts_at > ctx.now:
         when = show_time(meeting.starts_at, ctx.config.network.zone)
         raise UserError(f"Meeting #{meeting.id} starts {when}; its minutes can be posted once "
                         "it has been held.", EXAMPLE, about=MEETING_FIELD)
+
+
+def _post(ctx: Context, meeting: Meeting, rest: str) -> Reply:
+    _require_secretariat(ctx)
+    mode, body = _mode(rest)
+    _require_held(ctx, meeting)
     agencies = _known_agencies(ctx)
     try:
         body = check_text(body, what="text of the minutes", example=EXAMPLE,
@@ -130,6 +149,18 @@ def _post(ctx: Context, meeting: Meeting, body: str) -> Reply:
     except UserError as refusal:
         raise refusal.on(BODY_FIELD) from None
     previous = _latest(ctx, meeting)
+    if mode == ADD and previous is not None:
+        try:
+            body = check_text(f"{previous.body}\n{body}", example=EXAMPLE,
+                              what="text of the minutes with the entries added",
+                              max_length=BODY_MAX_LENGTH)
+        except UserError as refusal:
+            raise refusal.on(BODY_FIELD) from None
+        entries = parse_markers(body)
+    assert meeting.id is not None
+    removed = removals(ctx.session, meeting.id, entries, _code_of(agencies))
+    if removed and mode != REPLACE:
+        return _confirm_removal(meeting, body, removed)
     record = Minutes(meeting_id=meeting.id, version=previous.version + 1 if previous else 1,
                      body=body, posted_by_id=ctx.actor.person_id, posted_at=ctx.now)
     ctx.session.add(record)
@@ -147,19 +178,43 @@ def _post(ctx: Context, meeting: Meeting, body: str) -> Reply:
     summary = [f"Minutes of meeting #{meeting.id} {done} (version {record.version}) and sent "
                f"to the network channels: {decisions}, {actions}."]
     if dropped:
-        summary.append("No longer in the minutes, so superseded: " + ", ".join(dropped) + ".")
+        summary.append("Removed from the record (superseded): " + ", ".join(dropped) + ".")
     summary.append(f"Read them with: minutes #{meeting.id}")
     return Reply(title=title, text="\n".join(summary))
+
+
+def _mode(rest: str) -> tuple[str, str]:
+    """``add <body>``, ``--replace <body>`` (or the flag last), or a plain body."""
+    words = rest.split(maxsplit=1)
+    if words and words[0].lower() in (ADD, REPLACE):
+        return words[0].lower(), words[1] if len(words) > 1 else ""
+    last = rest.rsplit(maxsplit=1)
+    if len(last) > 1 and last[1].lower() == REPLACE:
+        return REPLACE, last[0]
+    return "", rest
+
+
+def _confirm_removal(meeting: Meeting, body: str, removed: list[str]) -> Reply:
+    """Nothing stored: the correction would remove records, so it must be confirmed (the
+    button, or the command again with --replace; markers read the same on one line)."""
+    replace = f"minutes #{meeting.id} {REPLACE} {' '.join(body.split())}"
+    fits = len(replace) <= BUTTON_COMMAND_LIMIT
+    text = (f"This correction would remove from meeting #{meeting.id}'s record: "
+            f"{', '.join(removed)}. Nothing was changed.\n"
+            f"To post it and remove them, confirm with the button or start the minutes with "
+            f"{REPLACE}. To keep them and add entries instead: minutes #{meeting.id} {ADD} "
+            "<entries>.\nExample: " + (replace if fits else
+                                       f"minutes #{meeting.id} {REPLACE} {EXAMPLE_BODY}"))
+    choices = [Choice(f"Replace, removing {len(removed)}", replace, "danger")] if fits else []
+    return Reply(title=f"Minutes of meeting #{meeting.id}", text=text, choices=choices,
+                 ok=False, about=BODY_FIELD)
 
 
 def _record_decisions(ctx: Context, meeting: Meeting, record: Minutes,
                       entries: list[Entry]) -> list[str]:
     """Keep the decisions still agreed, add new ones; returns those superseded."""
-    existing = {d.text: d for d in ctx.session.exec(
-        select(Decision).where(Decision.meeting_id == meeting.id,
-                               Decision.minutes_id.is_not(None),  # type: ignore[union-attr]
-                               Decision.superseded.is_(False))  # type: ignore[attr-defined]
-        .order_by(Decision.id)).all()}
+    assert meeting.id is not None
+    existing = current_decisions(ctx.session, meeting.id)
     for entry in _unique(entries, Marker.AGREED):
         decision = existing.pop(entry.text, None) or Decision(
             text=entry.text, meeting_id=meeting.id, decided_at=meeting.starts_at)
@@ -168,17 +223,14 @@ def _record_decisions(ctx: Context, meeting: Meeting, record: Minutes,
     for decision in existing.values():
         decision.superseded = True
     ctx.session.flush()
-    return [f"decision #{d.id}" for d in existing.values()]
+    return [describe_decision(d) for d in existing.values()]
 
 
 def _record_actions(ctx: Context, meeting: Meeting, record: Minutes, entries: list[Entry],
                     agencies: dict[str, int], dues: dict[Entry, datetime]) -> list[str]:
     """Keep the action items still in the minutes, add new ones; returns those superseded."""
-    code_of = {agency_id: code for code, agency_id in agencies.items()}
-    existing = {(code_of.get(a.agency_id, ""), a.task): a for a in ctx.session.exec(
-        select(ActionItem).where(ActionItem.meeting_id == meeting.id,
-                                 ActionItem.status != ActionStatus.SUPERSEDED)
-        .order_by(ActionItem.id)).all()}
+    assert meeting.id is not None
+    existing = current_actions(ctx.session, meeting.id, _code_of(agencies))
     for entry in _unique(entries, Marker.ACTION):
         due = dues.get(entry)
         item = existing.pop((entry.agency, entry.text), None)
@@ -191,11 +243,16 @@ def _record_actions(ctx: Context, meeting: Meeting, record: Minutes, entries: li
         elif item.due_at != due and item.status == ActionStatus.OPEN:
             reschedule_reminders(ctx, item, due, entry.agency)
         item.minutes_id = record.id
+    dropped = [describe_action(a, key[0]) for key, a in existing.items()]
     for item in existing.values():
         item.status = ActionStatus.SUPERSEDED
         cancel_reminders(ctx, item)
     ctx.session.flush()
-    return [f"action item #{a.id}" for a in existing.values()]
+    return dropped
+
+
+def _code_of(agencies: dict[str, int]) -> dict[int, str]:
+    return {agency_id: code for code, agency_id in agencies.items()}
 
 
 def _unique(entries: list[Entry], marker: Marker) -> list[Entry]:
@@ -277,7 +334,31 @@ def _minutes_command(_: Mapping[str, int], values: Mapping[str, str]) -> str:
     return f"minutes {values[MEETING_FIELD]} {values[BODY_FIELD]}"
 
 
-def _form(ctx: Context, meeting: Meeting | None) -> Reply:
+@form(MEETING_MINUTES_FORM, params=(MEETING_FIELD,), fields=(BODY_FIELD,))
+def _meeting_minutes_command(params: Mapping[str, int], values: Mapping[str, str]) -> str:
+    return f"minutes #{params[MEETING_FIELD]} {values[BODY_FIELD]}"
+
+
+def _body_field() -> FormField:
+    return FormField(BODY_FIELD, "Minutes", multiline=True, max_length=BODY_MAX_LENGTH,
+                     placeholder="#attendees RCO IOM ILO\n#topic ...\n#agreed ...\n"
+                                 "#action ILO ... due 30 Jun 2031")
+
+
+def _meeting_form(ctx: Context, meeting: Meeting) -> Reply:
+    """The form for the minutes of one held meeting: only the body is asked."""
+    _require_held(ctx, meeting)
+    assert meeting.id is not None
+    return Reply(
+        title=f"Post minutes of meeting #{meeting.id}",
+        text=f"Write the minutes of meeting #{meeting.id} ({meeting.title}) with markers: "
+             f"{MARKERS}.\nOr type: minutes #{meeting.id} {EXAMPLE_BODY}",
+        form=Form(f"Minutes of meeting #{meeting.id}", MEETING_MINUTES_FORM, [_body_field()],
+                  params={MEETING_FIELD: meeting.id}, submit_label="Post"),
+    )
+
+
+def _form(ctx: Context) -> Reply:
     _require_secretariat(ctx)
     held = ctx.session.exec(
         select(Meeting).where(Meeting.status == MeetingStatus.SCHEDULED,
@@ -291,13 +372,10 @@ def _form(ctx: Context, meeting: Meeting | None) -> Reply:
     options = [(f"#{m.id}", f"#{m.id} {m.title} — {show_date(m.starts_at, zone)}") for m in held]
     return Reply(
         title="Post minutes",
-        text="Write the minutes with markers: #attendees, #topic, #info, #agreed, #action.",
+        text=f"Write the minutes with markers: {MARKERS}.\nOr type: {EXAMPLE}",
         form=Form("Post minutes", MINUTES_FORM, [
-            FormField(MEETING_FIELD, "Meeting", options=options,
-                      initial=f"#{meeting.id}" if meeting else options[0][0]),
-            FormField(BODY_FIELD, "Minutes", multiline=True, max_length=BODY_MAX_LENGTH,
-                      placeholder="#attendees RCO IOM ILO\n#topic ...\n#agreed ...\n"
-                                  "#action ILO ... due 30 Jun 2031"),
+            FormField(MEETING_FIELD, "Meeting", options=options, initial=options[0][0]),
+            _body_field(),
         ], submit_label="Post"),
     )
 

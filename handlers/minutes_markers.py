@@ -52,7 +52,7 @@ def parse_markers(body: str) -> list[Entry]:
                         EXAMPLE)
     before = " ".join(body[:matches[0].start()].split())
     if before:
-        raise UserError(f"'{_short(before)}' comes before the first marker. Start each entry "
+        raise UserError(f"'{short(before)}' comes before the first marker. Start each entry "
                         f"with one of {MARKERS}.", EXAMPLE)
     entries = []
     for match, following in zip(matches, [*matches[1:], None], strict=True):
@@ -91,7 +91,7 @@ def _refuse_unknown_markers(body: str) -> None:
                             EXAMPLE)
 
 
-def _short(text: str, limit: int = 60) -> str:
+def short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 

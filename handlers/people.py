@@ -108,6 +108,18 @@ def people_of(scope: Scope, *agency_codes: str) -> list[int]:
     return [i for i in ids if i is not None]
 
 
+def introduce(session: Session, speaker: Speaker) -> str:
+    """``UNICEF Focal Point, focal point of UNICEF (United Nations Children's Fund)``; a guest
+    is their name in quotes and not on the roster."""
+    person = find_person(session, speaker)
+    if person is None:
+        return f"'{speaker.display_name}', who is not on the roster"
+    agency = session.get(Agency, person.agency_id) if person.agency_id else None
+    if agency is not None:
+        return f"{person.name}, focal point of {agency.code} ({agency.name})"
+    return f"{person.name}, of the partner {person.partner_org}"
+
+
 def shell_speaker(session: Session, wanted: str) -> Speaker:
     """A shell speaker by agency code (its first focal point) or by a person's name.
 

@@ -109,8 +109,9 @@ def people_move(ctx: Context, args: str) -> Reply:
     _may_manage(ctx, current, "move focal points of")
     if current == agency.code:
         raise UserError(f"{person.name} is already with {agency.code}.", example)
+    record_change(ctx, "person.moved", person.name,
+                  f"{current or person.partner_org} → {agency.code}")
     person.agency_id, person.partner_org = agency.id, None
-    record_change(ctx, "person.moved", person.name, f"{current or 'partner'} → {agency.code}")
     return Reply(text=f"{person.name} is now a focal point of {agency.code}.")
 
 

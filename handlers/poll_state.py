@@ -6,7 +6,8 @@ it early once every agency voted and the minimum time open has passed.
 """
 
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -17,7 +18,7 @@ from handlers.jobs import job
 from handlers.notify import queue
 from handlers.proposals import STATEMENT
 from handlers.tally import Ballot, Tally, count, needed
-from handlers.timefmt import show_time
+from handlers.timefmt import show_date, show_time
 from handlers.wg_changes import apply_change
 from storage.models import Agency, Decision, Outbox, Person, Poll, PollStatus, Position, Vote
 from storage.outbox import cancel_pending
@@ -60,8 +61,40 @@ def ballots_of(session: Session, polls: Sequence[Poll]) -> dict[int | None, list
     return cast
 
 
+@dataclass(frozen=True)
+class Electorate:
+    """The agencies a poll counts: those of the electorate fixed at opening, less those that
+    left the Network while it was open (``left``, with the time each left)."""
+
+    counted: tuple[str, ...]
+    left: tuple[tuple[str, datetime], ...]
+
+
+def electorates(session: Session, polls: Sequence[Poll]) -> dict[int | None, Electorate]:
+    """The electorate each of ``polls`` counts, in one query. An agency that left while a poll
+    was open no longer counts (it can neither vote nor hold the poll open); one that left after
+    the poll closed still did when it closed."""
+    codes = {code for poll in polls for code in poll.electorate}
+    gone = dict(session.exec(
+        select(Agency.code, Agency.left_at)
+        .where(col(Agency.code).in_(codes), col(Agency.left_at).is_not(None))).all())
+    result: dict[int | None, Electorate] = {}
+    for poll in polls:
+        end = poll.closed_at or datetime.max.replace(tzinfo=UTC)
+        left = tuple((code, gone[code]) for code in poll.electorate
+                     if code in gone and poll.opened_at <= gone[code] < end)
+        out = {code for code, _ in left}
+        result[poll.id] = Electorate(
+            tuple(code for code in poll.electorate if code not in out), left)
+    return result
+
+
+def electorate_of(session: Session, poll: Poll) -> Electorate:
+    return electorates(session, [poll])[poll.id]
+
+
 def tally_of(session: Session, poll: Poll) -> Tally:
-    return count(poll.electorate, ballots(session, poll))
+    return count(electorate_of(session, poll).counted, ballots(session, poll))
 
 
 def is_open(scope: Scope, poll: Poll) -> bool:
@@ -83,7 +116,7 @@ def _status(scope: Scope, poll: Poll, tally: Tally) -> str:
     zone = scope.config.network.zone
     if poll.status == PollStatus.OPEN:
         return (f"Open until {show_time(poll.closes_at, zone)}; {len(tally.positions)} of "
-                f"{len(poll.electorate)} agencies have taken a position.")
+                f"{len(tally.electorate)} agencies have taken a position.")
     assert poll.closed_at is not None
     return f"Closed {show_time(poll.closed_at, zone)}: {bold(poll.outcome)}."
 
@@ -92,12 +125,15 @@ def poll_message(scope: Scope, poll: Poll, *, detailed: bool = False) -> Reply:
     """The poll as posted (and updated in place) on the network's channels; ``poll show``
     adds who cast each position and when."""
     assert poll.id is not None
-    tally = tally_of(scope.session, poll)
+    electorate = electorate_of(scope.session, poll)
+    tally = count(electorate.counted, ballots(scope.session, poll))
+    zone = scope.config.network.zone
     groups = [(LABELS[p], [_ballot(scope, b) for b in tally.holding(p)]) for p in LABELS]
     text = render(
         "poll.txt", question=poll.question, status=_status(scope, poll, tally),
-        needed=needed(scope.config.polls.quorum, len(poll.electorate)),
-        size=len(poll.electorate), groups=groups, not_voted=tally.not_voted,
+        needed=needed(scope.config.polls.quorum, len(tally.electorate)),
+        size=len(tally.electorate), groups=groups, not_voted=tally.not_voted,
+        left=[(code, show_date(at, zone)) for code, at in electorate.left],
         detailed=detailed, open=poll.status == PollStatus.OPEN, id=poll.id,
     )
     return Reply(title=f"Poll #{poll.id}", text=text, private=False,
@@ -117,8 +153,8 @@ def close_poll(scope: Scope, poll: Poll) -> Reply:
     text = render(
         "poll_outcome.txt", consensus=consensus, id=poll.id, question=poll.question,
         applied=_adopt(scope, poll) if consensus else "", quorum=tally.has_quorum(quorum),
-        took=len(tally.positions), size=len(poll.electorate),
-        needed=needed(quorum, len(poll.electorate)), objections=objections,
+        took=len(tally.positions), size=len(tally.electorate),
+        needed=needed(quorum, len(tally.electorate)), objections=objections,
         counts={"agree": len(tally.holding(Position.AGREE)),
                 "abstain": len(tally.holding(Position.ABSTAIN)),
                 "object": len(objections), "missing": len(tally.not_voted)},

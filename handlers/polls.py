@@ -1,8 +1,9 @@
 """Consensus polls: ``poll wg ...``, ``poll propose``, ``vote``, ``poll show|list|history|close``.
 
-One voice per agency: the electorate is the member agencies when the poll opens, and an
-agency's position is the latest vote by any of its focal points. Every vote is kept for the
-record. Consensus is a quorum of positions and no objection (see ``handlers.tally``).
+One voice per agency: the electorate is the member agencies with a focal point when the poll
+opens (less any that leave while it is open), and an agency's position is the latest vote by
+any of its focal points. Every vote is kept for the record. Consensus is a quorum of
+positions and no objection (see ``handlers.tally``).
 """
 
 import re
@@ -24,6 +25,8 @@ from handlers.poll_state import (
     ballots_of,
     close_if_complete,
     close_poll,
+    electorate_of,
+    electorates,
     find_poll,
     is_open,
     poll_message,
@@ -102,8 +105,7 @@ def _open(ctx: Context, kind: str, params: dict[str, Any], when: str | None,
     question = describe(ctx.session, kind, params)
     _refuse_overlap(ctx, params, example)
     closes_at = _closes_at(ctx, when, example)
-    electorate = list(ctx.session.exec(
-        select(Agency.code).where(Agency.active).order_by(Agency.id)).all())  # type: ignore[arg-type]
+    electorate = _voting_agencies(ctx)
     poll = Poll(kind=kind, question=question, params=params, electorate=electorate,
                 opened_by_id=ctx.actor.person_id, opened_at=ctx.now, closes_at=closes_at)
     ctx.session.add(poll)
@@ -114,6 +116,14 @@ def _open(ctx: Context, kind: str, params: dict[str, Any], when: str | None,
              f"closes {show_time(closes_at, ctx.config.network.zone)}, or earlier once all "
              f"{len(electorate)} agencies have voted.",
     )
+
+
+def _voting_agencies(ctx: Context) -> list[str]:
+    """The member agencies with at least one active focal point: those that can vote."""
+    staffed = select(Person.id).where(Person.agency_id == Agency.id, Person.active).exists()
+    return list(ctx.session.exec(
+        select(Agency.code).where(Agency.active, staffed)
+        .order_by(Agency.id)).all())  # type: ignore[arg-type]
 
 
 def _schedule(ctx: Context, poll: Poll) -> None:
@@ -221,9 +231,10 @@ def vote(ctx: Context, args: str) -> Reply:
     if not is_open(ctx, poll):
         raise UserError(f"Poll #{poll.id} is closed, so votes are no longer accepted.",
                         f"poll show #{poll.id}")
-    if ctx.actor.agency not in poll.electorate:
+    counted = electorate_of(ctx.session, poll).counted
+    if ctx.actor.agency not in counted:
         raise UserError(f"Poll #{poll.id} is decided by the member agencies "
-                        f"({', '.join(poll.electorate)}); you do not speak for one of them.",
+                        f"({', '.join(counted)}); you do not speak for one of them.",
                         f"poll show #{poll.id}")
     if position == Position.OBJECT and not reason_text.strip():
         return _objection_form(poll)
@@ -305,9 +316,11 @@ def poll_list(ctx: Context, args: str) -> Reply:
                                          f"opens one with: {WG_EXAMPLE}")
     lines = [bold("Open") if open_polls else "No poll is open."]
     cast = ballots_of(ctx.session, open_polls)
+    counted = electorates(ctx.session, open_polls)
     for poll in open_polls:
-        voted = len(count(poll.electorate, cast.get(poll.id, [])).positions)
-        lines.append(f"#{poll.id} {poll.question} — {voted} of {len(poll.electorate)} agencies "
+        tally = count(counted[poll.id].counted, cast.get(poll.id, []))
+        lines.append(f"#{poll.id} {poll.question} — {len(tally.positions)} of "
+                     f"{len(tally.electorate)} agencies "
                      f"have voted; closes {show_time(poll.closes_at, zone)}")
     if closed:
         lines += ["", bold("Recently closed")]

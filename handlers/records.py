@@ -14,6 +14,7 @@ from handlers.paging import PAGE, more
 from handlers.period import read_year, year_bounds
 from handlers.registry import command
 from handlers.timefmt import show_date
+from handlers.wording import counted
 from storage.models import ActionItem, ActionStatus, Agency, Decision, Meeting, Poll
 
 DECISIONS_EXAMPLE = "decisions 2031"
@@ -67,7 +68,7 @@ def decisions(ctx: Context, args: str) -> Reply:
             source = f"meeting #{decision.meeting_id} ({meeting_title})"
         lines.append(f"{bold(f'#{decision.id}')} {show_date(decision.decided_at, zone)} — "
                      f"{decision.text} — {source}")
-    lines.append(f"\n{total} decision(s) for {scope}.")
+    lines.append(f"\n{counted(total, 'decision')} for {scope}.")
     return Reply(title=f"Decisions: {scope}", text="\n".join(lines))
 
 
@@ -114,7 +115,7 @@ def actions(ctx: Context, args: str) -> Reply:
     if total > PAGE:
         lines.append(more(total - PAGE, "action items", "narrow the list with actions mine or "
                           "actions AGENCY, or get a year's as a CSV file with report <year>."))
-    lines.append(f"\n{total} item(s)" + (f", {late} overdue." if late else "."))
+    lines.append(f"\n{counted(total, 'item')}" + (f", {late} overdue." if late else "."))
     return Reply(title=scope[0].upper() + scope[1:], text="\n".join(lines))
 
 
@@ -150,7 +151,7 @@ def action_due(ctx: Context, args: str) -> Reply:
     reminders = reschedule_reminders(ctx, item, due, code)
     return Reply(text=f"Action item #{item.id} for {code} is now due "
                       f"{show_due(due, ctx.config.network.zone)}: {item.task}\n"
-                      f"{len(reminders)} reminder(s) scheduled for {code}'s focal points.",
+                      f"{counted(len(reminders), 'reminder')} scheduled for {code}'s focal points.",
                  private=False)
 
 

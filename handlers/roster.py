@@ -14,14 +14,18 @@ from handlers.core import Choice, Context, Reply, Role, Speaker, UserError, bold
 from handlers.grammar import NAME_LIMIT, check_text, take_quoted
 from handlers.notify import queue
 from handlers.people import SHELL, find_person, people_of
+from handlers.poll_state import close_if_complete, poll_message
 from handlers.registry import command
 from handlers.timefmt import show_date
+from handlers.wording import counted, plural
 from storage.models import (
     Agency,
     Identity,
     JoinRequest,
     JoinStatus,
     Person,
+    Poll,
+    PollStatus,
     RosterChange,
     WGAgency,
 )
@@ -159,11 +163,32 @@ def members_leave(ctx: Context, args: str) -> Reply:
     seats = ctx.session.exec(select(WGAgency).where(WGAgency.agency_id == agency.id)).all()
     ctx.session.exec(delete(WGAgency).where(WGAgency.agency_id == agency.id))  # type: ignore[call-overload]
     record_change(ctx, "agency.left", agency.code,
-                  f"{len(seats)} working-group seat(s) given up" if seats else "")
+                  f"{counted(len(seats), 'working-group seat')} given up" if seats else "")
     text = f"{bold(agency.code)} ({agency.name}) has left {network.name}."
     queue(ctx, "members.left", Reply(title="Member agency left", text=text, private=False))
-    return Reply(text=f"Recorded: {text} Polls already open keep the membership they "
-                      "started with.")
+    ctx.session.flush()
+    return Reply(text=f"Recorded: {text}{_leave_open_polls(ctx, agency.code)}")
+
+
+def _leave_open_polls(ctx: Context, code: str) -> str:
+    """Take the agency out of the open polls' count; a poll that every remaining agency has
+    voted on closes (once open its minimum time). Says what happened."""
+    polls = [poll for poll in ctx.session.exec(
+        select(Poll).where(Poll.status == PollStatus.OPEN)
+        .order_by(Poll.id).with_for_update()).all()  # type: ignore[arg-type]
+        if code in poll.electorate]
+    if not polls:
+        return ""
+    refs = ", ".join(f"#{poll.id}" for poll in polls)
+    said = [f" {code} is no longer counted in the open {plural(len(polls), 'poll')} {refs}."]
+    for poll in polls:
+        outcome = close_if_complete(ctx, poll)
+        if outcome is None:
+            queue(ctx, "poll.tally", poll_message(ctx, poll), poll_id=poll.id)
+        else:
+            said.append(f"Every remaining agency has voted on poll #{poll.id}, so it is "
+                        f"closed.\n{outcome.text}")
+    return "\n".join(said)
 
 
 @command(
@@ -187,10 +212,25 @@ def members_history(ctx: Context, args: str) -> Reply:
         return Reply(title="Roster history", text="No roster changes recorded"
                      + (f" in {year}." if year else " yet."))
     zone = ctx.config.network.zone
-    lines = [f"{show_date(change.at, zone)} — {change.action} {change.subject}"
+    lines = [f"{show_date(change.at, zone)} — {_said(change.action, change.subject)}"
              + (f" ({change.details})" if change.details else "")
              + f" — by {who or 'app.yaml'}" for change, who in rows]
     return Reply(title="Roster history" + (f" {year}" if year else ""), text="\n".join(lines))
+
+
+# How ``members history`` words each kind of RosterChange.action.
+_SAID = {
+    "agency.joined": "{} joined the Network",
+    "agency.left": "{} left the Network",
+    "person.added": "{} was added to the roster",
+    "person.removed": "{} was taken off the roster",
+    "person.moved": "{} moved",
+    "partner.added": "Partner {} was added",
+}
+
+
+def _said(action: str, subject: str) -> str:
+    return _SAID.get(action, f"{action} {{}}").format(subject)
 
 
 def _pending_request(ctx: Context, code: str) -> JoinRequest | None:

@@ -214,8 +214,30 @@ def _unknown_verb(text: str) -> tuple[str, str]:
     if len(word) > _SHOWN_WORD:
         word = word[:_SHOWN_WORD - 1] + "…"
     check_characters(word, what="command", example="help")  # before it is echoed
+    if word in registry.verbs():
+        return _unknown_subcommand(word, text.split()[1:2])
     names = registry.verbs() + list(registry.REGISTRY)
     close = list(dict.fromkeys(difflib.get_close_matches(word, names, n=4, cutoff=0.6)))[:3]
     if close:
         return f"I don't know '{word}'. Did you mean {' or '.join(close)}?", "help"
     return f"I don't know '{word}'. Type help to see every command.", "help"
+
+
+def _unknown_subcommand(verb: str, after: list[str]) -> tuple[str, str]:
+    """``meeting lsit``: the verb is known (it has no command of its own), the word after it
+    is not; name that word and suggest the nearest of the verb's commands."""
+    specs = registry.commands_of(verb)
+    if not after:
+        said = f"'{verb}' needs a word after it"
+    else:
+        wrong = after[0].lower()[:_SHOWN_WORD]
+        check_characters(wrong, what="command", example=f"help {verb}")
+        subs = {spec.name.partition(" ")[2].split(" ")[0]: spec for spec in specs}
+        close = difflib.get_close_matches(wrong, list(subs), n=3, cutoff=0.6)
+        if close:
+            suggested = " or ".join(f"{verb} {sub}" for sub in close)
+            return (f"I don't know '{wrong}' after '{verb}'. Did you mean {suggested}?",
+                    subs[close[0]].example)
+        said = f"I don't know '{wrong}' after '{verb}'"
+    return (f"{said}: the {verb} commands are {', '.join(spec.name for spec in specs)} "
+            f"(help {verb} explains each).", f"help {verb}")

@@ -2,8 +2,8 @@
 
 Votes arrive from any platform in the order they were cast; an agency's position is the latest
 vote by any of its focal points. Consensus needs a quorum of the electorate (the member
-agencies when the poll opened) to take a position (agree, abstain and object all count) and
-no objection.
+agencies that could vote when the poll opened, less any that left) to take a position (agree,
+abstain and object all count) and no objection.
 """
 
 import math

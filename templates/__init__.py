@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from handlers.core import bold
+from handlers.wording import counted
 
 _environment = Environment(
     loader=FileSystemLoader(Path(__file__).parent),
@@ -25,6 +26,7 @@ _environment = Environment(
     undefined=StrictUndefined,
 )
 _environment.filters["bold"] = bold
+_environment.filters["counted"] = counted
 
 # CommonMark's backslash escapes for the ASCII punctuation that makes Markdown in running text
 # (code, emphasis, links and images, and the strike-through and table cells of GitHub's and

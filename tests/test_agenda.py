@@ -32,13 +32,13 @@ def test_an_item_goes_to_the_next_meeting_with_its_objectives(bot: BotHarness) -
     bot.say(MIDYEAR)
     reply = bot.say("agenda add Labour migration assessment #6 #18", as_="ILO")
     assert reply.ok
-    assert reply.text == ('Added agenda item #1 (objectives #6 #18) to meeting #1 "Mid-year '
+    assert reply.text == ('Added agenda item #1 (obj 6, obj 18) to meeting #1 "Mid-year '
                           'review" (Fri 14 Mar 2031, 10:00–12:00 (Asia/Vientiane)): Labour '
                           "migration assessment")
     assert _items(bot)[1].meeting_id == 1
     assert _tags(bot, 1) == [6, 18]
     listing = bot.say("agenda list #1", as_="WHO").text
-    assert "1. #1 Labour migration assessment — ILO (proposed) · objectives #6 #18" in listing
+    assert "1. #1 Labour migration assessment — ILO (proposed) · obj 6, obj 18" in listing
 
 
 def test_tags_come_last_and_a_meeting_only_after_for(bot: BotHarness) -> None:
@@ -57,7 +57,7 @@ def test_the_backlog_joins_the_next_meeting_scheduled(bot: BotHarness) -> None:
     assert "to the backlog" in added.text and "join the next meeting" in added.text
     bot.say("agenda add Data sharing protocol #1", as_="ILO")
     scheduled = bot.say(MIDYEAR)
-    assert "2 waiting agenda item(s) joined its agenda." in scheduled.text
+    assert "2 waiting agenda items joined its agenda." in scheduled.text
     assert [(i.meeting_id, i.position) for i in _items(bot).values()] == [(1, 1), (1, 2)]
     assert "1. #1 Returnee reintegration pilot — UNICEF (proposed)" in bot.say("agenda").text
 
@@ -107,7 +107,8 @@ def test_agenda_shows_the_meeting_taking_items(bot: BotHarness, clock: Clock) ->
     ("ILO", "agenda add Budget for #2", "Meeting #2 is cancelled"),
     ("ILO", "agenda add Budget for #x", "'#x' is not a meeting number"),
     ("WHO", "agenda withdraw #1", "Only the proposing agency (ILO) or the Secretariat"),
-    ("ILO", "agenda withdraw #3", "Agenda item #3 was withdrawn"),
+    ("ILO", "agenda withdraw #3", "Agenda item #3 was already withdrawn, so nothing changed."),
+    ("ILO", "agenda accept #3", "Agenda item #3 was withdrawn."),
     ("ILO", "agenda withdraw #8", "There is no agenda item #8"),
     ("ILO", "agenda accept #1", "Only the Chair or the Secretariat may accept"),
     ("ILO", "agenda defer #1", "Only the Chair or the Secretariat may accept, defer"),
@@ -173,7 +174,7 @@ def test_cancelling_a_meeting_moves_its_items_on(bot: BotHarness) -> None:
     bot.say("agenda defer #4")  # no later meeting: it waits, deferred, on #1
     assert _items(bot)[4].status == "deferred"
     reply = bot.say("meeting cancel #1")
-    assert "Its 3 agenda item(s) moved to the backlog." in reply.text
+    assert "Its 3 agenda items moved to the backlog." in reply.text
     assert [(i.meeting_id, i.status) for i in _items(bot).values()] == [
         (None, "proposed"), (1, "withdrawn"), (None, "proposed"), (None, "proposed")]
     bot.say(MIDYEAR)
@@ -199,7 +200,7 @@ def test_the_deadline_job_publishes_the_agenda_to_the_network(bot: BotHarness) -
         "*Agenda: Mid-year review* (meeting #1)\n"
         "When: Fri 14 Mar 2031, 10:00–12:00 (Asia/Vientiane)\n"
         "Where: IOM office\n\n"
-        "1. Labour migration assessment — ILO (GCM objectives #6 #18) [accepted]")
+        "1. Labour migration assessment — ILO (GCM obj 6, obj 18) [accepted]")
     with bot.session() as session:
         meeting = session.get(Meeting, 1)
         assert meeting is not None and meeting.agenda_published_at == due
@@ -223,9 +224,9 @@ def test_lao_and_long_items_survive_the_cycle(bot: BotHarness) -> None:
     bot.say(f"agenda add {lao} #10")
     bot.say(f"agenda add {long_text}")
     assert [i.text for i in _items(bot).values()] == [lao, long_text]
-    assert f"1. #1 {lao} — IOM (proposed) · objectives #10" in bot.say("agenda").text
+    assert f"1. #1 {lao} — IOM (proposed) · obj 10" in bot.say("agenda").text
     text = bot.say("agenda publish #1").text
-    assert f"1. {lao} — IOM (GCM objectives #10)" in text
+    assert f"1. {lao} — IOM (GCM obj 10)" in text
     assert f"2. {long_text} — IOM" in text
 
 
@@ -245,7 +246,7 @@ def test_deferred_working_group_items_roll_to_its_next_meeting(bot: BotHarness) 
     assert _items(bot)[1].meeting_id == 1
     scheduled = bot.say('meeting schedule wg:labour-migration 24 Mar 2031 10:00 "WG two"',
                         as_="ILO")
-    assert "1 waiting agenda item(s) joined its agenda." in scheduled.text
+    assert "1 waiting agenda item joined its agenda." in scheduled.text
     assert (_items(bot)[1].meeting_id, _items(bot)[1].status) == (3, "proposed")
 
 
@@ -256,7 +257,7 @@ def test_a_cancelled_working_group_meetings_items_wait_for_its_next_meeting(
             as_="UNICEF")
     bot.say("agenda add Child migrants referral for #1", as_="WHO")
     reply = bot.say("meeting cancel #1 Floods", as_="UNICEF")
-    assert "Its 1 agenda item(s) are deferred to the working group's next meeting." \
+    assert "Its 1 agenda item is deferred to the working group's next meeting." \
         in reply.text
     assert (_items(bot)[1].meeting_id, _items(bot)[1].status) == (1, "deferred")
     with bot.session() as session:

@@ -39,7 +39,7 @@ def test_a_person_over_the_limit_is_told_when_to_try_again_and_nothing_runs(
     assert refused.text == ("You have sent 3 commands in the last minute, more than the bot "
                             "takes from one person, so this one was not run. Please try again "
                             "in 30 seconds.\nExample: agenda add Update on the labour migration "
-                            "assessment #6 #18")
+                            "assessment #obj6 #obj18")
     assert _items(engine) == 3
     assert runner.run(WHO, SLACK, "agenda add Someone else's item", "k4").ok  # per person
     assert runner.run(ILO, SLACK, "agenda add Redelivered", "k0").ok  # a redelivery replays

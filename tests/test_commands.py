@@ -119,6 +119,21 @@ def test_an_unknown_verb_gets_did_you_mean(bot: BotHarness) -> None:
     assert not reply.ok
     assert reply.text.startswith("I don't know 'agnda'. Did you mean agenda")
     assert bot.say("memebrs").text.startswith("I don't know 'memebrs'. Did you mean members")
+
+
+@pytest.mark.parametrize(("line", "said", "example"), [
+    ("meeting lsit", "I don't know 'lsit' after 'meeting'. Did you mean meeting list?",
+     "meeting list"),
+    ("meeting sho #1", "I don't know 'sho' after 'meeting'. Did you mean meeting show?",
+     "meeting show #1"),
+    ("meeting zzz", "I don't know 'zzz' after 'meeting': the meeting commands are meeting "
+     "cancel, meeting ics, meeting list, meeting move, meeting plan, meeting schedule, meeting "
+     "show (help meeting explains each).", "help meeting"),
+])
+def test_a_wrong_word_after_a_known_verb_is_named(
+        bot: BotHarness, line: str, said: str, example: str) -> None:
+    """The wrong word is the second one; the commands are those of help meeting."""
+    assert_refused(bot, line, f"{said}\nExample: {example}")
     assert "Type help" in bot.say("xyzzy").text
 
 
@@ -128,7 +143,8 @@ def test_help_lists_every_verb_with_an_example_and_explains_one(bot: BotHarness)
         assert f"*{verb}" in overview
     assert overview.count("e.g. ") >= 7
     detail = shown(bot.say("help agenda"))
-    assert "*agenda add <text> [#1 ... #23] [for #N]*" in detail and "Example: agenda add" in detail
+    assert "*agenda add <text> [#obj1 ... #obj23] [for #N]*" in detail
+    assert "Example: agenda add" in detail
     unknown = bot.say("help agnda")
     assert not unknown.ok and "Did you mean agenda" in unknown.text
 

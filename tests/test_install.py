@@ -305,16 +305,16 @@ def test_meeting_and_agenda(session: Session) -> None:
     assert f'Scheduled meeting #1 "{TITLE}" ({session.when}).' in scheduled
     assert (f"-- to the network channels --\n*New regular meeting: {TITLE}*\n"
             f"When: {session.when}\nWhere: IOM office\n") in scheduled
-    assert "Added agenda item #1 (objectives #6 #7) to meeting #1" in session.reply(
+    assert "Added agenda item #1 (obj 6, obj 7) to meeting #1" in session.reply(
         "agenda add Labour migration assessment #6 #7")
-    assert "Added agenda item #2 (objectives #18) to meeting #1" in session.reply(
+    assert "Added agenda item #2 (obj 18) to meeting #1" in session.reply(
         "agenda add Skills recognition #18")
     agenda = session.reply("agenda")
-    assert "1. #1 Labour migration assessment — IOM (proposed) · objectives #6 #7" in agenda
-    assert "2. #2 Skills recognition — ILO (proposed) · objectives #18" in agenda
+    assert "1. #1 Labour migration assessment — IOM (proposed) · obj 6, obj 7" in agenda
+    assert "2. #2 Skills recognition — ILO (proposed) · obj 18" in agenda
     compiled = (f"*Agenda: {TITLE}* (meeting #1)\nWhen: {session.when}\nWhere: IOM office\n\n"
-                "1. Labour migration assessment — IOM (GCM objectives #6 #7)\n"
-                "2. Skills recognition — ILO (GCM objectives #18)")
+                "1. Labour migration assessment — IOM (GCM obj 6, obj 7)\n"
+                "2. Skills recognition — ILO (GCM obj 18)")
     assert f"-- to the network channels --\n{compiled}" in session.reply("agenda publish #1")
 
 
@@ -324,7 +324,7 @@ def test_reminder_and_agenda_deadline_before_the_meeting(session: Session) -> No
             f"{REMINDER} seconds.\nWhen: {session.when}\nWhere: IOM office\n"
             "See the agenda with: agenda list #1") in due
     assert "-- to the network channels --\n*Agenda: Mid-year review* (meeting #1)\n" in due
-    assert "1. Labour migration assessment — IOM (GCM objectives #6 #7)" in due
+    assert "1. Labour migration assessment — IOM (GCM obj 6, obj 7)" in due
     assert "Sent late" not in due
 
 
@@ -399,8 +399,8 @@ def test_report(session: Session) -> None:
     for line in (f"*UN Network on Migration in Lao PDR: {year}*",
                  "Meetings held: 1 regular of 2 planned.", "Decisions: 2. Polls: 1 consensus.",
                  "Action items: 0 done, 1 open, 0 overdue.", "Minutes: 1 of 1 within 0 days",
-                 "GCM objectives worked on: 6 (1 items, 1 decisions), 7 (1 items, 1 decisions), "
-                 "18 (1 items, 1 decisions)."):
+                 "GCM objectives worked on: 6 (1 item, 1 decision), 7 (1 item, 1 decision), "
+                 "18 (1 item, 1 decision)."):
         assert line in report
     names = (f"report-{year}.md", f"decisions-{year}.csv", f"action-items-{year}.csv",
              f"activity-by-objective-{year}.png")

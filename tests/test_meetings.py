@@ -200,8 +200,8 @@ def test_working_group_chairs_schedule_and_change_their_groups_meetings(
 
 
 @pytest.mark.parametrize(("who", "line", "problem"), [
-    ("WHO", REGULAR, "Only the Chair, the Secretariat may schedule a regular meeting."),
-    ("ILO", REGULAR, "Only the Chair, the Secretariat may schedule"),
+    ("WHO", REGULAR, "Only the Chair or the Secretariat may schedule a regular meeting."),
+    ("ILO", REGULAR, "Only the Chair or the Secretariat may schedule"),
     ("UNICEF", 'meeting schedule wg:labour-migration 20 Mar 2031 09:30 "WG"',
      "Only the Chair, the Secretariat or the chairs of labour-migration may schedule"),
     ("IOM", 'meeting schedule wg:fisheries 20 Mar 2031 09:30 "WG"',
@@ -426,7 +426,7 @@ def test_help_documents_every_meeting_and_agenda_verb(bot: BotHarness) -> None:
     for usage in ("meeting schedule regular|adhoc|wg:<slug> <when>", "meeting list",
                   "meeting show #N", "meeting move #N <when>", "meeting cancel #N [reason]",
                   "meeting ics #N", "meeting plan [year]",
-                  "agenda add <text> [#1 ... #23] [for #N]", "agenda list [#N]",
+                  "agenda add <text> [#obj1 ... #obj23] [for #N]", "agenda list [#N]",
                   "agenda withdraw #I", "agenda accept #I",
                   "agenda defer #I", "agenda order #I <position>", "agenda publish #N"):
         assert f"*{usage}" in overview

@@ -105,15 +105,23 @@ def test_a_correction_is_a_new_version_that_keeps_unchanged_records(bot: BotHarn
     number = held_meeting(bot)
     bot.say(f"minutes #{number}\n{BODY}")
     bot.clock.advance(days=1)
-    corrected = bot.say(
+    asked = bot.say(
         f"minutes #{number}\n#attendees RCO IOM ILO\n"
         "#agreed Endorse the terms of reference of the assessment\n"
         "#agreed Pilot in three provinces\n"
         "#action ILO circulate the final draft due 21 Mar 2031")
+    assert not asked.ok and asked.text.startswith(
+        f"This correction would remove from meeting #{number}'s record: decision #2 (Pilot in "
+        "two provinces), action item #2 (UNICEF: map services). Nothing was changed.")
+    assert _count(bot, Minutes) == 1
+    [confirm] = asked.choices
+    assert confirm.command.startswith(f"minutes #{number} --replace #attendees RCO IOM ILO #agreed")
+    corrected = bot.say(confirm.command)
     assert corrected.ok, corrected.text
     assert "corrected (version 2)" in corrected.text
     assert "2 decisions (#1, #3), 1 action item (#1)" in corrected.text
-    assert "superseded: decision #2, action item #2." in corrected.text
+    assert ("Removed from the record (superseded): decision #2 (Pilot in two provinces), "
+            "action item #2 (UNICEF: map services).") in corrected.text
     with bot.session() as session:
         assert session.exec(select(Minutes.version).order_by(Minutes.version)).all() == [1, 2]
         decisions = {d.id: d.superseded for d in session.exec(select(Decision)).all()}
@@ -139,7 +147,7 @@ def test_minutes_can_be_read_latest_and_history(bot: BotHarness) -> None:
     assert bot.say(f"minutes #{number}", as_="WHO").text == \
         f"Meeting #{number} has no minutes yet. The Secretariat (IOM) posts them."
     bot.say(f"minutes #{number} #agreed Adopt the work plan")
-    bot.say(f"minutes #{number} #agreed Adopt the 2031 work plan")
+    bot.say(f"minutes #{number} --replace #agreed Adopt the 2031 work plan")
     latest = shown(bot.say(f"minutes #{number}", as_="WHO"))
     assert "- *Agreed* (decision #2): Adopt the 2031 work plan" in latest
     assert "Adopt the work plan" not in latest
@@ -161,7 +169,6 @@ def test_without_a_body_the_secretariat_gets_a_form_that_posts(bot: BotHarness) 
     assert [value for value, _ in meeting.options] == [f"#{newer}", f"#{older}"]
     assert meeting.options[1][1] == f"#{older} Ad-hoc meeting on floods — 22 Jan 2031"
     assert body.multiline
-    assert bot.say(f"minutes #{newer}").form.fields[0].initial == f"#{newer}"
     with bot.session() as session:
         speaker = shell_speaker(session, "IOM")
     posted = bot.runner.submit(speaker, Where("shell"), reply.form.id, reply.form.params,
@@ -169,6 +176,29 @@ def test_without_a_body_the_secretariat_gets_a_form_that_posts(bot: BotHarness) 
                                                                "#agreed Joint appeal"})
     assert posted.ok and f"meeting #{older} posted" in posted.text
     assert not bot.say("minutes", as_="ILO").ok
+
+
+def test_minutes_of_a_named_meeting_open_its_own_form(bot: BotHarness) -> None:
+    """Issue 18: ``minutes #N`` opens the form for meeting #N, asking only for the body, and
+    the form posts there whatever meeting is newest."""
+    older = held_meeting(bot, days_ago=40, title="Ad-hoc meeting on floods", kind="adhoc")
+    held_meeting(bot, days_ago=2)
+    future = held_meeting(bot, days_ago=-5, title="Future meeting")
+    reply = bot.say(f"minutes #{older}")
+    assert reply.form is not None
+    assert (reply.form.id, reply.form.params) == ("minutes-of-meeting", {"meeting": older})
+    assert [f.name for f in reply.form.fields] == ["body"]
+    assert reply.text.endswith(f"Or type: minutes #{older} #attendees RCO IOM ILO #topic "
+                               "Labour migration assessment #agreed Endorse the terms of "
+                               "reference #action ILO circulate the draft due 30 Jun 2031")
+    with bot.session() as session:
+        speaker = shell_speaker(session, "IOM")
+    posted = bot.runner.submit(speaker, Where("shell"), reply.form.id, reply.form.params,
+                               {"body": "#agreed Joint appeal"})
+    assert posted.ok and f"Minutes of meeting #{older} posted" in posted.text
+    early = bot.say(f"minutes #{future}")
+    assert not early.ok and early.form is None
+    assert "its minutes can be posted once it has been held" in early.text
 
 
 @pytest.mark.parametrize(("line", "problem"), [
@@ -217,3 +247,79 @@ def test_an_entry_repeated_word_for_word_is_recorded_once(bot: BotHarness) -> No
                     "#action ILO share data #action ILO share data due 20 Mar 2031")
     assert "1 decision (#1), 1 action item (#1)." in reply.text
     assert (_count(bot, Decision), _count(bot, ActionItem)) == (1, 1)
+
+
+RECORD = ("#agreed Endorse the terms of reference #agreed Pilot in two provinces "
+          "#action ILO circulate the draft #action UNICEF map services")
+
+
+def _record(bot: BotHarness) -> tuple[dict[int, bool], dict[int, str]]:
+    with bot.session() as session:
+        return ({d.id or 0: d.superseded for d in session.exec(select(Decision)).all()},
+                {i.id or 0: i.status for i in session.exec(select(ActionItem)).all()})
+
+
+def test_a_one_line_repost_that_would_remove_records_asks_first(bot: BotHarness) -> None:
+    """Issue 18's case: four records, one action done; the one-line repost names each record
+    it would remove (the done one as done) and changes nothing until confirmed."""
+    number = held_meeting(bot)
+    bot.say(f"minutes #{number} {RECORD}")
+    assert bot.say("action done #2", as_="UNICEF").ok
+    before = _record(bot)
+    asked = bot.say(f"minutes #{number} #agreed Adopt the work plan")
+    assert not asked.ok
+    assert asked.text == (
+        f"This correction would remove from meeting #{number}'s record: decision #1 (Endorse "
+        "the terms of reference), decision #2 (Pilot in two provinces), action item #1 (ILO: "
+        "circulate the draft), action item #2 (UNICEF: map services, done). Nothing was "
+        "changed.\nTo post it and remove them, confirm with the button or start the minutes "
+        f"with --replace. To keep them and add entries instead: minutes #{number} add "
+        f"<entries>.\nExample: minutes #{number} --replace #agreed Adopt the work plan")
+    assert [(c.label, c.command) for c in asked.choices] == [
+        ("Replace, removing 4", f"minutes #{number} --replace #agreed Adopt the work plan")]
+    assert _record(bot) == before and _count(bot, Minutes) == 1
+    assert "*#2* UNICEF — map services — done 3 Mar 2031" in shown(bot.say("actions all"))
+
+
+def test_add_appends_entries_and_keeps_the_record(bot: BotHarness) -> None:
+    number = held_meeting(bot)
+    bot.say(f"minutes #{number} {RECORD}")
+    added = bot.say(f"minutes #{number} add #agreed Adopt the work plan")
+    assert added.ok, added.text
+    assert (f"Minutes of meeting #{number} corrected (version 2) and sent to the network "
+            "channels: 3 decisions (#1, #2, #3), 2 action items (#1, #2).") in added.text
+    assert _record(bot) == ({1: False, 2: False, 3: False}, {1: "open", 2: "open"})
+    with bot.session() as session:
+        latest = session.exec(select(Minutes.body).where(Minutes.version == 2)).one()
+    assert latest == f"{RECORD}\n#agreed Adopt the work plan"
+
+
+@pytest.mark.parametrize("line", ["minutes #{n} --replace #agreed Adopt the work plan",
+                                  "minutes #{n}\n--replace\n#agreed Adopt the work plan",
+                                  "minutes #{n} #agreed Adopt the work plan\n--replace"])
+def test_replace_removes_and_names_a_done_action_item(bot: BotHarness, line: str) -> None:
+    number = held_meeting(bot)
+    bot.say(f"minutes #{number} {RECORD}")
+    bot.say("action done #2", as_="UNICEF")
+    replaced = bot.say(line.format(n=number))
+    assert replaced.ok, replaced.text
+    assert ("Removed from the record (superseded): decision #1 (Endorse the terms of "
+            "reference), decision #2 (Pilot in two provinces), action item #1 (ILO: circulate "
+            "the draft), action item #2 (UNICEF: map services, done).") in replaced.text
+    assert _record(bot) == ({1: True, 2: True, 3: False}, {1: "superseded", 2: "superseded"})
+
+
+def test_a_correction_that_removes_nothing_needs_no_confirmation(bot: BotHarness) -> None:
+    number = held_meeting(bot)
+    bot.say(f"minutes #{number} {RECORD}")
+    corrected = bot.say(f"minutes #{number} #topic Budget {RECORD}")
+    assert corrected.ok and "corrected (version 2)" in corrected.text
+    assert "Removed" not in corrected.text
+
+
+def test_add_refuses_minutes_grown_past_their_limit(bot: BotHarness) -> None:
+    number = held_meeting(bot)
+    bot.say(f"minutes #{number} #info {'x' * 15000}")
+    assert_refused(bot, f"minutes #{number} add #info {'y' * 6000}",
+                   "The text of the minutes with the entries added is 21,013 characters long; the "
+                   "limit is 20,000.")

@@ -117,7 +117,7 @@ def test_read_commands_issue_the_same_statements_with_ten_times_the_data(
     add_records(bot, 30)
     assert statements(bot) == few
     listing = bot.say("agenda list #1").text
-    assert listing.count("objectives #") == 33 and "more" not in listing
+    assert listing.count(" · obj ") == 33 and "more" not in listing
     overview = bot.say("agenda").text
     assert "… and 3 more items: agenda list #2 shows them all." in overview
     assert "… and 3 more items: they join the next meeting" in overview
@@ -126,16 +126,16 @@ def test_read_commands_issue_the_same_statements_with_ten_times_the_data(
 def test_long_lists_show_a_page_and_say_how_many_more(bot: BotHarness) -> None:
     add_records(bot, 33)
     agenda = bot.say("agenda").text
-    assert agenda.count("objectives #") == 60
+    assert agenda.count(" · obj ") == 60
     assert "… and 3 more items: agenda list #2 shows them all." in agenda
     assert "… and 3 more items: they join the next meeting once one is scheduled." in agenda
     decisions = bot.say("decisions #1").text.splitlines()
     assert decisions[0] == ("… and 4 more decisions before these: the CSV file of report 2031 has "
                             "them all.")
-    assert len(decisions) == 1 + 30 + 2 and decisions[-1] == "34 decision(s) for meeting #1 " \
+    assert len(decisions) == 1 + 30 + 2 and decisions[-1] == "34 decisions for meeting #1 " \
         "(Meeting 0)."
     actions = bot.say("actions all").text
-    assert actions.count("Circulate the note") == 30 and "\n33 item(s)" in actions
+    assert actions.count("Circulate the note") == 30 and "\n33 items" in actions
     assert "… and 3 more action items: narrow the list with actions mine" in actions
     meetings = bot.say("meeting list").text.splitlines()
     assert len(meetings) == 31

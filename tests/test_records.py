@@ -50,7 +50,7 @@ def test_decisions_register_lists_meeting_and_poll_decisions_numbered_and_dated(
         "*#3* 2 Mar 2031 — Create the climate mobility working group — poll #1 (Create a "
         "working group on climate mobility?)",
     ]
-    assert "3 decision(s) for 2031." in register.text
+    assert "3 decisions for 2031." in register.text
     assert "A decision of 2030" in bot.say("decisions 2030").text
     of_meeting = bot.say(f"decisions #{first}").text
     assert "Adopt the work plan" in of_meeting and "climate" not in of_meeting
@@ -68,7 +68,7 @@ def test_decisions_refuses_what_it_cannot_read(bot: BotHarness, line: str, probl
 
 def test_superseded_decisions_leave_the_register(bot: BotHarness) -> None:
     number = _minutes(bot, "#agreed Adopt the plan")
-    bot.say(f"minutes #{number} #agreed Adopt the revised plan")
+    bot.say(f"minutes #{number} --replace #agreed Adopt the revised plan")
     register = bot.say("decisions").text
     assert "Adopt the revised plan" in register and "Adopt the plan —" not in register
 
@@ -83,7 +83,7 @@ def test_actions_listings_mark_overdue_items(bot: BotHarness) -> None:
     assert lines[0] == "*#1* ILO — draft the terms of reference — due 5 Mar 2031 — *OVERDUE* " \
                        "— meeting #1"
     assert lines[1] == "*#2* UNICEF — map services — due 20 Mar 2031 — meeting #1"
-    assert "3 item(s), 1 overdue." in listing.text
+    assert "3 items, 1 overdue." in listing.text
     mine = bot.say("actions mine", as_="ILO")
     assert mine.title == "Open action items of ILO"
     assert "map services" not in mine.text and "share the data" in mine.text
@@ -120,7 +120,7 @@ def test_a_new_due_date_reschedules_the_reminders(bot: BotHarness) -> None:
     assert moved.ok, moved.text
     assert moved.text.startswith("Action item #1 for UNICEF is now due Wed 2 Apr 2031, 15:00 "
                                  "(Asia/Vientiane): map services")
-    assert "2 reminder(s) scheduled for UNICEF's focal points." in moved.text
+    assert "2 reminders scheduled for UNICEF's focal points." in moved.text
     assert _reminders(bot) == [
         (datetime(2031, 3, 19, 2, 0, tzinfo=UTC), OutboxStatus.CANCELLED),
         (datetime(2031, 3, 20, 2, 0, tzinfo=UTC), OutboxStatus.CANCELLED),

@@ -71,7 +71,7 @@ def test_report_summarises_the_year(bot: BotHarness) -> None:
     assert "Action items: 1 done, 1 open, 1 overdue." in text
     assert "Minutes: 1 of 3 within 14 days (calendar days in Asia/Vientiane), 12.5 days on " \
            "average; 1 still missing." in text
-    assert "GCM objectives worked on: 6 (1 items, 2 decisions), 10 (2 items, 3 decisions)." \
+    assert "GCM objectives worked on: 6 (1 item, 2 decisions), 10 (2 items, 3 decisions)." \
         in text
     assert sorted(_files(reply)) == ["action-items-2031.csv", "activity-by-objective-2031.png",
                                      "decisions-2031.csv", "report-2031.md"]
@@ -329,7 +329,7 @@ def test_a_withdrawn_item_counts_neither_itself_nor_its_meeting_s_decisions(
     assert bot.say(f"minutes #{a} " + " ".join(f"#agreed A{n}" for n in range(4))).ok
     assert bot.say(f"minutes #{b} #agreed B1 #agreed B2").ok
     reply = bot.say("report 2031")
-    assert "GCM objectives worked on: 3 (1 items, 4 decisions), 7 (1 items, 2 decisions)." \
+    assert "GCM objectives worked on: 3 (1 item, 4 decisions), 7 (1 item, 2 decisions)." \
         in reply.text
     rows = _objective_rows(_files(reply)["report-2031.md"].decode())
     assert rows[3] == ("1", "4") and rows[7] == ("1", "2")

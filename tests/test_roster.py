@@ -49,7 +49,24 @@ def test_an_agency_asks_to_join_and_the_secretariat_approves(bot: BotHarness) ->
     with bot.session() as session:
         assert session.exec(select(Outbox).where(Outbox.kind == "members.joined")).one()
     history = bot.say("members history").text
-    assert "agency.joined UNFPA" in history and "by RCO Focal Point" in history
+    assert "UNFPA joined the Network (United Nations Population Fund; asked by Slack user; " \
+        "focal point Slack user) — by RCO Focal Point" in history
+
+
+def test_members_history_says_each_change_in_words(bot: BotHarness) -> None:
+    """The words are the issue's ask (no ``person.added`` codes); the dates are START's."""
+    assert bot.say('partners add "Lao Women\'s Union" to wg:protection').ok
+    assert bot.say('people add @"Khampheng" partner:"Lao Women\'s Union"').ok
+    assert bot.say('people move @"Khampheng" UNICEF').ok
+    assert bot.say('people remove @"Khampheng"').ok
+    assert bot.say("members history").text.splitlines() == [
+        "3 Mar 2031 — Khampheng was taken off the roster (UNICEF) — by IOM Focal Point",
+        "3 Mar 2031 — Khampheng moved (Lao Women's Union → UNICEF) — by IOM Focal Point",
+        "3 Mar 2031 — Khampheng was added to the roster (partner Lao Women's Union) — by IOM "
+        "Focal Point",
+        "3 Mar 2031 — Partner Lao Women's Union was added (to wg:protection) — by IOM Focal "
+        "Point",
+    ]
 
 
 @pytest.mark.parametrize(("line", "problem"), [
@@ -94,7 +111,7 @@ def test_leaving_gives_up_seats_and_quorum_follows_membership(bot: BotHarness) -
         before, after = session.exec(select(Poll).order_by(Poll.id)).all()
     assert len(before.electorate) == 10 and "WORLD-BANK" in before.electorate
     assert len(after.electorate) == 9 and "WORLD-BANK" not in after.electorate
-    assert "agency.left WORLD-BANK (1 working-group seat(s) given up)" in \
+    assert "WORLD-BANK left the Network (1 working-group seat given up)" in \
         bot.say("members history").text
 
 

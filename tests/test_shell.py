@@ -14,7 +14,8 @@ from bot.shell import Shell
 from handlers import registry
 from handlers.core import Choice, Context, Form, FormField, Reply
 from handlers.runner import Runner
-from tests.conftest import REPO, Clock, register_form
+from tests.conftest import REPO, BotHarness, Clock, register_form
+from tests.meeting_rows import held_meeting
 
 
 def _run_program(stdin: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -46,12 +47,13 @@ def test_a_piped_session_reads_as_a_transcript(tmp_path: Path) -> None:
 
 def test_as_switches_who_is_speaking_and_the_data_persists(tmp_path: Path) -> None:
     first = _run_program(":as ILO\nagenda add Skills recognition\n", tmp_path)
-    assert "You are now ILO Focal Point." in first.stdout
+    assert "You are now ILO Focal Point, focal point of ILO (International Labour " \
+        "Organization)." in first.stdout
     second = _run_program(':as "UNICEF Focal Point"\nwhoami\nagenda\n:as Somebody\nagenda\n',
                           tmp_path)
     assert "You are UNICEF Focal Point." in second.stdout
     assert "#1 Skills recognition — ILO (proposed)" in second.stdout
-    assert "'Somebody', who is not on the roster" in second.stdout
+    assert "You are now 'Somebody', who is not on the roster (try :as IOM" in second.stdout
     assert second.stdout.rstrip().endswith("focal point of your agency.")
     assert second.returncode == 0
 
@@ -82,8 +84,94 @@ def test_choices_are_numbered_and_answered_by_number(shell_app: App) -> None:
     assert "(confirm no)\nconfirmed: no" in text
 
 
-def test_forms_are_asked_field_by_field(shell_app: App) -> None:
+def _typed(monkeypatch: pytest.MonkeyPatch, lines: list[str]) -> None:
+    """A terminal: ``input`` answers these lines, then end of input (Ctrl-D) as EOFError."""
+    pending = iter(lines)
+
+    def typed(prompt: str = "") -> str:
+        try:
+            return next(pending)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("builtins.input", typed)
+
+
+def test_forms_are_asked_field_by_field(shell_app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     out = io.StringIO()
-    Shell(shell_app, io.StringIO("confirm ask\nfirst line\nsecond line\nEND\n"), out,
-          interactive=False).run()
+    _typed(monkeypatch, ["confirm ask", "first line", "second line", "END"])
+    Shell(shell_app, io.StringIO(), out, interactive=True).run()
     assert "confirmed: first line\nsecond line" in out.getvalue()
+
+
+def test_end_of_input_cancels_a_form_half_answered(shell_app: App,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    out = io.StringIO()
+    _typed(monkeypatch, ["confirm ask", "first line", "second line"])
+    Shell(shell_app, io.StringIO(), out, interactive=True).run()
+    assert "Cancelled; nothing was sent." in out.getvalue()
+    assert "confirmed" not in out.getvalue()
+
+
+def test_a_piped_session_opens_no_form(shell_app: App) -> None:
+    out = io.StringIO()
+    Shell(shell_app, io.StringIO("confirm ask\nconfirm next\n"), out, interactive=False).run()
+    assert out.getvalue() == (
+        "> confirm ask\nWhy?\n(A piped session opens no form, so nothing was sent: type the "
+        "command on one line.)\n> confirm next\nconfirmed: next\n")
+
+
+def test_a_piped_objection_without_reason_records_nothing(tmp_path: Path) -> None:
+    """The real program fed by a pipe: the lines after ``vote #1 object`` stay commands and
+    end of input records no objection (the reason form is not opened)."""
+    lines = ["poll propose Adopt the 2031 workplan", ":as ILO", "vote #1 object", "agenda",
+             "poll show #1"]
+    result = _run_program("\n".join(lines) + "\n", tmp_path)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert ("> vote #1 object\nAn objection blocks consensus on poll #1, so please give your "
+            "agency's reason.\nOr type: vote #1 object <reason>\n(A piped session opens no "
+            "form") in out
+    assert "> agenda\n== Agenda ==" in out
+    assert out.rstrip().count("*Object* (0): none") == 2
+    assert "ILO objects" not in out
+
+
+def test_the_minutes_form_checks_each_answer(engine: Engine, config: AppConfig,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18: a meeting answer that is not a choice is asked again before the body, and a
+    body refused on submit is asked again with the meeting kept (BotHarness-made meetings)."""
+    bot = BotHarness(engine, config, Clock())
+    held_meeting(bot, days_ago=40, title="Ad-hoc meeting on floods", kind="adhoc")
+    newer = held_meeting(bot, days_ago=2)
+    out = io.StringIO()
+    _typed(monkeypatch, ["minutes", "#9", "2", "#action FAO write it", "END",
+                         "#agreed Joint appeal", "END"])
+    Shell(App(config=config, engine=engine, runner=bot.runner), io.StringIO(), out,
+          interactive=True).run()
+    text = out.getvalue()
+    assert "'#9' is not one of the choices: answer with a number from 1 to 2, or . to cancel." \
+        in text
+    assert "#action: unknown agency FAO." in text
+    assert "Minutes of meeting #1 posted (version 1)" in text
+    assert f"meeting #{newer} posted" not in text
+
+
+def test_a_piped_minutes_command_opens_no_form(engine: Engine, config: AppConfig) -> None:
+    """Issue 18: the lines after a piped ``minutes #1`` are commands; end of input posts
+    nothing (the meeting made with BotHarness)."""
+    bot = BotHarness(engine, config, Clock())
+    held_meeting(bot)
+    out = io.StringIO()
+    Shell(App(config=config, engine=engine, runner=bot.runner),
+          io.StringIO("minutes #1\n#agreed Joint appeal\n"), out, interactive=False).run()
+    assert "Or type: minutes #1 #attendees RCO IOM ILO" in out.getvalue()
+    assert "> #agreed Joint appeal\nI don't know '#agreed'" in out.getvalue()
+    assert "no minutes yet" in bot.say("minutes #1", as_="WHO").text
+
+
+def test_who_names_the_person_and_their_agency(tmp_path: Path) -> None:
+    """The names are app.yaml's (the default speaker is the Secretariat's focal point)."""
+    out = _run_program(":who\n", tmp_path).stdout
+    assert "> :who\nYou are IOM Focal Point, focal point of IOM (International Organization " \
+        "for Migration).\n" in out

@@ -124,7 +124,7 @@ def test_agenda_add_is_public_and_escaped(play: Callable[..., None], engine: Eng
         assert "<!channel>" not in shown and "<http" not in shown and "<@" not in shown
         status, body = await slack.command("help")
         assert body["response_type"] == "ephemeral"
-        assert "*agenda add &lt;text&gt; [#1 ... #23] [for #N]* — Propose an item" in \
+        assert "*agenda add &lt;text&gt; [#obj1 ... #obj23] [for #N]* — Propose an item" in \
             _texts(body["blocks"])
 
     play(scenario)

@@ -86,9 +86,9 @@ def test_lists_polls_forms_and_help_read_line_by_line(
                 "Agenda",
                 '**Next meeting**: meeting #1 "Spring meeting" (Mon 24 Mar 2031, 10:00–12:00 '
                 "(Asia/Vientiane))",
-                "1. #1 Labour migration data — IOM (proposed) · objectives #6",
+                "1. #1 Labour migration data — IOM (proposed) · obj 6",
                 "2. #2 on R&D <costs> — IOM (proposed)",
-                "3. #3 ການເຄື່ອນຍ້າຍແຮງງານ — IOM (proposed) · objectives #10"]
+                "3. #3 ການເຄື່ອນຍ້າຍແຮງງານ — IOM (proposed) · obj 10"]
 
             helped = _lines(node_tools, await teams.say("help"))
             assert '**poll propose "<text>" [until <when>]** — Put a statement or plan to a ' \

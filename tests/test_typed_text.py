@@ -19,7 +19,7 @@ from tests.meeting_rows import held_meeting
 from tests.strategies import printable
 from tests.test_grammar import FORMAT
 
-ADD_EXAMPLE = "agenda add Update on the labour migration assessment #6 #18"
+ADD_EXAMPLE = "agenda add Update on the labour migration assessment #obj6 #obj18"
 # A text of each kind people write, where ``{}`` stands for it.
 WRITTEN = ("agenda add {}", 'poll propose "{}"', "vote #1 object {}", "minutes #1 #agreed {}",
            'meeting schedule regular 14 Mar 2031 10:00 "{}"', 'members join UNFPA "{}"',
