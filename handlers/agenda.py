@@ -38,6 +38,7 @@ from storage.models import (
     Meeting,
     MeetingStatus,
     Outbox,
+    Person,
     WorkingGroup,
 )
 from templates import render
@@ -73,9 +74,11 @@ def agenda_add(ctx: Context, args: str) -> Reply:
         return Reply(text=f"Added agenda item #{item_id}{tagged} to the backlog: {text}\n"
                           "It will join the next meeting once one is scheduled.", private=False)
     lines = [f"Added agenda item #{item_id}{tagged} to {describe(ctx, meeting)}: {text}"]
-    if meeting.agenda_published_at:
+    if meeting.agenda_published_at and may_organise(ctx, ctx.actor, meeting):
         lines.append(f"The agenda was already published; send the update with: "
                      f"agenda publish #{meeting.id}")
+    elif meeting.agenda_published_at:
+        lines.append("The agenda was already published; its organisers send the update.")
     return Reply(text="\n".join(lines), private=False)
 
 
@@ -234,8 +237,9 @@ def agenda_publish(ctx: Context, args: str) -> Reply:
 def publish(scope: Scope, meeting: Meeting) -> str:
     """Compile the agenda and queue it for the network now; returns its text."""
     listed = open_items(scope, meeting.id)
-    codes, tags = _agency_codes(scope), _objectives(scope, [item.id for item in listed])
-    items = [{"text": item.text, "agency": codes.get(item.agency_id, "partner"),
+    ids = [item.id for item in listed]
+    names, tags = _proposers(scope, ids), _objectives(scope, ids)
+    items = [{"text": item.text, "agency": names[item.id],
               "objectives": _tags(tags.get(item.id, [])), "status": item.status}
              for item in listed]
     text = render("agenda.j2", id=meeting.id, title=meeting.title, where=meeting.location,
@@ -366,11 +370,11 @@ def _listing(scope: Scope, meeting_id: int | None, *, shown: int | None = None,
         return f"No items yet. Propose one with: {ADD_EXAMPLE}"
     tags = _objectives(scope, [item_id for item_id, *_ in rows])
     lines = []
-    for number, (item_id, text, status, code, _) in enumerate(rows, start=1):
+    for number, (item_id, text, status, proposer, _) in enumerate(rows, start=1):
         objectives = tags.get(item_id, [])
         tagged = f" · {_tags(objectives)}" if objectives else ""
         place = "–" if status == AgendaStatus.WITHDRAWN else f"{number}."  # has none
-        lines.append(f"{place} #{item_id} {text} — {code or 'partner'} ({status}){tagged}")
+        lines.append(f"{place} #{item_id} {text} — {proposer} ({status}){tagged}")
     hidden = rows[0][-1] - len(rows) if shown is not None else 0
     if hidden:
         lines.append(more(hidden, "items", rest))
@@ -380,17 +384,19 @@ def _listing(scope: Scope, meeting_id: int | None, *, shown: int | None = None,
 def _listing_query(backlog: bool, limited: bool) -> Select[tuple[int, str, str, str, int]]:
     meeting = col(AgendaItem.meeting_id)
     query = (
-        select(AgendaItem.id, AgendaItem.text, AgendaItem.status, Agency.code,
+        select(AgendaItem.id, AgendaItem.text, AgendaItem.status, _PROPOSER,
                func.count().over())  # every item of the meeting, counted before the limit
         .outerjoin(Agency, Agency.id == AgendaItem.agency_id)
+        .outerjoin(Person, Person.id == AgendaItem.proposer_id)
         .where(meeting.is_(None) if backlog else meeting == bindparam("meeting_id"))
         .order_by(*AGENDA_ORDER)
     )
     return query.limit(bindparam("shown")) if limited else query
 
 
-def _agency_codes(scope: Scope) -> dict[int | None, str]:
-    return dict(scope.session.exec(select(Agency.id, Agency.code)).all())
+def _proposers(scope: Scope, item_ids: list[int | None]) -> dict[int | None, str]:
+    """Who proposed each of these items: the agency's code, or the partner organisation."""
+    return dict(scope.session.exec(_PROPOSERS_OF, params={"ids": item_ids}).all())
 
 
 def _objectives(scope: Scope, item_ids: list[int | None]) -> dict[int | None, list[int]]:
@@ -406,10 +412,18 @@ def _waiting(scope: Scope) -> bool:
     return scope.session.exec(_WAITING).first() is not None
 
 
+# Who proposed an item, as shown: its agency, or a partner's organisation.
+_PROPOSER = func.coalesce(Agency.code, Person.partner_org, "a partner")
 # The statements of the agenda, built once (building them cost more CPU than running them):
 # by backlog or meeting, and with or without a limit.
 _LISTING = {(backlog, limited): _listing_query(backlog, limited)
             for backlog in (False, True) for limited in (False, True)}
+_PROPOSERS_OF = (
+    select(AgendaItem.id, _PROPOSER)
+    .outerjoin(Agency, Agency.id == AgendaItem.agency_id)
+    .outerjoin(Person, Person.id == AgendaItem.proposer_id)
+    .where(col(AgendaItem.id).in_(bindparam("ids", expanding=True)))
+)
 _TAGS_OF = (
     select(AgendaItemObjective.item_id, AgendaItemObjective.objective_number)
     .where(col(AgendaItemObjective.item_id).in_(bindparam("ids", expanding=True)))

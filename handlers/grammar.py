@@ -120,6 +120,14 @@ def parse_ref(token: str, what: str, example: str) -> int:
     return int(match.group(1))
 
 
+def refuse_arguments(command: str, args: str, example: str) -> None:
+    """Refuse words after a command that takes none, rather than ignore them."""
+    if args.strip():
+        shown = args.strip()[:40]
+        raise UserError(f"'{command}' takes nothing after it: leave out '{shown}'.",
+                        example)
+
+
 def take_quoted(text: str) -> tuple[str | None, str]:
     """Split a leading quoted phrase (straight or curly quotes) from the rest of the text."""
     text = text.lstrip()

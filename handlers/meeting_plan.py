@@ -20,6 +20,7 @@ from handlers.meeting_notes import WEEKEND
 from handlers.notify import queue
 from handlers.people import people_of
 from handlers.period import read_year
+from handlers.record_years import first_year
 from handlers.registry import command
 from handlers.timefmt import show_date
 from storage.models import Meeting, MeetingKind, MeetingStatus, Outbox
@@ -141,7 +142,8 @@ def _example_day(scope: Scope, half: HalfYear) -> datetime:
 )
 def meeting_plan(ctx: Context, args: str) -> Reply:
     per_year = ctx.config.meetings.per_year
-    year = read_year(args, now=ctx.now, zone=zone(ctx), example="meeting plan 2031")
+    year = read_year(args, now=ctx.now, zone=zone(ctx), command="meeting plan",
+                     first=first_year(ctx))
     lines, total = [], 0
     for half in (HalfYear(year, 1), HalfYear(year, 2)):
         meetings = regular_meetings(ctx, half)

@@ -13,7 +13,7 @@ from sqlmodel import col, func, select
 from handlers.calendar_file import is_invitation, meeting_ics
 from handlers.core import Context, Reply, Role, Scope, UserError
 from handlers.dates import understand_when
-from handlers.grammar import check_text, parse_ref, take_quoted
+from handlers.grammar import check_text, parse_ref, refuse_arguments, take_quoted
 from handlers.meeting_common import (
     KIND_NAMES,
     agenda_closing,
@@ -113,11 +113,13 @@ def meeting_schedule(ctx: Context, args: str) -> Reply:
     partners=True,
 )
 def meeting_list(ctx: Context, args: str) -> Reply:
+    refuse_arguments("meeting list", args, "meeting list")
     upcoming = (Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > ctx.now)
     total = ctx.session.exec(select(func.count()).select_from(Meeting).where(*upcoming)).one()
     if not total:
-        return Reply(title="Upcoming meetings",
-                     text=f"No meeting is scheduled. Schedule one with: {SCHEDULE_EXAMPLE}")
+        how = (f" Schedule one with: {SCHEDULE_EXAMPLE}"
+               if ctx.actor.has(Role.CHAIR, Role.SECRETARIAT) else "")
+        return Reply(title="Upcoming meetings", text="No meeting is scheduled." + how)
     meetings = ctx.session.exec(select(Meeting).where(*upcoming).order_by(
         Meeting.starts_at, Meeting.id).limit(PAGE)).all()  # type: ignore[arg-type]
     counts = dict(ctx.session.exec(

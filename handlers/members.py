@@ -3,6 +3,7 @@
 from sqlmodel import Session, select
 
 from handlers.core import Context, Reply, Role, UserError, bold
+from handlers.grammar import refuse_arguments
 from handlers.registry import command
 from storage.models import Agency, Objective, Person, WGAgency, WGPartner, WGRole, WorkingGroup
 
@@ -16,6 +17,7 @@ from storage.models import Agency, Objective, Person, WGAgency, WGPartner, WGRol
     public=True,
 )
 def whoami(ctx: Context, args: str) -> Reply:
+    refuse_arguments("whoami", args, "whoami")
     actor = ctx.actor
     if not actor.on_roster:
         return Reply(text=f"You are {actor.name or 'unknown'}, not on the roster of "
@@ -42,6 +44,7 @@ def whoami(ctx: Context, args: str) -> Reply:
     partners=True,
 )
 def members(ctx: Context, args: str) -> Reply:
+    refuse_arguments("members", args, "members")
     network = ctx.config.network
     agencies = ctx.session.exec(select(Agency).where(Agency.active).order_by(Agency.id)).all()
     people = ctx.session.exec(select(Person).where(Person.active).order_by(Person.id)).all()

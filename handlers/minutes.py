@@ -42,6 +42,7 @@ from handlers.minutes_removals import (
 from handlers.notify import queue
 from handlers.registry import LINE_ROOM, command
 from handlers.timefmt import show_date, show_time
+from handlers.wording import counted
 from storage.models import (
     ActionItem,
     ActionStatus,
@@ -325,7 +326,7 @@ def _history(ctx: Context, meeting: Meeting) -> Reply:
     numbers = _numbers(ctx, meeting)
     parts = [_render(ctx, meeting, v, parse_markers(v.body), numbers if n == 0 else None)
              for n, v in enumerate(versions)]
-    return Reply(title=f"Minutes of meeting #{meeting.id}: {len(versions)} version(s)",
+    return Reply(title=f"Minutes of meeting #{meeting.id}: {counted(len(versions), 'version')}",
                  text="\n\n----------\n\n".join(parts))
 
 

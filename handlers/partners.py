@@ -8,7 +8,7 @@ Network's consensus polls.
 from sqlmodel import select
 
 from handlers.core import Context, Reply, Role, UserError, bold
-from handlers.grammar import NAME_LIMIT, check_text, take_quoted
+from handlers.grammar import NAME_LIMIT, check_text, refuse_arguments, take_quoted
 from handlers.registry import command
 from handlers.roster import record_change
 from storage.models import Partner, Person, WGPartner, WorkingGroup
@@ -76,9 +76,12 @@ def _target_group(ctx: Context, rest: str) -> WorkingGroup | None:
     partners=True,
 )
 def partners_list(ctx: Context, args: str) -> Reply:
+    refuse_arguments("partners", args, "partners")
     organisations = ctx.session.exec(select(Partner).order_by(Partner.organisation)).all()
     if not organisations:
-        return Reply(title="Partners", text=f"No partners yet. Add one with: {ADD_EXAMPLE}")
+        how = (f" Add one with: {ADD_EXAMPLE}"
+               if ctx.actor.has(Role.SECRETARIAT) or ctx.actor.wg_chairs else "")
+        return Reply(title="Partners", text="No partners yet." + how)
     lines = []
     for partner in organisations:
         groups = ctx.session.exec(

@@ -17,7 +17,7 @@ from bot.durations import format_duration
 from handlers.core import Context, Form, FormField, Reply, Role, UserError, bold
 from handlers.dates import understand_when
 from handlers.forms import form
-from handlers.grammar import NAME_LIMIT, TEXT_LIMIT, check_text, take_quoted
+from handlers.grammar import NAME_LIMIT, TEXT_LIMIT, check_text, refuse_arguments, take_quoted
 from handlers.notify import queue
 from handlers.poll_state import (
     REMIND_BEFORE,
@@ -303,17 +303,16 @@ def poll_show(ctx: Context, args: str) -> Reply:
     example="poll list",
 )
 def poll_list(ctx: Context, args: str) -> Reply:
-    if args.strip():
-        raise UserError(f"'poll list' takes nothing after it; to see one poll: {SHOW_EXAMPLE}",
-                        "poll list")
+    refuse_arguments("poll list", args, SHOW_EXAMPLE)
     zone = ctx.config.network.zone
     open_polls = ctx.session.exec(select(Poll).where(Poll.status == PollStatus.OPEN)
                                   .order_by(Poll.closes_at)).all()  # type: ignore[arg-type]
     closed = ctx.session.exec(select(Poll).where(Poll.status == PollStatus.CLOSED)
                               .order_by(Poll.closed_at.desc()).limit(RECENT)).all()  # type: ignore[union-attr]
     if not open_polls and not closed:
-        return Reply(title="Polls", text=f"There are no polls yet. The Chair or the Secretariat "
-                                         f"opens one with: {WG_EXAMPLE}")
+        how = (f" Open one with: {WG_EXAMPLE}" if ctx.actor.has(Role.CHAIR, Role.SECRETARIAT)
+               else " The Chair or the Secretariat opens them.")
+        return Reply(title="Polls", text="There are no polls yet." + how)
     lines = [bold("Open") if open_polls else "No poll is open."]
     cast = ballots_of(ctx.session, open_polls)
     counted = electorates(ctx.session, open_polls)

@@ -12,6 +12,7 @@ from handlers.grammar import parse_ref
 from handlers.minutes import meeting_by_ref
 from handlers.paging import PAGE, more
 from handlers.period import read_year, year_bounds
+from handlers.record_years import first_year
 from handlers.registry import command
 from handlers.timefmt import show_date
 from handlers.wording import counted
@@ -44,7 +45,8 @@ def decisions(ctx: Context, args: str) -> Reply:
         scope = f"meeting #{meeting.id} ({meeting.title})"
         year = meeting.starts_at.astimezone(zone).year
     else:
-        year = read_year(wanted, now=ctx.now, zone=zone, example=DECISIONS_EXAMPLE)
+        year = read_year(wanted, now=ctx.now, zone=zone, command="decisions",
+                         first=first_year(ctx))
         start, end = year_bounds(year, zone)
         conditions += [Decision.decided_at >= start, Decision.decided_at < end]  # type: ignore[list-item]
         scope = str(year)

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, func, select
 
 from handlers.core import Context, Reply, Scope
 from handlers.period import read_years, year_bounds
+from handlers.record_years import first_year
 from handlers.registry import command
 from handlers.report_data import ActionLine, DecisionLine, MinutesLine, ObjectiveLine, ReportData
 from handlers.report_files import report_files, span_files
@@ -37,7 +38,6 @@ from storage.models import (
 from templates import render
 
 EXAMPLE = "report 2031"
-SPAN_EXAMPLE = "report 2030-2031"
 
 
 @command(
@@ -52,8 +52,8 @@ SPAN_EXAMPLE = "report 2030-2031"
            "the figures), and a bar chart of activity per GCM objective.",
 )
 def report(ctx: Context, args: str) -> Reply:
-    years = read_years(args, now=ctx.now, zone=ctx.config.network.zone, example=EXAMPLE,
-                       span_example=SPAN_EXAMPLE)
+    years = read_years(args, now=ctx.now, zone=ctx.config.network.zone, command="report",
+                       first=first_year(ctx))
     if len(years) == 1:
         data = gather(ctx, years[0])
         return Reply(title=f"{data.network}: report {data.year}",

@@ -7,14 +7,16 @@ every change is kept in RosterChange for ``members history`` and the annual repo
 
 import re
 
-from sqlalchemy import delete, extract
+from sqlalchemy import delete
 from sqlmodel import select
 
 from handlers.core import Choice, Context, Reply, Role, Speaker, UserError, bold
 from handlers.grammar import NAME_LIMIT, check_text, take_quoted
 from handlers.notify import queue
 from handlers.people import SHELL, find_person, people_of
+from handlers.period import read_year, year_bounds
 from handlers.poll_state import close_if_complete, poll_message
+from handlers.record_years import first_year
 from handlers.registry import command
 from handlers.timefmt import show_date
 from handlers.wording import counted, plural
@@ -202,16 +204,17 @@ def members_history(ctx: Context, args: str) -> Reply:
     query = select(RosterChange, Person.name).join(
         Person, Person.id == RosterChange.actor_id, isouter=True
     ).order_by(RosterChange.at.desc(), RosterChange.id.desc())  # type: ignore[attr-defined]
-    year = args.strip()
-    if year:
-        if not (year.isdigit() and len(year) == 4):
-            raise UserError(f"'{year}' is not a year.", "members history 2031")
-        query = query.where(extract("year", RosterChange.at) == int(year))
+    zone = ctx.config.network.zone
+    year = None
+    if args.strip():
+        year = read_year(args, now=ctx.now, zone=zone, command="members history",
+                         first=first_year(ctx))
+        start, end = year_bounds(year, zone)
+        query = query.where(RosterChange.at >= start, RosterChange.at < end)  # type: ignore[arg-type]
     rows = ctx.session.exec(query.limit(200)).all()
     if not rows:
         return Reply(title="Roster history", text="No roster changes recorded"
                      + (f" in {year}." if year else " yet."))
-    zone = ctx.config.network.zone
     lines = [f"{show_date(change.at, zone)} — {_said(change.action, change.subject)}"
              + (f" ({change.details})" if change.details else "")
              + f" — by {who or 'app.yaml'}" for change, who in rows]

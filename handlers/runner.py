@@ -147,6 +147,9 @@ class Runner:
         if found is None:
             raise UserError(*_unknown_verb(text))
         spec, args = found
+        if spec.name == spec.verb and args and (typo := _misspelt_subcommand(spec.verb,
+                                                                             args.split()[0])):
+            raise UserError(*typo)
         # A guard on the whole line, before anything reads it; each text in it has its own
         # limit, which its handler checks on that text alone.
         check_length(text, what="command", example=spec.example, max_length=spec.max_length)
@@ -230,14 +233,22 @@ def _unknown_subcommand(verb: str, after: list[str]) -> tuple[str, str]:
     if not after:
         said = f"'{verb}' needs a word after it"
     else:
-        wrong = after[0].lower()[:_SHOWN_WORD]
-        check_characters(wrong, what="command", example=f"help {verb}")
-        subs = {spec.name.partition(" ")[2].split(" ")[0]: spec for spec in specs}
-        close = difflib.get_close_matches(wrong, list(subs), n=3, cutoff=0.6)
-        if close:
-            suggested = " or ".join(f"{verb} {sub}" for sub in close)
-            return (f"I don't know '{wrong}' after '{verb}'. Did you mean {suggested}?",
-                    subs[close[0]].example)
-        said = f"I don't know '{wrong}' after '{verb}'"
+        if typo := _misspelt_subcommand(verb, after[0]):
+            return typo
+        said = f"I don't know '{after[0].lower()[:_SHOWN_WORD]}' after '{verb}'"
     return (f"{said}: the {verb} commands are {', '.join(spec.name for spec in specs)} "
             f"(help {verb} explains each).", f"help {verb}")
+
+
+def _misspelt_subcommand(verb: str, word: str) -> tuple[str, str] | None:
+    """``members histroy``: a word after a verb that is nearly one of its commands (and so
+    would otherwise be read as the verb's own arguments) is named, with the nearest."""
+    wrong = word.lower()[:_SHOWN_WORD]
+    check_characters(wrong, what="command", example=f"help {verb}")
+    subs = {spec.name.partition(" ")[2].split(" ")[0]: spec for spec in registry.commands_of(verb)}
+    close = difflib.get_close_matches(wrong, [sub for sub in subs if sub], n=3, cutoff=0.6)
+    if not close:
+        return None
+    suggested = " or ".join(f"{verb} {sub}" for sub in close)
+    return (f"I don't know '{wrong}' after '{verb}'. Did you mean {suggested}?",
+            subs[close[0]].example)

@@ -215,6 +215,24 @@ def test_agenda_publish_sends_it_now(bot: BotHarness, clock: Clock) -> None:
     assert published.due_at == clock.now
     late = bot.say("agenda add Late addition for #1", as_="RCO")
     assert "send the update with: agenda publish #1" in late.text
+    # Issue 18: a hint to run a command goes only to those who may run it.
+    later = bot.say("agenda add Later addition for #1", as_="ILO")
+    assert later.ok and "agenda publish" not in later.text
+    assert later.text.endswith("The agenda was already published; its organisers send the "
+                               "update.")
+    assert not bot.say("agenda publish #1", as_="ILO").ok
+
+
+@pytest.mark.parametrize(("line", "hint"), [
+    ("meeting list", "Schedule one with: meeting schedule regular"),
+    ("poll list", "Open one with: poll wg create"),
+    ("partners", "Add one with: partners add"),
+])
+def test_a_hint_to_create_something_goes_only_to_those_who_may(
+        bot: BotHarness, line: str, hint: str) -> None:
+    assert hint in bot.say(line, as_="IOM").text
+    reply = bot.say(line, as_="WHO")
+    assert reply.ok and hint not in reply.text and "with:" not in reply.text
 
 
 def test_lao_and_long_items_survive_the_cycle(bot: BotHarness) -> None:

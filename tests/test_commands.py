@@ -129,12 +129,30 @@ def test_an_unknown_verb_gets_did_you_mean(bot: BotHarness) -> None:
     ("meeting zzz", "I don't know 'zzz' after 'meeting': the meeting commands are meeting "
      "cancel, meeting ics, meeting list, meeting move, meeting plan, meeting schedule, meeting "
      "show (help meeting explains each).", "help meeting"),
+    # A verb that is a command of its own read the wrong word as its arguments (issue 18).
+    ("members histroy", "I don't know 'histroy' after 'members'. Did you mean members "
+     "history?", "members history 2031"),
+    ("poll shw #1", "I don't know 'shw' after 'poll'. Did you mean poll show?",
+     "poll show #3"),
+    ("agenda lst", "I don't know 'lst' after 'agenda'. Did you mean agenda list?",
+     "agenda list #1"),
 ])
 def test_a_wrong_word_after_a_known_verb_is_named(
         bot: BotHarness, line: str, said: str, example: str) -> None:
     """The wrong word is the second one; the commands are those of help meeting."""
     assert_refused(bot, line, f"{said}\nExample: {example}")
     assert "Type help" in bot.say("xyzzy").text
+
+
+@pytest.mark.parametrize(("line", "example"), [
+    ("members ILO", "members"), ("whoami now", "whoami"), ("partners all", "partners"),
+    ("meeting list 2031", "meeting list"), ("poll list #3", "poll show #3"),
+])
+def test_words_after_a_command_that_takes_none_are_refused_not_ignored(
+        bot: BotHarness, line: str, example: str) -> None:
+    command, _, extra = line.rpartition(" ")
+    assert_refused(bot, line, f"'{command}' takes nothing after it: leave out '{extra}'.\n"
+                   f"Example: {example}")
 
 
 def test_help_lists_every_verb_with_an_example_and_explains_one(bot: BotHarness) -> None:

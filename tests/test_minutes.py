@@ -153,7 +153,7 @@ def test_minutes_can_be_read_latest_and_history(bot: BotHarness) -> None:
     assert "Adopt the work plan" not in latest
     assert f"Earlier versions: minutes #{number} history" in latest
     history = bot.say(f"minutes #{number} history", as_="WHO")
-    assert history.title == f"Minutes of meeting #{number}: 2 version(s)"
+    assert history.title == f"Minutes of meeting #{number}: 2 versions"
     newest, oldest = shown(history).split("----------")
     assert "(decision #2): Adopt the 2031 work plan" in newest
     assert "- *Agreed*: Adopt the work plan" in oldest and "Posted 3 Mar 2031" in oldest

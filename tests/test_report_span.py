@@ -203,11 +203,12 @@ def test_what_members_typed_stays_literal_in_the_span_s_files(bot: BotHarness) -
      "report 2031"),
     ("report 2030-2040", "'2030-2040' spans 11 years; a report covers at most 10.",
      "report 2030-2031"),
-    ("report 2030-31", "'2030-31' is not a span of years: write both years in full (from "
-     "2000 to 2200).", "report 2030-2031"),
+    ("report 2030-31", "'2030-31' is not a span of years: write both years in full (up to "
+     "2200).", "report 2030-2031"),
     ("report 2030-2031-2032", "'2030-2031-2032' is not a year.", "report 2030-2031"),
     ("report 2030 to 2031", "'2030 to 2031' is not a year.", "report 2031"),
-    ("report 1999-2001", "'1999-2001' is not a span of years", "report 2030-2031"),
+    ("report 1999-2001", "There are no records before 2031: the Network's records on this "
+     "bot start in 2031.", "report 2031"),
     ("report 2030-00002031", "'2030-00002031' is not a span of years", "report 2030-2031"),
 ])
 def test_a_span_it_cannot_read_is_refused_with_an_example(

@@ -20,6 +20,7 @@ from handlers.reports import ActionLine, DecisionLine, MinutesLine, ObjectiveLin
 from storage.models import AgendaItem, Decision, Poll
 from templates import render
 from tests.conftest import BotHarness
+from tests.db_state import assert_refused
 from tests.meeting_rows import held_meeting
 from tests.test_report_chart import bars, decode, says
 
@@ -111,12 +112,30 @@ def test_report_files_are_spreadsheet_and_chart_ready(bot: BotHarness) -> None:
 
 
 def test_an_empty_year_still_reports(bot: BotHarness) -> None:
-    reply = bot.say("report 2030")
+    reply = bot.say("report 2032")
     assert "Meetings held: 0 regular of 2 planned." in reply.text
     assert "Action items: 0 done, 0 open, 0 overdue." in reply.text
     assert "Minutes: no meetings held." in reply.text
-    header = _files(reply)["decisions-2030.csv"].decode("utf-8-sig").splitlines()
+    header = _files(reply)["decisions-2032.csv"].decode("utf-8-sig").splitlines()
     assert header == ['"number","date","decision","meeting","poll","source"']
+
+
+@pytest.mark.parametrize("command", ["report", "decisions", "meeting plan", "members history"])
+def test_a_year_before_the_first_record_is_refused_naming_that_year(
+        bot: BotHarness, command: str) -> None:
+    """Issue 18: ``report 1999`` said "'1999' is not a year"; the records start with the
+    first one kept (here a roster change in 2030, as the tests' clock is in 2031)."""
+    for year in ("1999", "2030"):
+        refused = assert_refused(bot, f"{command} {year}", "There are no records before 2031: "
+                                 "the Network's records on this bot start in 2031.")
+        assert refused.text.endswith(f"Example: {command} 2031")
+    now, bot.clock.now = bot.clock.now, datetime(2030, 6, 2, 3, tzinfo=UTC)
+    assert bot.say('people add @"Jane Doe" ILO').ok
+    bot.clock.now = now
+    assert bot.say(f"{command} 2030").ok
+    refused = assert_refused(bot, f"{command} 2029", "There are no records before 2030")
+    assert refused.text.endswith(f"Example: {command} 2030")
+    assert_refused(bot, f"{command} 2201", "'2201' is not a year.")
 
 
 # What members typed that a spreadsheet would run: OWASP's CSV Injection page

@@ -186,8 +186,10 @@ def test_partners_add_agenda_items_to_their_working_groups_meetings_only(
     assert bot.say('meeting schedule regular 24/03/2031 10:00 "Mid-year review"').ok
     added = bot.say("agenda add Outreach to returnee communities for #1", as_="Khampheng")
     assert added.ok, added.text
-    assert "Outreach to returnee communities — partner (proposed)" in \
+    assert "Outreach to returnee communities — Lao Women's Union (proposed)" in \
         bot.say("agenda list #1", as_="Khampheng").text
+    assert "1. Outreach to returnee communities — Lao Women's Union" in \
+        bot.say("agenda publish #1").text
     for line in ("agenda add Budget for #2", "agenda add Budget", "agenda list #2"):
         refused = bot.say(line, as_="Khampheng")
         assert not refused.ok
