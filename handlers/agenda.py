@@ -48,6 +48,8 @@ _FOR_EXAMPLE = "agenda add Budget review #obj6 for #2"
 _LAST_WORD = re.compile(r"(?:^|\s+)(\S+)$")
 _TAG = re.compile(r"(?i)#(?:obj)?(\d{1,9})")
 _TAG_SHAPED = re.compile(r"(?i)(?:^|\s)(#obj\S*)")
+# A ``#6`` inside the text (``Follow-up to poll #3 budget``) is kept as written, and said so.
+_NUMBER_IN_TEXT = re.compile(r"(?:^|\s)(#\d+)(?=$|[\s.,;:!?)])")
 
 
 @command(
@@ -71,9 +73,11 @@ def agenda_add(ctx: Context, args: str) -> Reply:
     item_id = _propose(ctx, text, tags, meeting)
     tagged = f" ({_tags(tags)})" if tags else ""
     if meeting is None:
-        return Reply(text=f"Added agenda item #{item_id}{tagged} to the backlog: {text}\n"
-                          "It will join the next meeting once one is scheduled.", private=False)
-    lines = [f"Added agenda item #{item_id}{tagged} to {describe(ctx, meeting)}: {text}"]
+        return Reply(text="\n".join([
+            f"Added agenda item #{item_id}{tagged} to the backlog: {text}", *_kept_in_text(text),
+            "It will join the next meeting once one is scheduled."]), private=False)
+    lines = [f"Added agenda item #{item_id}{tagged} to {describe(ctx, meeting)}: {text}",
+             *_kept_in_text(text)]
     if meeting.agenda_published_at and may_organise(ctx, ctx.actor, meeting):
         lines.append(f"The agenda was already published; send the update with: "
                      f"agenda publish #{meeting.id}")
@@ -284,6 +288,12 @@ def _read_item(ctx: Context, args: str) -> tuple[str, list[int], int | None]:
                         "come at the end of it.", ADD_EXAMPLE)
     text = check_text(body, what="agenda item", example=ADD_EXAMPLE)
     return text, list(dict.fromkeys(tags)), meeting_ref
+
+
+def _kept_in_text(text: str) -> list[str]:
+    """A note for each ``#N`` the text keeps, so that none passes for a tag unsaid."""
+    return [f"Note: '{ref}' stays in the text as written; objective tags go at the end, e.g. "
+            "#obj6." for ref in dict.fromkeys(_NUMBER_IN_TEXT.findall(text))]
 
 
 def _objective(ctx: Context, word: str, number: int) -> int:

@@ -73,6 +73,16 @@ def test_a_tag_shaped_word_is_refused_not_kept(two_meetings: BotHarness, line: s
     assert "agenda add" in reply.text  # the example
 
 
+def test_a_number_kept_in_the_text_is_said_to_be_text(two_meetings: BotHarness) -> None:
+    """A ``#3`` inside the text stays there (an item may be about poll #3), never silently."""
+    reply = two_meetings.say("agenda add Follow-up to poll #3, and #3 again #obj6")
+    assert reply.ok
+    assert reply.text.splitlines()[1:] == [
+        "Note: '#3' stays in the text as written; objective tags go at the end, e.g. #obj6."]
+    assert _stored(two_meetings) == [("Follow-up to poll #3, and #3 again", 1, [6])]
+    assert "Note" not in two_meetings.say("agenda add Budget #obj6").text
+
+
 def test_help_shows_the_obj_form(bot: BotHarness) -> None:
     detail = bot.say("help agenda add").text
     assert "#obj1 ... #obj23" in detail and "#obj6" in detail
