@@ -47,7 +47,7 @@ class Transcript:
     def inputs(self) -> list[str]:
         """What the file makes the user type, and its clock lines, in order."""
         return [line for line in self.session
-                if line.startswith(TYPED) or line == TYPED.strip() or CLOCK_LINE.fullmatch(line)]
+                if line.startswith(TYPED) or CLOCK_LINE.fullmatch(line)]
 
 
 class ScriptedInput(io.TextIOBase):
@@ -64,7 +64,7 @@ class ScriptedInput(io.TextIOBase):
         for line in self.pending:
             moved = CLOCK_LINE.fullmatch(line)
             if not moved:
-                return line.removeprefix(TYPED).removeprefix(TYPED.strip()) + "\n"
+                return line.removeprefix(TYPED) + "\n"
             when = datetime.strptime(moved.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=self.zone)
             assert when >= self.clock.now, f"the clock goes back at {line!r}"
             self.clock.now = when
