@@ -146,7 +146,7 @@ def _post(ctx: Context, meeting: Meeting, rest: str) -> Reply:
                 else [entry.agency]
             if entry.marker in (Marker.ATTENDEES, Marker.ACTION):
                 _check_codes(codes, agencies, entry)
-        dues = {entry: _due(ctx, entry) for entry in entries if entry.due}
+        dues = _dues(ctx, entries)
     except UserError as refusal:
         raise refusal.on(BODY_FIELD) from None
     previous = _latest(ctx, meeting)
@@ -155,9 +155,10 @@ def _post(ctx: Context, meeting: Meeting, rest: str) -> Reply:
             body = check_text(f"{previous.body}\n{body}", example=EXAMPLE,
                               what="text of the minutes with the entries added",
                               max_length=BODY_MAX_LENGTH)
+            entries = parse_markers(body)
+            dues = _dues(ctx, entries)  # the earlier entries' too, or their items lose them
         except UserError as refusal:
             raise refusal.on(BODY_FIELD) from None
-        entries = parse_markers(body)
     assert meeting.id is not None
     removed = removals(ctx.session, meeting.id, entries, _code_of(agencies))
     if removed and mode != REPLACE:
@@ -406,6 +407,11 @@ def _check_codes(codes: list[str], agencies: dict[str, int], entry: Entry) -> No
                         f"Known agencies: {', '.join(sorted(agencies))}.",
                         ACTION_EXAMPLE if entry.marker is Marker.ACTION
                         else "minutes #3 #attendees RCO IOM ILO")
+
+
+def _dues(ctx: Context, entries: list[Entry]) -> dict[Entry, datetime]:
+    """The due date of each action entry that gives one."""
+    return {entry: _due(ctx, entry) for entry in entries if entry.due}
 
 
 def _due(ctx: Context, entry: Entry) -> datetime:

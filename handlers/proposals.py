@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from handlers.core import UserError
 from handlers.grammar import NAME_LIMIT, check_text, take_quoted
 from handlers.members import seats
+from handlers.wording import plural
 from storage.models import Agency, WGRole, WorkingGroup
 
 STATEMENT = "statement"
@@ -171,6 +172,11 @@ def agencies_named(session: Session, codes: list[str], example: str) -> list[Age
     return [found[c] for c in codes]
 
 
+def _chairs(codes: list[str]) -> str:
+    """``chair`` for one agency, ``chairs`` for more."""
+    return plural(len(codes), "chair")
+
+
 def _are(codes: list[str]) -> str:
     """``ILO is`` / ``ILO, WHO are``."""
     return f"{', '.join(codes)} {'is' if len(codes) == 1 else 'are'}"
@@ -225,9 +231,10 @@ def describe(session: Session, kind: str, params: Params) -> str:
 def _describe_chairs(session: Session, wg: WorkingGroup, chairs: list[str], example: str) -> str:
     agencies_named(session, chairs, example)
     if sorted(chairs) == sorted(seats(session, wg, WGRole.CHAIR)):
-        raise UserError(f"{_are(chairs)} already the chairs of {wg.slug}.", example)
+        raise UserError(f"{_are(chairs)} already the {_chairs(chairs)} of {wg.slug}.", example)
     joining = [c for c in chairs if c not in seats(session, wg, WGRole.MEMBER)]
-    text = f"Make {', '.join(chairs)} the chairs of the working group \"{wg.name}\" ({wg.slug})."
+    text = (f"Make {', '.join(chairs)} the {_chairs(chairs)} of the working group "
+            f"\"{wg.name}\" ({wg.slug}).")
     if joining:
         text += f" {', '.join(joining)} also {'joins' if len(joining) == 1 else 'join'} it."
     return text

@@ -10,6 +10,7 @@ from sqlmodel import Session, delete, select
 
 from handlers.members import seats
 from handlers.proposals import Params, active_wg, agencies_named, describe
+from handlers.wording import plural
 from storage.models import Agency, WGAgency, WGPartner, WGRole, WorkingGroup
 
 
@@ -43,7 +44,9 @@ def apply_change(session: Session, kind: str, params: Params, now: datetime) -> 
         members = seats(session, wg, WGRole.MEMBER)
         _seat(session, wg, [c for c in params["chairs"] if c not in members], WGRole.MEMBER)
         _seat(session, wg, params["chairs"], WGRole.CHAIR)
-        return f"{', '.join(params['chairs'])} now chair \"{wg.name}\" ({wg.slug})."
+        chairs = params["chairs"]
+        verb = plural(len(chairs), "chairs", "chair")  # ILO chairs, ILO, WHO chair
+        return f"{', '.join(chairs)} now {verb} \"{wg.name}\" ({wg.slug})."
     _seat(session, wg, params["add"], WGRole.MEMBER)
     leaving = [a.id for a in agencies_named(session, params["remove"], "wg")]
     session.exec(delete(WGAgency).where(  # type: ignore[call-overload]

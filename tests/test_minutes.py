@@ -294,6 +294,16 @@ def test_add_appends_entries_and_keeps_the_record(bot: BotHarness) -> None:
     assert latest == f"{RECORD}\n#agreed Adopt the work plan"
 
 
+def test_add_keeps_the_due_dates_of_the_action_items_already_recorded(bot: BotHarness) -> None:
+    """Issue 18's transcripts: an added entry left the earlier action items without a due date."""
+    number = held_meeting(bot)
+    bot.say(f"minutes #{number} #action ILO circulate the draft due 30 Jun 2031")
+    assert bot.say(f"minutes #{number} add #action WHO share the data due 15 Jul 2031").ok
+    listed = shown(bot.say("actions all"))
+    assert "ILO — circulate the draft — due 30 Jun 2031" in listed
+    assert "WHO — share the data — due 15 Jul 2031" in listed
+
+
 @pytest.mark.parametrize("line", ["minutes #{n} --replace #agreed Adopt the work plan",
                                   "minutes #{n}\n--replace\n#agreed Adopt the work plan",
                                   "minutes #{n} #agreed Adopt the work plan\n--replace"])

@@ -111,6 +111,7 @@ def test_until_sets_the_deadline_and_quoted_until_is_text(bot: BotHarness) -> No
      "already called"),
     ("poll wg chairs protection IOM,XYZ", "XYZ is not among the member agencies"),
     ("poll wg chairs protection UNICEF, IOM", "UNICEF, IOM are already the chairs"),
+    ("poll wg chairs labour-migration ILO", "ILO is already the chair of labour-migration"),
     ("poll wg chairs protection", "Name the chair agencies"),
     ("poll wg members protection +IOM", "IOM is already in protection"),
     ("poll wg members protection -ILO", "ILO is not in protection"),
