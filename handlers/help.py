@@ -35,9 +35,14 @@ def help_command(ctx: Context, args: str) -> Reply:
 
 
 def _overview(ctx: Context) -> Reply:
-    lines = [f"Commands of {ctx.config.network.name} (type them after /network in Slack, "
-             "@Network in Teams, or as they are in the shell):", ""]
+    """Every command; for a partner's person, only those partners may use."""
+    partner = ctx.actor.partner
+    whose = f"you can use as a partner ({partner})" if partner else \
+        f"of {ctx.config.network.name}"
+    lines = [f"Commands {whose} (type them after /network in Slack, @Network in Teams, or as "
+             "they are in the shell):", ""]
     for spec in sorted(REGISTRY.values(), key=lambda s: s.name):
-        lines.append(f"{bold(spec.usage)} — {spec.summary}. e.g. {spec.example}")
+        if partner is None or spec.partners or spec.public:
+            lines.append(f"{bold(spec.usage)} — {spec.summary}. e.g. {spec.example}")
     lines += ["", "Type help <verb> for details, e.g. help agenda."]
     return Reply(title="help", text="\n".join(lines))

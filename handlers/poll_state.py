@@ -20,6 +20,7 @@ from handlers.proposals import STATEMENT
 from handlers.tally import Ballot, Tally, count, needed
 from handlers.timefmt import show_date, show_time
 from handlers.wg_changes import apply_change
+from handlers.wording import plural
 from storage.models import Agency, Decision, Outbox, Person, Poll, PollStatus, Position, Vote
 from storage.outbox import cancel_pending
 from templates import render
@@ -115,8 +116,10 @@ def _ballot(scope: Scope, ballot: Ballot) -> dict[str, Any]:
 def _status(scope: Scope, poll: Poll, tally: Tally) -> str:
     zone = scope.config.network.zone
     if poll.status == PollStatus.OPEN:
-        return (f"Open until {show_time(poll.closes_at, zone)}; {len(tally.positions)} of "
-                f"{len(tally.electorate)} agencies have taken a position.")
+        took = len(tally.positions)
+        return (f"Open until {show_time(poll.closes_at, zone)}; {took} of "
+                f"{len(tally.electorate)} agencies {plural(took, 'has', 'have')} taken a "
+                "position.")
     assert poll.closed_at is not None
     return f"Closed {show_time(poll.closed_at, zone)}: {bold(poll.outcome)}."
 

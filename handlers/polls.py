@@ -35,6 +35,7 @@ from handlers.proposals import MANDATE_LIMIT, STATEMENT, describe, parse_wg, tou
 from handlers.registry import LINE_ROOM, command
 from handlers.tally import count
 from handlers.timefmt import show_time
+from handlers.wording import plural
 from storage.models import Agency, Person, Poll, PollStatus, Position, Vote
 from templates import render
 
@@ -318,9 +319,10 @@ def poll_list(ctx: Context, args: str) -> Reply:
     counted = electorates(ctx.session, open_polls)
     for poll in open_polls:
         tally = count(counted[poll.id].counted, cast.get(poll.id, []))
-        lines.append(f"#{poll.id} {poll.question} — {len(tally.positions)} of "
-                     f"{len(tally.electorate)} agencies "
-                     f"have voted; closes {show_time(poll.closes_at, zone)}")
+        took = len(tally.positions)
+        lines.append(f"#{poll.id} {poll.question} — {took} of {len(tally.electorate)} agencies "
+                     f"{plural(took, 'has', 'have')} voted; closes "
+                     f"{show_time(poll.closes_at, zone)}")
     if closed:
         lines += ["", bold("Recently closed")]
         lines += [f"#{poll.id} {poll.question} — {poll.outcome}, "

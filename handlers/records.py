@@ -1,5 +1,6 @@
 """The record: ``decisions`` (the register) and ``actions`` / ``action done`` / ``action due``."""
 
+import re
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, case
@@ -16,7 +17,7 @@ from handlers.record_years import first_year
 from handlers.registry import command
 from handlers.timefmt import show_date
 from handlers.wording import counted
-from storage.models import ActionItem, ActionStatus, Agency, Decision, Meeting, Poll
+from storage.models import ActionItem, ActionStatus, Agency, Decision, Meeting
 
 DECISIONS_EXAMPLE = "decisions 2031"
 ACTIONS_EXAMPLE = "actions mine"
@@ -54,22 +55,17 @@ def decisions(ctx: Context, args: str) -> Reply:
     if not total:
         return Reply(title="Decisions", text=f"No decisions recorded for {scope}.")
     latest = ctx.session.exec(
-        select(Decision, Meeting.title, Poll.question)
+        select(Decision, Meeting.title)
         .join(Meeting, Meeting.id == Decision.meeting_id, isouter=True)
-        .join(Poll, Poll.id == Decision.poll_id, isouter=True)
         .where(*conditions)
         .order_by(Decision.decided_at.desc(), Decision.id.desc())  # type: ignore[attr-defined,union-attr]
         .limit(PAGE)).all()
     lines = [more(total - PAGE, "decisions before these",
                   f"the CSV file of report {year} has them all.")] \
         if total > PAGE else []
-    for decision, meeting_title, question in reversed(latest):
-        if decision.poll_id:
-            source = f"poll #{decision.poll_id} ({_short(question or '')})"
-        else:
-            source = f"meeting #{decision.meeting_id} ({meeting_title})"
+    for decision, meeting_title in reversed(latest):
         lines.append(f"{bold(f'#{decision.id}')} {show_date(decision.decided_at, zone)} — "
-                     f"{decision.text} — {source}")
+                     f"{decision.text}{_source(decision, meeting_title)}")
     lines.append(f"\n{counted(total, 'decision')} for {scope}.")
     return Reply(title=f"Decisions: {scope}", text="\n".join(lines))
 
@@ -200,6 +196,11 @@ def _own_item(ctx: Context, ref: str, example: str) -> tuple[ActionItem, str]:
     return item, code
 
 
-def _short(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+def _source(decision: Decision, meeting_title: str | None) -> str:
+    """`` — meeting #1 (title)``, or `` — poll #2`` unless the decision's text names its poll,
+    as a decision adopted by a poll does (``handlers.poll_state``)."""
+    if decision.poll_id is None:
+        return f" — meeting #{decision.meeting_id} ({meeting_title})"
+    poll = f"poll #{decision.poll_id}"
+    return "" if re.search(rf"\b{poll}\b", decision.text) else f" — {poll}"
+

@@ -109,6 +109,11 @@ def find(line: str) -> tuple[CommandSpec, str] | None:
     return None
 
 
+def public_commands() -> list[str]:
+    """The commands open to someone not on the roster."""
+    return sorted(name for name, spec in REGISTRY.items() if spec.public)
+
+
 def verbs() -> list[str]:
     return sorted({spec.verb for spec in REGISTRY.values()})
 

@@ -27,6 +27,7 @@ from handlers.grammar import check_characters, check_length, strip_prefix, tidy
 from handlers.mentions import as_names
 from handlers.people import SHELL, resolve_actor
 from handlers.registry import CommandSpec
+from handlers.wording import listed
 from storage.db import first_line, reading, transaction, unavailable
 from storage.models import ProcessedCommand
 from storage.outbox import queued_for_network, queued_in
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 NOT_ON_ROSTER = (
-    "You are not on the roster of {network}, so only `help` is open to you. "
+    "You are not on the roster of {network}, so only {public} answer you. "
     "To be added, ask the Secretariat ({secretariat}) to put you on the roster as a focal "
     "point of your agency."
 )
@@ -180,7 +181,8 @@ class Runner:
             self.pacing.admit(who, self.clock(), spec.example)
         if not actor.on_roster and not spec.public:
             return Reply(text=NOT_ON_ROSTER.format(
-                network=self.config.network.name, secretariat=self.config.network.secretariat
+                network=self.config.network.name, secretariat=self.config.network.secretariat,
+                public=listed([f"`{name}`" for name in registry.public_commands()]),
             ), ok=False)
         if actor.is_partner and not spec.partners:
             return Reply(text=PARTNERS_ONLY.format(organisation=actor.partner,

@@ -9,3 +9,8 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
 def counted(count: int, singular: str, many: str | None = None) -> str:
     """``1 item``, ``3 items``."""
     return f"{count} {plural(count, singular, many)}"
+
+
+def listed(words: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return " and ".join(filter(None, [", ".join(words[:-1]), *words[-1:]]))

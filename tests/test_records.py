@@ -47,8 +47,7 @@ def test_decisions_register_lists_meeting_and_poll_decisions_numbered_and_dated(
         f"*#1* 21 Feb 2031 — Endorse the terms of reference — meeting #{first} "
         "(First regular meeting)",
         f"*#2* 21 Feb 2031 — Adopt the work plan — meeting #{first} (First regular meeting)",
-        "*#3* 2 Mar 2031 — Create the climate mobility working group — poll #1 (Create a "
-        "working group on climate mobility?)",
+        "*#3* 2 Mar 2031 — Create the climate mobility working group — poll #1",
     ]
     assert "3 decisions for 2031." in register.text
     assert "A decision of 2030" in bot.say("decisions 2030").text

@@ -190,6 +190,12 @@ def test_partners_add_agenda_items_to_their_working_groups_meetings_only(
         bot.say("agenda list #1", as_="Khampheng").text
     assert "1. Outreach to returnee communities — Lao Women's Union" in \
         bot.say("agenda publish #1").text
+    # help lists what a partner may use: what the refusals below send them to.
+    listed = bot.say("help", as_="Khampheng").text
+    assert listed.startswith("Commands you can use as a partner (Lao Women's Union)")
+    assert "agenda add <text>" in listed and "agenda list [#N]" in listed
+    assert "vote #P" not in listed and "minutes #N" not in listed
+    assert "vote #P" in bot.say("help").text
     for line in ("agenda add Budget for #2", "agenda add Budget", "agenda list #2"):
         refused = bot.say(line, as_="Khampheng")
         assert not refused.ok

@@ -2,7 +2,7 @@
 
 import pytest
 
-from handlers.wording import counted
+from handlers.wording import counted, listed
 
 
 @pytest.mark.parametrize(("count", "singular", "many", "said"), [
@@ -14,3 +14,11 @@ from handlers.wording import counted
 ])
 def test_counted(count: int, singular: str, many: str | None, said: str) -> None:
     assert counted(count, singular, many) == said
+
+
+@pytest.mark.parametrize(("words", "said"), [
+    ([], ""), (["help"], "help"), (["help", "whoami"], "help and whoami"),
+    (["help", "members join", "whoami"], "help, members join and whoami"),
+])
+def test_listed(words: list[str], said: str) -> None:
+    assert listed(words) == said
