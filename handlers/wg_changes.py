@@ -20,8 +20,9 @@ def apply_change(session: Session, kind: str, params: Params, now: datetime) -> 
     sub = kind.removeprefix("wg.")
     if sub == "create":
         wg = _create(session, params["slug"], params["name"], params.get("mandate"), now)
-        return (f"The working group \"{wg.name}\" ({wg.slug}) is created. Propose its chairs "
-                f"and members with poll wg chairs {wg.slug} and poll wg members {wg.slug}.")
+        return (f"The working group \"{wg.name}\" ({wg.slug}) is created. The Chair or the "
+                f"Secretariat proposes its chairs and members next (poll wg chairs {wg.slug}, "
+                f"poll wg members {wg.slug}).")
     wg = active_wg(session, params["slug"], "wg")
     if sub == "dissolve":
         _dissolve(wg, now)
