@@ -131,7 +131,18 @@ def agenda_list(ctx: Context, args: str) -> Reply:
     if upcoming is None or _waiting(ctx):
         parts.append(f"{bold('Backlog')} (waiting for a meeting)\n" + _listing(
             ctx, None, shown=PAGE, rest="they join the next meeting once one is scheduled."))
+    if deferred := _deferred_waiting(ctx):
+        parts.append(f"{bold('Deferred')} (they join the next regular or ad-hoc meeting once "
+                     "one is scheduled)\n" + "\n".join(deferred))
     return Reply(title="Agenda", text="\n\n".join(parts))
+
+
+def _deferred_waiting(scope: Scope) -> list[str]:
+    """Items deferred on a network meeting that is over (or cancelled) with no later one to
+    roll to yet (``meeting_common.carry_over`` moves them when one is scheduled)."""
+    rows = scope.session.exec(_DEFERRED, params={"now": scope.now}).all()
+    return [f"– #{item_id} {text} — {proposer} (deferred from meeting #{meeting_id})"
+            for item_id, text, proposer, meeting_id in rows]
 
 
 @command(
@@ -444,6 +455,16 @@ _CLOSED = select(Meeting).where(
     Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > bindparam("now"),
     Meeting.agenda_closes_at <= bindparam("now"), col(Meeting.wg_id).is_(None),
 ).order_by(Meeting.starts_at, Meeting.id).limit(1)  # type: ignore[arg-type]
+_DEFERRED = (
+    select(AgendaItem.id, AgendaItem.text, _PROPOSER, AgendaItem.meeting_id)
+    .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+    .outerjoin(Agency, Agency.id == AgendaItem.agency_id)
+    .outerjoin(Person, Person.id == AgendaItem.proposer_id)
+    .where(AgendaItem.status == AgendaStatus.DEFERRED, col(Meeting.wg_id).is_(None),
+           (Meeting.starts_at <= bindparam("now")) | (Meeting.status == MeetingStatus.CANCELLED))
+    .order_by(Meeting.starts_at, *AGENDA_ORDER)
+    .limit(PAGE)
+)
 _WAITING = select(AgendaItem.id).where(
     col(AgendaItem.meeting_id).is_(None), AgendaItem.status != AgendaStatus.WITHDRAWN
 ).limit(1)

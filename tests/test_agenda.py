@@ -161,6 +161,25 @@ def test_withdraw_accept_defer_and_order(bot: BotHarness) -> None:
         'Deferred agenda item #1 to meeting #2 "Follow-up"')
 
 
+def test_an_item_deferred_on_a_held_meeting_is_shown_waiting(
+        bot: BotHarness, clock: Clock) -> None:
+    """Issue 18: the agenda said the backlog was empty while an item deferred on the held
+    meeting waited, and scheduling the next meeting then said "1 waiting agenda item
+    joined"."""
+    bot.say(MIDYEAR)
+    bot.say("agenda add Labour migration assessment", as_="ILO")
+    bot.say("agenda defer #1")
+    clock.advance(days=12)  # 15 Mar: the meeting is over
+    assert shown(bot.say("agenda")).endswith(
+        "*Deferred* (they join the next regular or ad-hoc meeting once one is scheduled)\n"
+        "– #1 Labour migration assessment — ILO (deferred from meeting #1)")
+    scheduled = bot.say('meeting schedule regular 14 Sep 2031 10:00 "Second regular"')
+    assert "1 waiting agenda item joined its agenda." in scheduled.text
+    agenda = bot.say("agenda").text
+    assert "Deferred" not in agenda
+    assert "1. #1 Labour migration assessment — ILO (proposed)" in agenda
+
+
 def test_cancelling_a_meeting_moves_its_items_on(bot: BotHarness) -> None:
     bot.say(MIDYEAR)
     bot.say(LATER)
