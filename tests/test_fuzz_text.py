@@ -25,7 +25,6 @@ from storage.models import (
     ActionItem,
     Agency,
     AgendaItem,
-    AgendaItemObjective,
     Decision,
     Meeting,
     Partner,
@@ -33,6 +32,7 @@ from storage.models import (
     Vote,
 )
 from tests.conftest import BotHarness
+from tests.db_state import objectives_of
 from tests.fuzz_checks import attempted
 from tests.meeting_rows import held_meeting
 from tests.strategies import (
@@ -104,12 +104,6 @@ _TAG = re.compile(r"(?i)#(?:obj)?(\d+)")
 _MEETING_REF = re.compile(r"#(\d+)")
 
 
-def _objectives(bot: BotHarness, item_id: int) -> set[int]:
-    with bot.session() as session:
-        return set(session.exec(select(AgendaItemObjective.objective_number)
-                                .where(AgendaItemObjective.item_id == item_id)).all())
-
-
 def _read_ending(words: list[str]) -> tuple[set[int], int | None]:
     """The tags and 'for #N' after an item's text, read as the grammar writes them; any other
     word there is one that was dropped."""
@@ -133,7 +127,7 @@ def check_added_item(bot: BotHarness, line: str, reply: Reply) -> AgendaItem:
     word the grammar reads as a tag or a meeting was kept in the text."""
     said = _said(_ADDED, reply)
     item = _get(bot, AgendaItem, int(said["item"]))
-    objectives = _objectives(bot, int(said["item"]))
+    objectives = objectives_of(bot, int(said["item"]))
     assert item.meeting_id == (int(said["meeting"]) if said["meeting"] else None)
     assert objectives == {int(n) for n in re.findall(r"\d+", said["tags"] or "")}
     assert _first_line(reply).endswith(f": {item.text}")
@@ -169,7 +163,7 @@ def test_an_agenda_line_of_the_grammar_is_stored_as_written(
     with attempted(busy_bot, line) as (reply, _):
         assert reply.ok, (line, reply.text)
         item = check_added_item(busy_bot, line, reply)
-        assert (item.text, item.meeting_id, _objectives(busy_bot, item.id or 0)) == (
+        assert (item.text, item.meeting_id, objectives_of(busy_bot, item.id or 0)) == (
             text, meeting or 1, objectives)  # without 'for', the next meeting taking items
 
 
@@ -256,7 +250,9 @@ def check_vote(bot: BotHarness, line: str, reply: Reply) -> None:
             .order_by(Vote.id.desc())).first()  # type: ignore[union-attr]
     assert vote is not None
     assert vote.position == _POSITIONS[said["verb"]]
-    assert (vote.reason or "") == " ".join(line.split()[3:])  # no word of a reason dropped
+    reason = " ".join(line.split()[3:])  # every word after the position: none dropped
+    assert (vote.reason or "") == reason
+    assert not reason or f"\nYour reason: {reason}" in reply.text
 
 
 def check_due(bot: BotHarness, line: str, reply: Reply) -> None:

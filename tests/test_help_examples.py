@@ -24,7 +24,6 @@ from storage.models import (
     ActionStatus,
     Agency,
     AgendaItem,
-    AgendaItemObjective,
     AgendaStatus,
     Decision,
     JoinRequest,
@@ -40,7 +39,7 @@ from storage.models import (
     WorkingGroup,
 )
 from tests.conftest import APP_YAML, BotHarness, shown
-from tests.db_state import snapshot
+from tests.db_state import objectives_of, snapshot
 from tests.meeting_rows import held_meeting
 
 registry.load_all()
@@ -162,12 +161,6 @@ def _item(bot: BotHarness, number: int = 4) -> AgendaItem:
     return _row(bot, AgendaItem, AgendaItem.id == number)
 
 
-def _objectives(bot: BotHarness, number: int) -> set[int]:
-    with bot.session() as session:
-        return set(session.exec(select(AgendaItemObjective.objective_number)
-                                .where(AgendaItemObjective.item_id == number)).all())
-
-
 def _meeting(bot: BotHarness, number: int = 1) -> Meeting:
     return _row(bot, Meeting, Meeting.id == number)
 
@@ -218,7 +211,7 @@ EFFECTS: dict[str, Effect] = {
     "action due": lambda bot, _: (_local(_action(bot).due_at).date(), date(2031, 6, 30)),
     "agenda accept": lambda bot, _: (_item(bot).status, AgendaStatus.ACCEPTED),
     "agenda add": lambda bot, _: (
-        (_item(bot, 5).text, _item(bot, 5).meeting_id, _objectives(bot, 5)),
+        (_item(bot, 5).text, _item(bot, 5).meeting_id, objectives_of(bot, 5)),
         ("Update on the labour migration assessment", 1, {6, 18})),
     "agenda defer": lambda bot, _: (_item(bot).status, AgendaStatus.DEFERRED),
     "agenda order": lambda bot, _: (_item(bot).position, 1),
