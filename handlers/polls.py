@@ -255,13 +255,15 @@ def vote(ctx: Context, args: str) -> Reply:
                          position=position, reason=reason, cast_at=ctx.now))
     ctx.session.flush()
     queue(ctx, "poll.tally", poll_message(ctx, poll), poll_id=poll.id)
+    # Words after the position are the agency's reason, whatever the position: say so.
+    noted = f"\nYour reason: {reason}" if reason else ""
     text = f"Recorded: {said}"
     if latest is not None and latest.position != position:
         text += f" (was: {latest.position})"
-    text += ". You can change it until the poll closes."
+    text += f". You can change it until the poll closes.{noted}"
     outcome = close_if_complete(ctx, poll)
     if outcome is not None:
-        text = f"Recorded: {said}. Every agency has now voted, so the poll is closed.\n" \
+        text = f"Recorded: {said}. Every agency has now voted, so the poll is closed.{noted}\n" \
                f"{outcome.text}"
     return Reply(text=text)
 

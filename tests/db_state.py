@@ -29,6 +29,13 @@ def outbox(
         return list(session.exec(query).all())
 
 
+def objectives_of(bot: BotHarness, item_id: int) -> set[int]:
+    """The objective numbers an agenda item is tagged with."""
+    with bot.session() as session:
+        return set(session.exec(select(AgendaItemObjective.objective_number)
+                                .where(AgendaItemObjective.item_id == item_id)).all())
+
+
 Snapshot = dict[str, list[tuple[Any, ...]]]
 
 

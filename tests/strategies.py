@@ -188,3 +188,87 @@ def minutes_bodies() -> st.SearchStrategy[str]:
                        st.sampled_from(["\n", " ", "\r\n", "\n\n"])).map(
         lambda t: t[1].join(t[0]))
     return st.one_of(joined, joined, joined, st.tuples(noise(), joined).map(" ".join), noise())
+
+
+# -- free text with tag-shaped words (tests/test_fuzz_text.py) -------------------------------
+
+# Words that look like an objective tag (#obj6, #6) or a meeting (for #2), valid or not.
+TAG_SHAPED = ("#obj6", "#6", "#obj99", "#0", "#obj", "#objx", "#24", "for #2", "for #99",
+              "for #1", "for #3", "#OBJ18", "#obj23", "#1", "#06", "#6,", "for #obj2", "#")
+# Words of text, some that the grammar of agenda add reads next to a tag ("for").
+TEXT_WORDS = ("Budget", "review", "for", "of", "the", "plan", "2031", "Zürich", "ເລື່ອງ", "x#6",
+              "objectives")
+
+
+@st.composite
+def texts_with_tags(draw: st.DrawFn, min_words: int = 0) -> str:
+    """Text words with tag-shaped words anywhere among them: at the end and in the middle."""
+    words = draw(st.lists(st.sampled_from(TEXT_WORDS), min_size=min_words, max_size=5))
+    for tag in draw(st.lists(st.sampled_from(TAG_SHAPED), max_size=4)):
+        words.insert(draw(st.integers(min_value=0, max_value=len(words))), tag)
+    return " ".join(words)
+
+
+def tagged_agenda_lines() -> st.SearchStrategy[str]:
+    return texts_with_tags().map(lambda text: f"agenda add {text}".strip())
+
+
+@st.composite
+def grammar_agenda_lines(draw: st.DrawFn) -> tuple[str, str, set[int], int | None]:
+    """``agenda add <text> <tags and for #N in any order>`` as the grammar has it, with ``#N``
+    words and ``for #N`` inside the text (kept as text: tags come at the end) -> the line, its
+    text, its objectives and the meeting it names (#1 and #3 take items in ``busy_bot``)."""
+    inner = draw(st.lists(st.sampled_from(("Budget", "for", "#6", "for #2", "#0", "x#6")),
+                          max_size=4))
+    last = draw(st.sampled_from(("review", "Budget", "plan", "ເລື່ອງ")))
+    text = " ".join([*inner, last])
+    numbers = draw(st.lists(st.integers(min_value=1, max_value=23), max_size=4))
+    ending = [f"{draw(st.sampled_from(('#', '#obj', '#OBJ')))}{n}" for n in numbers]
+    meeting = draw(st.none() | st.sampled_from((1, 3)))
+    if meeting is not None:
+        ending.insert(draw(st.integers(min_value=0, max_value=len(ending))), f"for #{meeting}")
+    return " ".join(["agenda add", text, *ending]), text, set(numbers), meeting
+
+
+def quoted_text_lines() -> st.SearchStrategy[str]:
+    """Commands whose text is quoted, with tag-shaped words inside the quotes and after."""
+    quoted = st.tuples(texts_with_tags(min_words=1), texts_with_tags())
+    return st.one_of(
+        quoted.map(lambda q: f'poll propose "{q[0]}" {q[1]}'),
+        quoted.map(lambda q: f'partners add "{q[0]}" {q[1]}'),
+        quoted.map(lambda q: f'meeting schedule regular 25 Mar 2031 10:00 "{q[0]}" {q[1]}'),
+    )
+
+
+def unquoted_text_lines() -> st.SearchStrategy[str]:
+    """Commands whose text runs to the end of the line (or to a marker)."""
+    text = texts_with_tags(min_words=1)
+    return st.one_of(
+        text.map(lambda t: f"poll propose {t}"),
+        text.map(lambda t: f"minutes #4 #agreed {t}"),
+        text.map(lambda t: f"minutes #4 #action ILO {t}"),
+        text.map(lambda t: f"vote #1 object {t}"),
+    )
+
+
+# -- lines whose replies name records (#N) ---------------------------------------------------
+
+RECORD_REFS = ("#1", "#1", "#2", "#0", "#99")  # busy_bot: poll #1 open, #2 closed
+FUTURE = ("30 Jun 2031", "25 Mar 2031 10:00", "20 Mar 2031 10:00-12:30",
+          "28 Mar 2031 10:00 for 90m", "tomorrow 09:00", "next friday 9am")
+
+
+def numbered_lines() -> st.SearchStrategy[str]:
+    """agenda add, vote, action due and meeting schedule, with references and dates from the
+    grammar, and words that only look like them."""
+    ref = st.sampled_from(RECORD_REFS)
+    when = st.one_of(st.sampled_from(FUTURE), st.sampled_from((*DATES, "1 Apr 2031 #6")))
+    return st.one_of(
+        tagged_agenda_lines(),
+        st.tuples(ref, st.sampled_from(("agree", "abstain", "object", "AGREE", "block")),
+                  texts_with_tags()).map(lambda v: f"vote {v[0]} {v[1]} {v[2]}".strip()),
+        st.tuples(ref, when).map(lambda a: f"action due {a[0]} {a[1]}"),
+        st.tuples(st.sampled_from(("regular", "adhoc", "wg:protection", "wg:nope")), when,
+                  texts_with_tags(min_words=1), st.sampled_from(("", " where Room #3"))).map(
+            lambda m: f'meeting schedule {m[0]} {m[1]} "{m[2]}"{m[3]}'),
+    )
