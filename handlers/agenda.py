@@ -48,6 +48,9 @@ _FOR_EXAMPLE = "agenda add Budget review #obj6 for #2"
 _LAST_WORD = re.compile(r"(?:^|\s+)(\S+)$")
 _TAG = re.compile(r"(?i)#(?:obj)?(\d{1,9})")
 _TAG_SHAPED = re.compile(r"(?i)(?:^|\s)(#obj\S*)")
+# A phone's full-width (or small) number sign is read as the ``#`` it stands for, so that
+# ``＃obj6`` is a tag (``#６`` already is: ``\d`` reads any digit).
+_NUMBER_SIGNS = str.maketrans({"＃": "#", "﹟": "#"})
 # A ``#6`` inside the text (``Follow-up to poll #3 budget``) is kept as written, and said so.
 _NUMBER_IN_TEXT = re.compile(r"(?:^|\s)(#\d+)(?=$|[\s.,;:!?)])")
 
@@ -276,7 +279,7 @@ def _read_item(ctx: Context, args: str) -> tuple[str, list[int], int | None]:
     """``<text> [#obj1 ... #obj23] [for #N]``, the tags and ``for #N`` in any order at the end,
     -> (text, objective numbers, meeting number). A ``#...`` word left at the end, or an
     ``#obj...`` word anywhere in the text, is refused rather than kept as text."""
-    body, tags, meeting_ref = args.strip(), list[int](), None
+    body, tags, meeting_ref = args.strip().translate(_NUMBER_SIGNS), list[int](), None
     while (last := _LAST_WORD.search(body)) is not None:
         word, rest = last.group(1), body[:last.start()]
         before = _LAST_WORD.search(rest)

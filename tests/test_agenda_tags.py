@@ -73,6 +73,15 @@ def test_a_tag_shaped_word_is_refused_not_kept(two_meetings: BotHarness, line: s
     assert "agenda add" in reply.text  # the example
 
 
+def test_a_full_width_number_sign_is_a_tag_too(two_meetings: BotHarness) -> None:
+    """Phones with an East Asian keyboard type ＃ (U+FF03); ``＃obj6`` was stored as text."""
+    bot = two_meetings
+    assert bot.say("agenda add Budget ＃obj6 for ＃2").text.startswith(
+        "Added agenda item #1 (obj 6) to meeting #2 ")
+    assert _stored(bot) == [("Budget", 2, [6])]
+    assert_refused(bot, "agenda add Budget ＃obj6 review", "'#obj6' is in the middle")
+
+
 def test_a_number_kept_in_the_text_is_said_to_be_text(two_meetings: BotHarness) -> None:
     """A ``#3`` inside the text stays there (an item may be about poll #3), never silently."""
     reply = two_meetings.say("agenda add Follow-up to poll #3, and #3 again #obj6")
