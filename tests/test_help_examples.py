@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from bot.config import load_config
 from handlers import registry
-from handlers.core import Reply
+from handlers.core import Actor, Reply, Speaker
 from handlers.help import help_command
 from storage.models import (
     ActionItem,
@@ -61,8 +61,9 @@ def help_lines() -> list[str]:
 
 
 def help_text(line: str) -> str:
-    """The help a line asks for, from the help's handler, which reads only the settings."""
-    context = SimpleNamespace(config=CONFIG)
+    """The help a line asks for, from the help's handler, which reads only the settings and
+    whether the speaker is a partner's person (here someone not on the roster: every command)."""
+    context = SimpleNamespace(config=CONFIG, actor=Actor(Speaker("shell", "guest")))
     return shown(help_command(context, line.removeprefix("help")))  # type: ignore[arg-type]
 
 
