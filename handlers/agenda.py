@@ -134,18 +134,7 @@ def agenda_list(ctx: Context, args: str) -> Reply:
     if upcoming is None or _waiting(ctx):
         parts.append(f"{bold('Backlog')} (waiting for a meeting)\n" + _listing(
             ctx, None, shown=PAGE, rest="they join the next meeting once one is scheduled."))
-    if deferred := _deferred_waiting(ctx):
-        parts.append(f"{bold('Deferred')} (they join the next regular or ad-hoc meeting once "
-                     "one is scheduled)\n" + "\n".join(deferred))
     return Reply(title="Agenda", text="\n\n".join(parts))
-
-
-def _deferred_waiting(scope: Scope) -> list[str]:
-    """Items deferred on a network meeting that is over (or cancelled) with no later one to
-    roll to yet (``meeting_common.carry_over`` moves them when one is scheduled)."""
-    rows = scope.session.exec(_DEFERRED, params={"now": scope.now}).all()
-    return [f"– #{item_id} {text} — {proposer} (deferred from meeting #{meeting_id})"
-            for item_id, text, proposer, meeting_id in rows]
 
 
 @command(
@@ -389,7 +378,8 @@ def _listing(scope: Scope, meeting_id: int | None, *, shown: int | None = None,
     """A meeting's (or the backlog's) items in order. With ``shown``, only that many, then
     how many more there are and ``rest``, which says where to find them."""
     rows = scope.session.exec(_LISTING[meeting_id is None, shown is not None],
-                              params={"meeting_id": meeting_id, "shown": shown}).all()
+                              params={"meeting_id": meeting_id, "shown": shown,
+                                      "now": scope.now}).all()
     if not rows:
         return f"No items yet. Propose one with: {ADD_EXAMPLE}"
     tags = _objectives(scope, [item_id for item_id, *_ in rows])
@@ -412,7 +402,7 @@ def _listing_query(backlog: bool, limited: bool) -> Select[tuple[int, str, str, 
                func.count().over())  # every item of the meeting, counted before the limit
         .outerjoin(Agency, Agency.id == AgendaItem.agency_id)
         .outerjoin(Person, Person.id == AgendaItem.proposer_id)
-        .where(meeting.is_(None) if backlog else meeting == bindparam("meeting_id"))
+        .where(_IN_BACKLOG if backlog else meeting == bindparam("meeting_id"))
         .order_by(*AGENDA_ORDER)
     )
     return query.limit(bindparam("shown")) if limited else query
@@ -433,11 +423,19 @@ def _objectives(scope: Scope, item_ids: list[int | None]) -> dict[int | None, li
 
 def _waiting(scope: Scope) -> bool:
     """Whether any item (not withdrawn) waits in the backlog."""
-    return scope.session.exec(_WAITING).first() is not None
+    return scope.session.exec(_WAITING, params={"now": scope.now}).first() is not None
 
 
 # Who proposed an item, as shown: its agency, or a partner's organisation.
 _PROPOSER = func.coalesce(Agency.code, Person.partner_org, "a partner")
+# The backlog: items waiting for a meeting, and those deferred on a network meeting that is
+# over (or cancelled) with no later one to roll to yet (meeting_common.carry_over moves both
+# when one is scheduled).
+_IN_BACKLOG = col(AgendaItem.meeting_id).is_(None) | (
+    (AgendaItem.status == AgendaStatus.DEFERRED) & col(AgendaItem.meeting_id).in_(
+        select(Meeting.id).where(col(Meeting.wg_id).is_(None),
+                                 (Meeting.starts_at <= bindparam("now"))
+                                 | (Meeting.status == MeetingStatus.CANCELLED))))
 # The statements of the agenda, built once (building them cost more CPU than running them):
 # by backlog or meeting, and with or without a limit.
 _LISTING = {(backlog, limited): _listing_query(backlog, limited)
@@ -458,18 +456,8 @@ _CLOSED = select(Meeting).where(
     Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > bindparam("now"),
     Meeting.agenda_closes_at <= bindparam("now"), col(Meeting.wg_id).is_(None),
 ).order_by(Meeting.starts_at, Meeting.id).limit(1)  # type: ignore[arg-type]
-_DEFERRED = (
-    select(AgendaItem.id, AgendaItem.text, _PROPOSER, AgendaItem.meeting_id)
-    .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-    .outerjoin(Agency, Agency.id == AgendaItem.agency_id)
-    .outerjoin(Person, Person.id == AgendaItem.proposer_id)
-    .where(AgendaItem.status == AgendaStatus.DEFERRED, col(Meeting.wg_id).is_(None),
-           (Meeting.starts_at <= bindparam("now")) | (Meeting.status == MeetingStatus.CANCELLED))
-    .order_by(Meeting.starts_at, *AGENDA_ORDER)
-    .limit(PAGE)
-)
 _WAITING = select(AgendaItem.id).where(
-    col(AgendaItem.meeting_id).is_(None), AgendaItem.status != AgendaStatus.WITHDRAWN
+    _IN_BACKLOG, AgendaItem.status != AgendaStatus.WITHDRAWN
 ).limit(1)
 
 

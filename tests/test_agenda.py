@@ -171,12 +171,11 @@ def test_an_item_deferred_on_a_held_meeting_is_shown_waiting(
     bot.say("agenda defer #1")
     clock.advance(days=12)  # 15 Mar: the meeting is over
     assert shown(bot.say("agenda")).endswith(
-        "*Deferred* (they join the next regular or ad-hoc meeting once one is scheduled)\n"
-        "– #1 Labour migration assessment — ILO (deferred from meeting #1)")
+        "*Backlog* (waiting for a meeting)\n1. #1 Labour migration assessment — ILO (deferred)")
     scheduled = bot.say('meeting schedule regular 14 Sep 2031 10:00 "Second regular"')
     assert "1 waiting agenda item joined its agenda." in scheduled.text
     agenda = bot.say("agenda").text
-    assert "Deferred" not in agenda
+    assert "Backlog" not in agenda
     assert "1. #1 Labour migration assessment — ILO (proposed)" in agenda
 
 
