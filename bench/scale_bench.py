@@ -34,12 +34,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import number_agendas
 from bench.outbox_bench import APP_YAML, fresh_engine
 from bot.app import freeze_start_up_objects
-from bot.config import AppConfig, load_config
+from bot.config import load_config
 from handlers.core import Reply, Where
 from handlers.people import shell_speaker
 from handlers.poll_state import CONSENSUS, NO_CONSENSUS
 from handlers.proposals import STATEMENT
 from handlers.runner import Runner
+from settings.schema import AppConfig
 from storage.db import unlimited
 from storage.models import (
     ActionItem,

@@ -6,9 +6,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bot.config import AppConfig, load_config
+from bot.config import load_config
 from handlers.meeting_plan import ensure_plan_checks
-from handlers.runner import Clock, Runner, utc_now
+from handlers.runner import Runner
+from settings.clock import Clock, utc_now
+from settings.schema import AppConfig
 from storage.db import make_engine, transaction, upgrade
 from storage.seed import sync_roster
 

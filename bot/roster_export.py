@@ -10,7 +10,8 @@ import yaml
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.config import AppConfig, parse_config
+from bot.config import parse_config
+from settings.schema import AppConfig
 from storage.models import (
     Agency,
     Identity,

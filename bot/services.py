@@ -16,10 +16,10 @@ from typing import Protocol
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import App
-from bot.durations import format_duration
 from scheduler.dispatch import Policy
 from scheduler.notifier import Notifier
 from scheduler.service import OutboxService
+from settings.durations import format_duration
 from storage.db import first_line, transaction
 from storage.delivery_keys import BATCH, purge_keys
 

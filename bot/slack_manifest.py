@@ -10,11 +10,11 @@ from typing import Any
 
 import yaml
 
-from bot.config import AppConfig
 from bot.render_slack import clip
 from bot.server import SLACK_PATH
 from bot.slack_scopes import bot_scopes
 from handlers import registry
+from settings.schema import AppConfig
 
 APP_NAME_LIMIT = 35
 DESCRIPTION_LIMIT = 140

@@ -13,11 +13,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.config import AppConfig
 from bot.render_slack import render_message
 from bot.slack_settings import DEFAULT_MIN_INTERVAL, SlackSettings
 from handlers.core import Attachment, Reply
 from scheduler.notifier import Delivery, DeliveryFailed, PostedRef, ReachedTargets, RetryLater
+from settings.schema import AppConfig
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ import zipfile
 import zlib
 from typing import Any
 
-from bot.config import AppConfig
 from handlers import registry
+from settings.schema import AppConfig
 
 SCHEMA_VERSION = "1.17"
 SCHEMA = (f"https://developer.microsoft.com/en-us/json-schemas/teams/v{SCHEMA_VERSION}/"

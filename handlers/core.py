@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.config import AppConfig
+from settings.schema import AppConfig
 
 # The core's bold is marked with two private-use characters, never with ``*``: an asterisk a
 # member typed must show as an asterisk, and check_text refuses these characters in typed text.

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from bot.config import AppConfig
 from handlers.core import Context, Reply, Scope, bold
 from handlers.jobs import job
 from handlers.meeting_common import when, zone
@@ -23,6 +22,7 @@ from handlers.period import read_year
 from handlers.record_years import first_year
 from handlers.registry import command
 from handlers.timefmt import show_date
+from settings.schema import AppConfig
 from storage.models import Meeting, MeetingKind, MeetingStatus, Outbox
 from storage.outbox import people_audience
 from templates import render

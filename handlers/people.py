@@ -7,8 +7,8 @@ from sqlalchemy import ColumnElement, Row, and_, bindparam
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
-from bot.config import AppConfig
 from handlers.core import Actor, Role, Scope, Speaker, unmarked
+from settings.schema import AppConfig
 from storage.models import Agency, Identity, Person, WGAgency, WGPartner, WGRole, WorkingGroup
 
 SHELL = "shell"

@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.durations import format_duration
 from handlers.core import Context, Form, FormField, Reply, Role, UserError, bold
 from handlers.dates import understand_when
 from handlers.forms import form
@@ -36,6 +35,7 @@ from handlers.registry import LINE_ROOM, command
 from handlers.tally import count
 from handlers.timefmt import show_time
 from handlers.wording import plural
+from settings.durations import format_duration
 from storage.models import Agency, Person, Poll, PollStatus, Position, Vote
 from templates import render
 

@@ -10,7 +10,6 @@ import difflib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, insert
@@ -18,7 +17,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, select
 
-from bot.config import AppConfig
 from handlers import registry
 from handlers.command_pacing import CommandPacing
 from handlers.core import Command, Context, Reply, Speaker, UserError, Where
@@ -28,13 +26,13 @@ from handlers.mentions import as_names
 from handlers.people import SHELL, resolve_actor
 from handlers.registry import CommandSpec
 from handlers.wording import listed
+from settings.clock import Clock, utc_now
+from settings.schema import AppConfig
 from storage.db import first_line, reading, transaction, unavailable
 from storage.models import ProcessedCommand
 from storage.outbox import queued_for_network, queued_in
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 NOT_ON_ROSTER = (
     "You are not on the roster of {network}, so only {public} answer you. "
@@ -65,10 +63,6 @@ INTERNAL_ERROR = "Something went wrong on our side, so nothing was changed. Plea
 class CommitInDoubt(Exception):
     """The connection was lost during COMMIT: the database may have saved the command or not,
     so "nothing was changed" would not be true."""
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Runner:

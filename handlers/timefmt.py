@@ -3,6 +3,8 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from settings.durations import duration_parts
+
 
 def show_time(moment: datetime, zone: ZoneInfo) -> str:
     """``Fri 14 Mar 2031, 10:00 (Asia/Vientiane)``."""
@@ -24,17 +26,6 @@ def show_span(start: datetime, end: datetime, zone: ZoneInfo) -> str:
         return f"{first:%a} {first.day} {first:%b %Y, %H:%M}–{last:%H:%M} ({zone.key})"
     return f"{first:%a} {first.day} {first:%b %Y, %H:%M} – {last:%a} {last.day} " \
            f"{last:%b %Y, %H:%M} ({zone.key})"
-
-
-def duration_parts(length: timedelta) -> list[tuple[int, str]]:
-    """``length`` in days, hours, minutes and seconds, the units that are not zero, to the
-    second: ``[(2, "hour"), (30, "minute")]``."""
-    seconds, parts = int(length.total_seconds()), []
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
-        amount, seconds = divmod(seconds, size)
-        if amount:
-            parts.append((amount, unit))
-    return parts
 
 
 def show_duration(length: timedelta) -> str:

@@ -26,16 +26,16 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
-from bot.config import AppConfig
 from handlers.core import Reply, Scope
 from handlers.jobs import load_jobs
 from handlers.meetings import reminder
-from handlers.runner import Clock, utc_now
 from handlers.timefmt import show_time
 from scheduler.audience import platform_ids
 from scheduler.claim import claim_due, owned
 from scheduler.notifier import Delivery, DeliveryFailed, Notifier, PostedRef, RetryLater
 from scheduler.pacing import Pacer
+from settings.clock import Clock, utc_now
+from settings.schema import AppConfig
 from storage.db import transaction
 from storage.models import Meeting, Outbox, OutboxStatus, PostedMessage
 from storage.outbox import NETWORK, audience_people

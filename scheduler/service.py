@@ -19,17 +19,17 @@ Usage in an asyncio program (e.g. ``network-bot serve``)::
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from bot.config import AppConfig
-from handlers.runner import Clock, utc_now
 from scheduler.claim import next_due
 from scheduler.dispatch import Dispatcher, Policy
 from scheduler.notifier import Notifier
+from settings.clock import Clock, utc_now
+from settings.schema import AppConfig
 from storage.db import first_line
 
 log = logging.getLogger(__name__)
@@ -124,5 +124,5 @@ class OutboxService:
             if self._scheduler.get_job(WAKE) is not None:
                 self._scheduler.remove_job(WAKE)
             return
-        self._scheduler.add_job(self._wake, "date", run_date=max(when, datetime.now(UTC)),
+        self._scheduler.add_job(self._wake, "date", run_date=max(when, utc_now()),
                                 id=WAKE, replace_existing=True, misfire_grace_time=None)

@@ -19,7 +19,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime, utcnow
+from settings.clock import utc_now
+from storage.types import UTCDateTime
 
 
 def _when(**kwargs: Any) -> Any:
@@ -27,7 +28,7 @@ def _when(**kwargs: Any) -> Any:
 
 
 def _created() -> Any:
-    return Field(default_factory=utcnow, sa_type=UTCDateTime)
+    return Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
 class Platform(StrEnum):

@@ -22,8 +22,8 @@ from storage.models import (
 )
 
 if TYPE_CHECKING:
-    from bot.config import AppConfig
-    from bot.config import Person as ConfiguredPerson
+    from settings.schema import AppConfig
+    from settings.schema import Person as ConfiguredPerson
 
 
 def sync_roster(session: Session, config: "AppConfig") -> None:

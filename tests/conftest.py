@@ -21,11 +21,12 @@ from hypothesis import settings
 from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
 
-from bot.config import AppConfig, load_config
+from bot.config import load_config
 from bot.render_text import render_text
 from handlers.core import Reply, Where
 from handlers.people import shell_speaker
 from handlers.runner import Runner
+from settings.schema import AppConfig
 from storage.db import make_engine, transaction, unlimited, upgrade
 from storage.seed import sync_roster
 

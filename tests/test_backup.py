@@ -21,7 +21,7 @@ from alembic import command
 from sqlalchemy import text
 
 from bot.cli import main
-from bot.config import AppConfig
+from settings.schema import AppConfig
 from storage.db import alembic_config, applied_revisions, head_revision, make_engine
 from tests.conftest import APP_YAML, REPO, BotHarness, Clock
 from tests.fake_slack import FakeSlack

@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
-from bot.config import AppConfig
 from handlers.command_pacing import CommandPacing
 from handlers.core import Speaker, UserError, Where
 from handlers.runner import Runner
+from settings.schema import AppConfig
 from storage.models import AgendaItem
 from tests.conftest import BotHarness, Clock
 

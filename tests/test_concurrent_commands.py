@@ -44,7 +44,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.config import AppConfig
+from settings.schema import AppConfig
 from storage.db import make_engine, transaction
 from storage.models import (
     ActionItem,

@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from bot.cli import main
-from bot.config import AppConfig, parse_config
+from bot.config import parse_config
+from settings.schema import AppConfig
 from tests.conftest import APP_YAML, REPO
 
 ROSTER: dict[str, Any] = yaml.safe_load(APP_YAML.read_text())

@@ -25,9 +25,9 @@ from sqlmodel import Session, func, select
 
 import storage.postgres
 from bot.app import open_app
-from bot.config import AppConfig
 from handlers.core import Speaker, Where
 from handlers.runner import DATABASE_DOWN, DATABASE_ERROR, Runner
+from settings.schema import AppConfig
 from storage.db import Timeouts, make_engine, unavailable, unlimited
 from storage.models import AgendaItem
 from storage.postgres import GRACE, Stalls

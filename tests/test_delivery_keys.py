@@ -7,10 +7,10 @@ from sqlalchemy import Engine, insert
 from sqlmodel import Session, func, select
 
 from bot.app import App
-from bot.config import AppConfig
 from bot.services import KeyPurge
 from handlers.core import Speaker, Where
 from handlers.runner import Runner
+from settings.schema import AppConfig
 from storage.delivery_keys import BATCH
 from storage.models import ProcessedCommand
 from tests.conftest import Clock

@@ -21,13 +21,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.app import App
-from bot.config import AppConfig
 from bot.server import SERVICES
 from bot.services import OutboxDelivery
 from bot.slack import WORKING
 from handlers import registry
 from handlers.core import Context, Reply
 from handlers.runner import Runner
+from settings.schema import AppConfig
 from storage.db import transaction
 from storage.models import Outbox, OutboxStatus
 from tests.fake_slack import FakeSlack

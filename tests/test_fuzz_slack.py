@@ -20,10 +20,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.app import App
-from bot.config import AppConfig
 from bot.render_slack import FORM_CALLBACK, FormOrigin
 from handlers.core import Reply, Speaker, Where
 from handlers.runner import Runner
+from settings.schema import AppConfig
 from storage.models import Outbox, OutboxStatus
 from tests.conftest import BotHarness, Clock
 from tests.db_state import restore, snapshot

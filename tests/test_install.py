@@ -35,7 +35,7 @@ from PIL import Image
 from tests.conftest import APP_YAML, REPO, free_port
 from tests.serve_process import Served, wait_for
 
-PACKAGES = ("bot", "handlers", "scheduler", "storage", "templates")
+PACKAGES = ("bot", "handlers", "scheduler", "settings", "storage", "templates")
 # The session's meeting settings: a reminder 6 s before the meeting, its agenda closing 4 s
 # before, its minutes due 1 s after it starts.
 REMINDER, DEADLINE, MINUTES_DUE = 6, 4, 1
@@ -49,8 +49,9 @@ PAST = 'meeting schedule regular 01/01/2020 10:00 "Too late"'
 
 # Run by the fresh venv's python from a directory outside the repository.
 WHERE_FROM = """
-import json, sysconfig, bot, handlers, scheduler, storage, templates
-modules = {m.__name__: m.__file__ for m in (bot, handlers, scheduler, storage, templates)}
+import json, sysconfig, bot, handlers, scheduler, settings, storage, templates
+modules = {m.__name__: m.__file__
+           for m in (bot, handlers, scheduler, settings, storage, templates)}
 print(json.dumps({"site": sysconfig.get_paths()["purelib"], "modules": modules}))
 """
 LOAD_TEMPLATES = """

@@ -12,7 +12,7 @@ from alembic import command
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from bot.config import AppConfig
+from settings.schema import AppConfig
 from storage.db import alembic_config
 from storage.models import Meeting
 from tests.conftest import BotHarness, shown

@@ -12,10 +12,10 @@ from icalendar import Calendar
 from sqlmodel import select
 
 from bot.app import open_app
-from bot.config import AppConfig
 from handlers.core import Scope
 from handlers.jobs import JOBS
 from handlers.meeting_plan import ensure_plan_checks
+from settings.schema import AppConfig
 from storage.models import Meeting, Outbox, Person
 from storage.outbox import NETWORK, people_audience
 from tests.conftest import APP_YAML, START, BotHarness, Clock, shown

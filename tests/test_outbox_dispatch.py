@@ -11,7 +11,6 @@ from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, func, select
 
-from bot.config import AppConfig
 from handlers.core import Reply, Scope
 from handlers.jobs import job
 from handlers.notify import queue
@@ -19,6 +18,7 @@ from scheduler.claim import claim_due, next_due
 from scheduler.dispatch import Dispatcher, Policy
 from scheduler.notifier import Delivery, DeliveryFailed, PostedRef, RetryLater
 from scheduler.pacing import Pacer
+from settings.schema import AppConfig
 from storage.db import transaction
 from storage.models import Meeting, Outbox, OutboxStatus, Person, Poll, PostedMessage
 from storage.outbox import people_audience

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from bot.config import AppConfig
 from scheduler.service import OutboxService
+from settings.schema import AppConfig
 from storage.db import transaction
 from storage.models import Outbox
 from tests.notifiers import RecordingNotifier

@@ -9,12 +9,12 @@ from sqlmodel import Session, select
 
 from bot.app import App
 from bot.cli import main
-from bot.config import AppConfig
 from bot.shell import Shell
 from handlers import registry
 from handlers.core import Context, Reply
 from handlers.notify import queue
 from handlers.runner import Runner
+from settings.schema import AppConfig
 from storage.db import transaction
 from storage.models import Outbox, OutboxStatus, Person, Poll
 from storage.outbox import people_audience

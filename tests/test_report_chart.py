@@ -6,7 +6,6 @@ from itertools import groupby
 import pytest
 from PIL import Image, ImageChops, ImageDraw
 
-from bot.config import AppConfig
 from handlers.report_chart import (
     AGENDA_COLOUR,
     DECISIONS_COLOUR,
@@ -22,6 +21,7 @@ from handlers.report_chart import (
     activity_chart,
 )
 from handlers.reports import ObjectiveLine
+from settings.schema import AppConfig
 
 LONG = "Strengthen certainty and predictability in migration procedures for appropriate " \
        "screening, assessment and referral, and a great deal more words besides"

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.app import App
-from bot.config import AppConfig
 from bot.shell import Shell
 from handlers import registry
 from handlers.core import Choice, Context, Form, FormField, Reply
 from handlers.runner import Runner
+from settings.schema import AppConfig
 from tests.conftest import REPO, BotHarness, Clock, register_form
 from tests.meeting_rows import held_meeting
 

@@ -9,11 +9,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.app import App
-from bot.config import AppConfig
 from bot.render_text import shown_choices
 from bot.shell import Shell
 from handlers.core import Choice, Post, Reply
 from handlers.runner import Runner
+from settings.schema import AppConfig
 from storage.models import Vote
 from tests.conftest import Clock
 

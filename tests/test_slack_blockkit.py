@@ -16,8 +16,8 @@ from collections import Counter
 from sqlalchemy import Engine
 
 from bot.app import App
-from bot.config import AppConfig
 from handlers.runner import Runner
+from settings.schema import AppConfig
 from tests.conftest import Clock
 from tests.fake_slack import FakeSlack
 from tests.half_year import MINUTES, PROPOSAL, READING, REFUSED, TIMELINE_HOURS, opening

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from bot.config import AppConfig
 from bot.slack_notifier import LATE_NOTE, SlackNotifier, make_client
 from bot.slack_settings import SlackSettings
 from handlers.core import Attachment, Choice, Reply
 from scheduler.notifier import Delivery, DeliveryFailed, PostedRef, RetryLater
+from settings.schema import AppConfig
 from tests.conftest import BotHarness
 from tests.db_state import outbox
 from tests.fake_slack import FakeSlack

@@ -16,13 +16,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.app import App
-from bot.config import AppConfig
 from bot.render_slack import FORM_CALLBACK, ZWSP, FormOrigin
 from bot.server import SLACK_ADAPTER, create_web_app
 from bot.slack_settings import SlackSettings
 from handlers import registry
 from handlers.core import Attachment, Choice, Context, Form, FormField, Post, Reply
 from handlers.runner import Runner
+from settings.schema import AppConfig
 from storage.db import make_engine
 from storage.models import AgendaItem, Minutes, Person, ProcessedCommand
 from tests.conftest import Clock, register_form

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func
 from sqlalchemy.exc import StatementError
 from sqlmodel import Session, SQLModel, select
 
-from bot.config import AppConfig
+from settings.schema import AppConfig
 from storage.db import (
     alembic_config,
     applied_revisions,

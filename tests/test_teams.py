@@ -14,9 +14,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.app import App
-from bot.config import AppConfig
 from bot.teams_settings import TeamsSettings
 from handlers.runner import Runner
+from settings.schema import AppConfig
 from storage.models import AgendaItem, ConversationRef, Outbox, Vote
 from tests.conftest import Clock
 from tests.fake_slack import FakeSlack

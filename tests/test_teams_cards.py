@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.app import App
-from bot.config import AppConfig
 from handlers.paging import PAGE
 from handlers.runner import Runner
+from settings.schema import AppConfig
 from tests.conftest import Clock
 from tests.fake_teams import Sent
 from tests.half_year import LAO, MINUTES, PROPOSAL, READING, REFUSED, TIMELINE_HOURS, opening

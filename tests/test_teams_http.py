@@ -34,12 +34,12 @@ from botframework.connector.auth import ChannelValidation, MicrosoftAppCredentia
 from sqlalchemy import Engine
 
 from bot.app import App
-from bot.config import AppConfig
 from bot.server import create_web_app
 from bot.teams_http import KEYS_UNAVAILABLE, NO_VALID_TOKEN, reason
 from bot.teams_invoke import NOT_HANDLED
 from bot.teams_settings import TeamsSettings
 from handlers.runner import Runner
+from settings.schema import AppConfig
 from tests.bot_framework_keys import KEY_ID, BotFrameworkKeys, rsa_key
 from tests.conftest import Clock, free_port
 from tests.db_state import snapshot

@@ -9,13 +9,14 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from bot.app import App
-from bot.config import AppConfig, ConfigError
+from bot.config import ConfigError
 from bot.teams import TeamsAdapter
 from bot.teams_notifier import LATE_NOTE, TeamsNotifier, remember
 from bot.teams_settings import TeamsSettings
 from handlers.core import Choice, Reply, bold
 from handlers.runner import Runner
 from scheduler.notifier import Delivery, DeliveryFailed, PostedRef, RetryLater
+from settings.schema import AppConfig
 from storage.models import Meeting
 from tests.conftest import BotHarness, Clock
 from tests.db_state import outbox

@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bot.app import App
-from bot.config import AppConfig
 from bot.render_teams import render_cards
 from handlers.core import Reply
 from handlers.runner import Runner
+from settings.schema import AppConfig
 from tests.conftest import Clock
 from tests.fake_teams import Sent
 from tests.node_tools import NodeTools

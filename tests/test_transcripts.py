@@ -19,10 +19,10 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.app import App
-from bot.config import AppConfig
 from bot.shell import FILES_ENV, Shell
 from handlers.meeting_plan import ensure_plan_checks
 from handlers.runner import Runner
+from settings.schema import AppConfig
 from storage.db import transaction
 from tests.conftest import Clock
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Timeouts:
     """In seconds. The defaults are those of app.yaml's ``database`` section
-    (``bot.config.Database`` says why)."""
+    (``settings.schema.Database`` says why)."""
 
     connect: float = 2.0  # PostgreSQL: to connect, or for a free connection of the pool
     statement: float = 1.0  # PostgreSQL: for each statement's answer

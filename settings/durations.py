@@ -3,8 +3,6 @@
 import re
 from datetime import timedelta
 
-from handlers.timefmt import duration_parts
-
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 _PATTERN = re.compile(r"^(?:\d+[wdhms])+$")
 _PART = re.compile(r"(\d+)([wdhms])")
@@ -21,6 +19,17 @@ def parse_duration(text: str) -> timedelta:
     if total <= timedelta(0):
         raise ValueError(f"'{text}' must be longer than zero")
     return total
+
+
+def duration_parts(length: timedelta) -> list[tuple[int, str]]:
+    """``length`` in days, hours, minutes and seconds, the units that are not zero, to the
+    second: ``[(2, "hour"), (30, "minute")]``."""
+    seconds, parts = int(length.total_seconds()), []
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        amount, seconds = divmod(seconds, size)
+        if amount:
+            parts.append((amount, unit))
+    return parts
 
 
 def format_duration(value: timedelta) -> str:
