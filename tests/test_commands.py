@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import func, select
 
-from handlers.core import Choice, Form, FormField, Post, Reply
+from handlers.core import Choice, Form, FormField, Reply
 from storage.models import AgendaItem, ProcessedCommand
 from tests.conftest import BotHarness, shown
 from tests.db_state import assert_refused
@@ -187,7 +187,7 @@ def test_replies_survive_serialisation_for_the_outbox() -> None:
         form=Form("Objection", "objection",
                   [FormField("reason", "Why?", multiline=True, options=[("a", "A")])],
                   params={"poll": 3}),
-        private=False, posts=[Post(Reply(text="inner"))],
+        private=False,
     )
     assert Reply.from_dict(reply.to_dict()) == reply
 
