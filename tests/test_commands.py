@@ -192,6 +192,13 @@ def test_replies_survive_serialisation_for_the_outbox() -> None:
     assert Reply.from_dict(reply.to_dict()) == reply
 
 
+def test_replies_stored_with_posts_by_an_older_version_still_load() -> None:
+    """Replies no longer carry posts (the outbox tells the network); a processed command's
+    stored reply or an outbox row written before then still reads, its empty posts ignored."""
+    stored = {**Reply(text="Recorded.").to_dict(), "posts": []}
+    assert Reply.from_dict(stored) == Reply(text="Recorded.")
+
+
 def test_delivery_is_woken_only_after_commands_that_queued_notifications(
         bot: BotHarness) -> None:
     wakes: list[str] = []
