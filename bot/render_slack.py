@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.render_text import emphasis, render_text
+from bot.reply_pieces import ZWSP, headline, split_text
 from handlers.core import (
-    BOLD_CLOSE,
-    BOLD_OPEN,
     Attachment,
     Choice,
     Form,
@@ -46,7 +45,6 @@ OPTION_LIMIT = 100
 FALLBACK_LIMIT = 300
 INPUT_LIMIT = 3000  # characters of a plain_text_input (its max_length)
 CONTINUED = "~"  # block id of a field's further inputs: body~2, body~3, ...
-ZWSP = "\u200b"  # zero-width space
 
 CHOICE_ACTION = "network_choice_"  # + the choice's number; the button's value is its command
 FORM_CALLBACK = "network_form"
@@ -86,33 +84,6 @@ def escape(text: str) -> str:
     """Text as mrkdwn shows it: literally (no links, mentions, ``<!channel>`` or formatting),
     except the core's bold."""
     return emphasis(_literal(text), "*")
-
-
-def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
-    """Pieces of at most ``limit`` characters, cut at a line break, else at a space.
-
-    A piece never ends inside an escape entity such as ``&amp;`` or before a zero-width space,
-    and bold cut in two is closed at the end of one piece and opened again in the next.
-    """
-    pieces: list[str] = []
-    room = limit - 1  # for the bold marker that may close the piece
-    while len(text) > room:
-        cut = text.rfind("\n", 0, room + 1)
-        if cut <= 0:
-            cut = text.rfind(" ", 0, room + 1)
-        if cut > 0:
-            piece, text = text[:cut], text[cut + 1:]
-        else:
-            cut = room - (text[room] == ZWSP)
-            entity = text.rfind("&", cut - 4, cut)
-            if entity > 0 and ";" not in text[entity:cut]:
-                cut = entity
-            piece, text = text[:cut], text[cut:]
-        if piece.rfind(BOLD_OPEN) > piece.rfind(BOLD_CLOSE):
-            piece, text = piece + BOLD_CLOSE, BOLD_OPEN + text
-        pieces.append(piece)
-    pieces.append(text)
-    return [piece for piece in pieces if unmarked(piece).strip()]
 
 
 def mrkdwn_pieces(text: str, limit: int = SECTION_LIMIT) -> list[str]:
@@ -193,8 +164,7 @@ def _size(block: Block) -> int:
 
 def fallback_text(reply: Reply) -> str:
     """The plain line Slack shows in notifications (escaped: it is mrkdwn too)."""
-    first = reply.title or next((line for line in reply.text.splitlines() if line.strip()), "")
-    return escape(clip(unmarked(first).strip(), FALLBACK_LIMIT)) or "(no text)"
+    return escape(clip(headline(reply), FALLBACK_LIMIT)) or "(no text)"
 
 
 def overflow_name(reply: Reply) -> str:

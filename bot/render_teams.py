@@ -20,8 +20,8 @@ import json
 import re
 from typing import Any
 
-from bot.render_slack import split_text
 from bot.render_text import emphasis
+from bot.reply_pieces import headline, split_text
 from handlers.core import Choice, Form, FormField, Reply, unmarked
 
 # The bytes of one activity as posted. Microsoft's "Format your bot messages"
@@ -200,5 +200,4 @@ def attachment(card: Element) -> dict[str, Any]:
 
 def summary(reply: Reply) -> str:
     """A short plain line for notifications."""
-    first = reply.title or next((line for line in reply.text.splitlines() if line.strip()), "")
-    return unmarked(first).strip()[:300]
+    return headline(reply)[:300]

@@ -6,7 +6,7 @@ the markdown renderers, with their own markup.
 
 import re
 
-from handlers.core import BOLD_CLOSE, BOLD_OPEN, Choice, Reply, unmarked
+from handlers.core import BOLD_CLOSE, BOLD_OPEN, Reply, unmarked
 
 _BOLD = re.compile(f"{BOLD_OPEN}([^{BOLD_OPEN}{BOLD_CLOSE}]*){BOLD_CLOSE}")
 _LINE_WORDS = re.compile(r"\S(?:[^\n]*\S)?")  # a line's text, without the spaces around it
@@ -33,16 +33,5 @@ def render_text(reply: Reply) -> str:
     if reply.choices:
         lines.append("  (type a number to choose)")
     lines += [f"  file: {attachment.filename}" for attachment in reply.files]
-    for post in reply.posts:
-        lines.append(f"-- posted to the {post.audience} channels --")
-        lines.append(render_text(post.reply))
     return emphasis("\n".join(lines), "*")
 
-
-def shown_choices(reply: Reply) -> list[Choice]:
-    """The choices ``render_text`` numbers last in this reply (a post's after the reply's own),
-    which a typed number answers."""
-    for post in reversed(reply.posts):
-        if choices := shown_choices(post.reply):
-            return choices
-    return reply.choices

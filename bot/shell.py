@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from bot.app import App
-from bot.render_text import render_text, shown_choices
+from bot.render_text import render_text
 from bot.shell_notifier import ShellNotifier
 from handlers.core import Choice, Form, FormField, Reply, Speaker, Where
 from handlers.people import SHELL, introduce, shell_speaker
@@ -98,9 +98,9 @@ class Shell:
         self.choices = choices
 
     def _show(self, reply: Reply) -> None:
-        self.choices = shown_choices(reply)
+        self.choices = reply.choices
         self._say(render_text(reply))
-        for attachment in [*reply.files, *(f for p in reply.posts for f in p.reply.files)]:
+        for attachment in reply.files:
             self.files.mkdir(parents=True, exist_ok=True)
             path = self.files / attachment.filename
             path.write_bytes(attachment.content)

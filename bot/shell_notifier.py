@@ -10,7 +10,7 @@ from typing import TextIO
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.render_text import render_text, shown_choices
+from bot.render_text import render_text
 from handlers.core import Choice
 from handlers.people import SHELL
 from scheduler.notifier import Delivery, PostedRef
@@ -34,8 +34,8 @@ class ShellNotifier:
         updated = " (updated in place)" if delivery.update_refs else ""
         print(f"-- to {where}{updated} --\n{render_text(delivery.reply)}", file=self.out,
               flush=True)
-        if choices := shown_choices(delivery.reply):
-            self.offer(choices)
+        if delivery.reply.choices:
+            self.offer(delivery.reply.choices)
         if delivery.update_refs:
             return list(delivery.update_refs)
         return [PostedRef(channel=SHELL, message_ref=f"outbox-{delivery.outbox_id}")]

@@ -369,7 +369,7 @@ class SlackAdapter:
     async def deliver(self, reply: Reply, talk: Conversation, message: SlackMessage | None = None,
                       answered: bool = False) -> None:
         """Everything of a reply not already in the ack (``answered``: the message was): the
-        modal or the message, then files and posts."""
+        modal or the message, then its files."""
         message = message or render_message(reply)
         if reply.form:
             await self._open_form(reply, talk)
@@ -378,12 +378,6 @@ class SlackAdapter:
         files = [] if reply.form else message.files(reply)
         if files:
             await self._send_files(files, talk, reply.private)
-        try:
-            for post in reply.posts:
-                await self.sender.post(self.core.config.channels.slack or talk.channel,
-                                       post.reply)
-        except (RetryLater, DeliveryFailed) as problem:
-            log.warning("could not send posts to Slack: %s", problem)
 
     async def _send_files(self, files: list[Attachment], talk: Conversation,
                           private: bool) -> None:

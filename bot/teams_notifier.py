@@ -137,18 +137,9 @@ class TeamsNotifier:
     # -- in a turn ----------------------------------------------------------------------
 
     async def reply_in(self, turn: TurnContext, reply: Reply) -> None:
-        """Answer in the conversation of the turn; announcements go to the network channel."""
+        """Answer in the conversation of the turn (the network is told through the outbox)."""
         for activity in _activities(reply, files_url=self.files_url):
             await turn.send_activity(activity)
-        for post in reply.posts:
-            if self.core.config.channels.teams:
-                try:
-                    await self.post(self.core.config.channels.teams, post.reply)
-                except (RetryLater, DeliveryFailed) as problem:
-                    log.warning("could not post to the Teams channel: %s", problem)
-            else:
-                for activity in _activities(post.reply, files_url=self.files_url):
-                    await turn.send_activity(activity)
 
     async def close_form(self, turn: TurnContext, card_id: str, reply: Reply) -> None:
         """Replace a submitted form's card with what was done, so that clicking its button

@@ -140,14 +140,6 @@ class Attachment:
 
 
 @dataclass
-class Post:
-    """A message to send elsewhere right away (``network`` = the network's channels)."""
-
-    reply: "Reply"
-    audience: str = "network"
-
-
-@dataclass
 class Reply:
     text: str = ""
     title: str | None = None
@@ -156,7 +148,6 @@ class Reply:
     form: Form | None = None
     private: bool = True
     ok: bool = True
-    posts: list[Post] = field(default_factory=list)
     files: list[Attachment] = field(default_factory=list)
     about: str | None = None  # for a refused form: the name of the field that was wrong
 
@@ -165,7 +156,6 @@ class Reply:
         data["files"] = [
             {**f, "content": base64.b64encode(f["content"]).decode()} for f in data["files"]
         ]
-        data["posts"] = [{"audience": p.audience, "reply": p.reply.to_dict()} for p in self.posts]
         return data
 
     @classmethod
@@ -184,8 +174,6 @@ class Reply:
             ) if form else None,
             private=data.get("private", True),
             ok=data.get("ok", True),
-            posts=[Post(reply=cls.from_dict(p["reply"]), audience=p["audience"])
-                   for p in data.get("posts", [])],
             files=[Attachment(**{**f, "content": base64.b64decode(f["content"])})
                    for f in data.get("files", [])],
             about=data.get("about"),

@@ -28,10 +28,10 @@ FORMS = ("minutes", "vote #1 object")  # lines answered with a form (for the Sec
 
 
 def buttons(bot: BotHarness, reply: Reply) -> list[Choice]:
-    """The buttons on a reply, on what it posts, and on every notification in the outbox."""
+    """The buttons on a reply and on every notification in the outbox."""
     with bot.session() as session:
         notices = [Reply.from_dict(row.payload) for row in session.exec(select(Outbox)).all()]
-    return [choice for shown in [reply, *(post.reply for post in reply.posts), *notices]
+    return [choice for shown in [reply, *notices]
             for choice in shown.choices]
 
 

@@ -12,9 +12,9 @@ from bot.render_slack import (
     escape,
     modal_view,
     render_message,
-    split_text,
     submitted_values,
 )
+from bot.reply_pieces import split_text
 from handlers.core import Choice, Form, FormField, Reply, bold
 
 

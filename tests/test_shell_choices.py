@@ -9,9 +9,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.app import App
-from bot.render_text import shown_choices
 from bot.shell import Shell
-from handlers.core import Choice, Post, Reply
 from handlers.runner import Runner
 from settings.schema import AppConfig
 from storage.models import Vote
@@ -45,14 +43,6 @@ def test_a_number_answers_the_poll_posted_after_propose_create_and_vote(
     assert "> 1\n(vote #2 agree)\nRecorded: IOM agrees on poll #2 (was: abstain)." in out
     assert "> 4\nChoose a number from 1 to 3." in out
     assert _positions(engine) == [(1, "abstain"), (2, "agree"), (2, "abstain"), (2, "agree")]
-
-
-def test_a_reply_numbers_the_choices_it_shows_last() -> None:
-    yes, later = Choice("Yes", "confirm yes"), Choice("Agree", "vote #1 agree")
-    assert shown_choices(Reply(text="Sure?", choices=[yes])) == [yes]
-    posted = Reply(text="Done", choices=[yes], posts=[Post(Reply(text="Poll", choices=[later]))])
-    assert shown_choices(posted) == [later]
-    assert shown_choices(Reply(text="Done", choices=[yes], posts=[Post(Reply(text="x"))])) == [yes]
 
 
 def test_agenda_tags_in_a_piped_session(engine: Engine, config: AppConfig) -> None:

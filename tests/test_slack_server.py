@@ -20,7 +20,7 @@ from bot.render_slack import FORM_CALLBACK, ZWSP, FormOrigin
 from bot.server import SLACK_ADAPTER, create_web_app
 from bot.slack_settings import SlackSettings
 from handlers import registry
-from handlers.core import Attachment, Choice, Context, Form, FormField, Post, Reply
+from handlers.core import Attachment, Choice, Context, Form, FormField, Reply
 from handlers.runner import Runner
 from settings.schema import AppConfig
 from storage.db import make_engine
@@ -72,8 +72,6 @@ def test_verbs(monkeypatch: pytest.MonkeyPatch) -> None:
         if args == "long":
             return Reply(title="Minutes", text="\n".join(f"{n}. " + "x" * 90 for n in
                                                          range(1, 700)))
-        if args == "announce":
-            return Reply(text="Announced.", posts=[Post(Reply(text="Meeting #1 moved"))])
         if args == "slow":
             time.sleep(1.0)
             return Reply(text="slow but sure", private=False)
@@ -398,18 +396,6 @@ def test_files_are_uploaded_with_the_v2_api(
         await slack.settle()
         assert slack.fake.of("conversations.open") == [{"users": IOM}]
         assert slack.fake.of("files.completeUploadExternal")[1]["channel_id"] == f"D{IOM}"
-
-    play(scenario)
-
-
-def test_posts_go_to_the_network_channel(play: Callable[..., None], test_verbs: None) -> None:
-    async def scenario(slack: SlackWorld) -> None:
-        _, body = await slack.command("confirm announce")
-        assert body["text"] == "Announced."
-        await slack.settle()
-        [posted] = slack.fake.of("chat.postMessage")
-        assert posted["channel"] == "C-PLACEHOLDER-NETWORK"
-        assert posted["text"] == "Meeting #1 moved"
 
     play(scenario)
 
