@@ -44,6 +44,12 @@ def unmet(wanted: list[Requirement], pins: dict[str, str]) -> list[str]:
             or canonicalize_name(r.name) not in pins]
 
 
+def unlocked(wanted: list[Requirement], direct: set[str]) -> set[str]:
+    """Requirements the lock was not resolved for (held, if at all, only as a dependency of
+    another)."""
+    return {canonicalize_name(r.name) for r in wanted} - direct
+
+
 def unnamed(wanted: list[Requirement], direct: set[str]) -> set[str]:
     """Direct dependencies of the lock that no requirement names (an extra such as
     psycopg[binary] brings psycopg-binary)."""
@@ -55,6 +61,7 @@ def test_the_lock_pins_every_dependency_within_its_range() -> None:
     pins, direct = read_lock("lock.txt")
     wanted = requirements("test")
     assert not unmet(wanted, pins), "run `make lock`"
+    assert not unlocked(wanted, direct), "run `make lock`"
     assert not unnamed(wanted, direct), "run `make lock`"
 
 
@@ -62,6 +69,7 @@ def test_the_runtime_lock_pins_the_runtime_dependencies_at_the_same_versions() -
     pins, direct = read_lock("lock-run.txt")
     wanted = requirements()
     assert not unmet(wanted, pins), "run `make lock`"
+    assert not unlocked(wanted, direct), "run `make lock`"
     assert not unnamed(wanted, direct), "run `make lock`"
     full, _ = read_lock("lock.txt")
     assert {name: full.get(name) for name in pins} == pins
