@@ -113,7 +113,8 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv holding the wheel and its dependencies.
+    """A fresh venv holding the wheel and its dependencies, installed from the runtime lock
+    as `make run` installs them.
 
     The test's own pip installs into it (``--python``): the pip that ``venv`` bundles takes
     about 17 s longer here. ``--no-compile`` skips byte-compiling every dependency; the modules
@@ -121,8 +122,11 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     root = tmp_path_factory.mktemp("venv")
     run(sys.executable, "-m", "venv", "--without-pip", root, cwd=root)
-    run(sys.executable, "-m", "pip", "--python", root / "bin" / "python", "install",
-        "--quiet", "--no-compile", wheel, cwd=root)
+    pip = (sys.executable, "-m", "pip", "--python", root / "bin" / "python")
+    run(*pip, "install", "--quiet", "--no-compile", "--require-hashes", "-r",
+        REPO / "requirements" / "lock-run.txt", cwd=root)
+    run(*pip, "install", "--quiet", "--no-compile", "--no-deps", wheel, cwd=root)
+    run(*pip, "check", cwd=root)  # the lock satisfies the wheel's own requirements
     return root
 
 
