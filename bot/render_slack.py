@@ -173,15 +173,14 @@ def overflow_name(reply: Reply) -> str:
     return "-".join(words)[:60].strip("-") + ".txt" if words else "reply.txt"
 
 
-def render_message(reply: Reply, note: str | None = None) -> SlackMessage:
+def render_message(reply: Reply) -> SlackMessage:
     """The reply as one message; when it exceeds Slack's limits for one, its beginning with
     the whole reply attached as a text file."""
     head = [{"type": "header", "text": plain(clip(reply.title, HEADER_LIMIT))}] \
         if reply.title else []
     body = text_sections(reply.text) + _field_blocks(reply.fields)
     names = [attachment.filename for attachment in reply.files]
-    tail = [*([_attached(names)] if names else []),
-            *([context(escape(note))] if note else []), *_button_blocks(reply.choices)]
+    tail = [*([_attached(names)] if names else []), *_button_blocks(reply.choices)]
     fallback = fallback_text(reply)
     blocks = head + body + tail
     if len(blocks) <= BLOCK_LIMIT and sum(map(_size, blocks)) <= MESSAGE_CHARS:

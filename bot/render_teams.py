@@ -163,8 +163,7 @@ def _parts(body: list[Element], form: list[Element], actions: list[Element],
             for n, group in enumerate(groups, start=1)]
 
 
-def render_cards(reply: Reply, note: str | None = None,
-                 files_url: str | None = None) -> list[Element]:
+def render_cards(reply: Reply, files_url: str | None = None) -> list[Element]:
     """The reply as one Adaptive Card, or several when one message would be too large.
 
     A file the bot's web server serves (``Attachment.link``) becomes a download button when
@@ -178,8 +177,6 @@ def render_cards(reply: Reply, note: str | None = None,
     if unserved := [file.filename for file in reply.files if file not in served]:
         body.append(text_block(f"Files ({', '.join(unserved)}) are sent to Slack and the "
                                "shell only.", isSubtle=True))
-    if note:
-        body.append(text_block(note, isSubtle=True))
     actions = [_button(choice) for choice in reply.choices]
     actions += [{"type": "Action.OpenUrl", "title": f"Download {file.filename}",
                  "url": f"{files_url}/{file.link}"} for file in served]

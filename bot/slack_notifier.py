@@ -22,7 +22,6 @@ from settings.schema import AppConfig
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
-LATE_NOTE = "Sent late: the bot was offline when this was due."
 DEFAULT_RETRY_AFTER = 30.0
 # Slack errors that say "try again later" rather than "this will never work".
 TRANSIENT_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable",
@@ -73,9 +72,8 @@ class SlackNotifier:
         self._reached = ReachedTargets()
 
     async def send(self, delivery: Delivery) -> list[PostedRef]:
-        note = LATE_NOTE if delivery.late else None
         if delivery.update_refs:
-            return await self.update(delivery.update_refs, delivery.reply, note)
+            return await self.update(delivery.update_refs, delivery.reply)
         targets: list[tuple[str, Callable[[], Awaitable[str]]]] = []
         if delivery.to_network:
             targets.append(("network", self._network_channel))
@@ -83,7 +81,7 @@ class SlackNotifier:
             targets.append((f"user:{user}", lambda user=user: self.dm_channel(user)))
 
         async def post_to(channel: Callable[[], Awaitable[str]]) -> list[PostedRef]:
-            return await self.post(await channel(), delivery.reply, note)
+            return await self.post(await channel(), delivery.reply)
 
         return await self._reached.send_each(
             delivery.outbox_id, [(target, lambda c=channel: post_to(c)) for target, channel in
@@ -98,10 +96,10 @@ class SlackNotifier:
         opened = await call_slack(self.client.conversations_open(users=user))
         return opened["channel"]["id"]
 
-    async def post(self, channel: str, reply: Reply, note: str | None = None) -> list[PostedRef]:
+    async def post(self, channel: str, reply: Reply) -> list[PostedRef]:
         """Post a reply as one message, then its files (and the whole reply as a file when it
         was too long for one message)."""
-        message = render_message(reply, note)
+        message = render_message(reply)
         posted = await call_slack(self.client.chat_postMessage(
             channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False))
         ref = PostedRef(channel=posted["channel"], message_ref=posted["ts"])
@@ -109,10 +107,10 @@ class SlackNotifier:
         return [ref]
 
     async def update(
-        self, refs: tuple[PostedRef, ...], reply: Reply, note: str | None = None
+        self, refs: tuple[PostedRef, ...], reply: Reply
     ) -> list[PostedRef]:
         """Update a posted message in place (a poll's tally)."""
-        message = render_message(reply, note)
+        message = render_message(reply)
         first = refs[0]
         await call_slack(self.client.chat_update(
             channel=first.channel, ts=first.message_ref, text=message.text,

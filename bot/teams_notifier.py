@@ -35,7 +35,6 @@ from storage.outbox import wake_waiting
 log = logging.getLogger(__name__)
 
 PLATFORM = "teams"
-LATE_NOTE = "Sent late: the bot was offline when this was due."
 DEFAULT_RETRY_AFTER = 30.0
 TRANSIENT_STATUSES = frozenset({412, 500, 502, 503, 504})
 
@@ -82,9 +81,9 @@ def remember(engine: Engine, reference: dict[str, Any], now: datetime) -> int:
         return 0
 
 
-def _activities(reply: Reply, note: str | None = None, tenant: str | None = None,
+def _activities(reply: Reply, tenant: str | None = None,
                 files_url: str | None = None) -> list[Activity]:
-    cards = render_cards(reply, note, files_url)
+    cards = render_cards(reply, files_url)
     return [with_tenant(Activity(type=ActivityTypes.message, summary=summary(reply) or None,
                                  attachments=[Attachment(content_type=CONTENT_TYPE,
                                                          content=card)]), tenant)
@@ -155,9 +154,8 @@ class TeamsNotifier:
     # -- the outbox ---------------------------------------------------------------------
 
     async def send(self, delivery: Delivery) -> list[PostedRef]:
-        note = LATE_NOTE if delivery.late else None
         if delivery.update_refs:
-            return await self.update(delivery.update_refs, delivery.reply, note)
+            return await self.update(delivery.update_refs, delivery.reply)
         targets: list[tuple[str, Callable[[], Awaitable[dict[str, Any]]]]] = []
         if delivery.to_network:
             targets.append(("network", self._network_reference))
@@ -165,7 +163,7 @@ class TeamsNotifier:
             targets.append((f"user:{user}", lambda user=user: self._personal_reference(user)))
 
         async def post_to(reference: Callable[[], Awaitable[dict[str, Any]]]) -> list[PostedRef]:
-            return await self._post(await reference(), delivery.reply, note)
+            return await self._post(await reference(), delivery.reply)
 
         return await self._reached.send_each(
             delivery.outbox_id, [(target, lambda r=ref: post_to(r)) for target, ref in targets])
@@ -173,11 +171,10 @@ class TeamsNotifier:
     async def post(self, conversation_id: str, reply: Reply) -> list[PostedRef]:
         return await self._post(await self._reference(conversation_id), reply)
 
-    async def _post(self, reference: dict[str, Any], reply: Reply,
-                    note: str | None = None) -> list[PostedRef]:
+    async def _post(self, reference: dict[str, Any], reply: Reply) -> list[PostedRef]:
         async def post(turn: TurnContext) -> list[PostedRef]:
             refs = []
-            for activity in _activities(reply, note, tenant_in(reference), self.files_url):
+            for activity in _activities(reply, tenant_in(reference), self.files_url):
                 sent = await turn.send_activity(activity)
                 refs.append(PostedRef(channel=turn.activity.conversation.id,
                                       message_ref=sent.id if sent else ""))
@@ -185,11 +182,10 @@ class TeamsNotifier:
 
         return await self._in_conversation(reference, post)
 
-    async def update(self, refs: tuple[PostedRef, ...], reply: Reply,
-                     note: str | None = None) -> list[PostedRef]:
+    async def update(self, refs: tuple[PostedRef, ...], reply: Reply) -> list[PostedRef]:
         """Update cards in place (a poll's tally); parts beyond the refs are posted anew."""
         reference = await self._reference(refs[-1].channel)
-        activities = _activities(reply, note, tenant_in(reference), self.files_url)
+        activities = _activities(reply, tenant_in(reference), self.files_url)
 
         async def update(turn: TurnContext) -> list[PostedRef]:
             updated = []

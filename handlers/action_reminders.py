@@ -12,11 +12,12 @@ from sqlmodel import select
 
 from handlers.core import Choice, Reply, Scope
 from handlers.notify import queue
+from handlers.outbox_kinds import OutboxKind, declare
 from handlers.timefmt import show_date, show_time
 from storage.models import ActionItem, Outbox, Person
 from storage.outbox import cancel_pending, people_audience
 
-KIND = "action.reminder"
+KIND = declare(OutboxKind("action.reminder"))
 MORNING = time(9, 0)
 END_OF_DAY = time(23, 59)
 
@@ -58,7 +59,7 @@ def reschedule_reminders(scope: Scope, item: ActionItem, due_at: datetime | None
 
 
 def cancel_reminders(scope: Scope, item: ActionItem) -> int:
-    return cancel_pending(scope.session, action_item_id=item.id, kinds=(KIND,))
+    return cancel_pending(scope.session, action_item_id=item.id, kinds=(KIND.name,))
 
 
 def _reminder(item: ActionItem, agency_code: str, when: str, zone: ZoneInfo) -> Reply:

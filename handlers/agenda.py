@@ -27,6 +27,7 @@ from handlers.meeting_common import (
     zone,
 )
 from handlers.notify import queue
+from handlers.outbox_kinds import OutboxKind, declare
 from handlers.paging import PAGE, more
 from handlers.registry import command
 from handlers.timefmt import show_time
@@ -43,6 +44,8 @@ from storage.models import (
 )
 from templates import render
 
+DEADLINE = declare(OutboxKind("agenda.deadline"))  # publish the compiled agenda
+PUBLISHED = declare(OutboxKind("agenda.published"))
 ADD_EXAMPLE = "agenda add Update on the labour migration assessment #obj6 #obj18"
 _FOR_EXAMPLE = "agenda add Budget review #obj6 for #2"
 _LAST_WORD = re.compile(r"(?:^|\s+)(\S+)$")
@@ -251,13 +254,13 @@ def publish(scope: Scope, meeting: Meeting) -> str:
              for item in listed]
     text = render("agenda.j2", id=meeting.id, title=meeting.title, where=meeting.location,
                   when=when(scope, meeting), items=items)
-    queue(scope, "agenda.published", Reply(text=text, private=False), meeting_id=meeting.id)
+    queue(scope, PUBLISHED, Reply(text=text, private=False), meeting_id=meeting.id)
     meeting.agenda_published_at = scope.now
     scope.session.add(meeting)
     return text
 
 
-@job("agenda.deadline")
+@job(DEADLINE)
 def agenda_deadline_job(scope: Scope, row: Outbox) -> None:
     meeting = scope.session.get(Meeting, row.meeting_id)
     if meeting is not None and meeting.status == MeetingStatus.SCHEDULED:

@@ -11,6 +11,7 @@ import importlib
 from collections.abc import Callable
 
 from handlers.core import Scope
+from handlers.outbox_kinds import OutboxKind
 from handlers.registry import DOMAINS
 from storage.models import Outbox
 
@@ -19,11 +20,11 @@ Job = Callable[[Scope, Outbox], None]
 JOBS: dict[str, Job] = {}
 
 
-def job(kind: str) -> Callable[[Job], Job]:
+def job(kind: OutboxKind) -> Callable[[Job], Job]:
     def register(handler: Job) -> Job:
-        if kind in JOBS:
-            raise RuntimeError(f"job '{kind}' is registered twice")
-        JOBS[kind] = handler
+        if kind.name in JOBS:
+            raise RuntimeError(f"job '{kind.name}' is registered twice")
+        JOBS[kind.name] = handler
         return handler
 
     return register

@@ -17,6 +17,7 @@ from handlers.jobs import job
 from handlers.meeting_common import when, zone
 from handlers.meeting_notes import WEEKEND
 from handlers.notify import queue
+from handlers.outbox_kinds import OutboxKind, declare
 from handlers.people import people_of
 from handlers.period import read_year
 from handlers.record_years import first_year
@@ -27,9 +28,9 @@ from storage.models import Meeting, MeetingKind, MeetingStatus, Outbox
 from storage.outbox import people_audience
 from templates import render
 
-CHECK = "meetings.plan_check"
-NUDGE = "meetings.plan_nudge"
-NOTE = "meetings.plan_note"  # the check ran after its half-year had ended
+CHECK = declare(OutboxKind("meetings.plan_check"))
+NUDGE = declare(OutboxKind("meetings.plan_nudge"))
+NOTE = declare(OutboxKind("meetings.plan_note"))  # the check ran after its half-year had ended
 CHECK_HOUR = 9
 
 
@@ -89,7 +90,7 @@ def ensure_plan_checks(session: Session, config: AppConfig, now: datetime) -> Ou
 def _ensure_check(scope: Scope, half: HalfYear) -> Outbox:
     due = half.check_at(scope)
     existing = scope.session.exec(
-        select(Outbox).where(Outbox.kind == CHECK, Outbox.due_at == due)).first()
+        select(Outbox).where(Outbox.kind == CHECK.name, Outbox.due_at == due)).first()
     if existing is not None:
         return existing
     return queue(scope, CHECK, Reply(text=f"Check the meeting plan for {half.name}."),

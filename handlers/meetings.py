@@ -10,6 +10,7 @@ from uuid import uuid4
 
 from sqlmodel import col, func, select
 
+from handlers.agenda import DEADLINE
 from handlers.calendar_file import is_invitation, meeting_ics
 from handlers.core import Context, Reply, Role, Scope, UserError
 from handlers.dates import understand_when
@@ -30,7 +31,9 @@ from handlers.meeting_common import (
 )
 from handlers.meeting_length import take_length
 from handlers.meeting_notes import time_notes
+from handlers.minutes import OVERDUE
 from handlers.notify import queue
+from handlers.outbox_kinds import OutboxKind, declare
 from handlers.paging import PAGE, more
 from handlers.people import people_of
 from handlers.registry import command
@@ -42,6 +45,7 @@ from storage.models import (
     Meeting,
     MeetingKind,
     MeetingStatus,
+    Outbox,
     Person,
     WGPartner,
     WorkingGroup,
@@ -54,7 +58,9 @@ LENGTH_EXAMPLE = 'meeting schedule regular 14 Mar 2031 10:00-12:30 "Mid-year rev
 MOVE_EXAMPLE = "meeting move #1 21 Mar 2031 14:00"
 MOVE_LENGTH_EXAMPLE = "meeting move #1 21 Mar 2031 14:00 for 90m"
 CANCEL_EXAMPLE = "meeting cancel #1 The Chair is travelling"
-SCHEDULED_KINDS = ("meeting.reminder", "agenda.deadline", "minutes.overdue")
+SCHEDULED = declare(OutboxKind("meeting.scheduled"))
+MOVED = declare(OutboxKind("meeting.moved"))
+CANCELLED = declare(OutboxKind("meeting.cancelled"))
 TITLE_LIMIT = 300
 PLACE_LIMIT = 500
 
@@ -94,7 +100,7 @@ def meeting_schedule(ctx: Context, args: str) -> Reply:
     ctx.session.add(meeting)
     ctx.session.flush()
     plan_rows(ctx, meeting)
-    _announce(ctx, meeting, "meeting.scheduled")
+    _announce(ctx, meeting, SCHEDULED)
     joined = carry_over(ctx, meeting.wg_id).get(meeting.id or 0, 0)
     lines = [f"Scheduled {describe(ctx, meeting)}.", *time_notes(ctx, meeting),
              _closing(ctx, meeting)]
@@ -192,7 +198,7 @@ def meeting_move(ctx: Context, args: str) -> Reply:
     ctx.session.add(meeting)
     ctx.session.flush()
     plan_rows(ctx, meeting)
-    _announce(ctx, meeting, "meeting.moved", previous=previous)
+    _announce(ctx, meeting, MOVED, previous=previous)
     carry_over(ctx, meeting.wg_id)
     lines = [f"Moved {describe(ctx, meeting)}; it was {previous}. Reminders follow the new "
              "time, and the network is being told.", *time_notes(ctx, meeting),
@@ -219,7 +225,7 @@ def meeting_cancel(ctx: Context, args: str) -> Reply:
     meeting.updated_at = ctx.now
     ctx.session.add(meeting)
     cancel_pending(ctx.session, meeting_id=meeting.id, kinds=SCHEDULED_KINDS)
-    _announce(ctx, meeting, "meeting.cancelled")
+    _announce(ctx, meeting, CANCELLED)
     items = open_items(ctx, meeting.id)
     lines = [f"Cancelled {describe(ctx, meeting)}. The network is being told."]
     if items:
@@ -273,14 +279,14 @@ def plan_rows(scope: Scope, meeting: Meeting) -> None:
     for lead in scope.config.meetings.reminders:
         due = meeting.starts_at - lead
         for audience in audiences if due > scope.now else ():
-            queue(scope, "meeting.reminder", reminder(scope, meeting, lead), due_at=due,
+            queue(scope, REMINDER, reminder(scope, meeting, lead), due_at=due,
                   audience=audience, meeting_id=meeting.id)
-    queue(scope, "agenda.deadline",
+    queue(scope, DEADLINE,
           Reply(text=f"Compile and publish the agenda of {describe(scope, meeting)}."),
           due_at=meeting.agenda_closes_at, meeting_id=meeting.id)
     due = meeting.starts_at + scope.config.meetings.minutes_due
     secretariat = people_of(scope, scope.config.network.secretariat)
-    queue(scope, "minutes.overdue",
+    queue(scope, OVERDUE,
           Reply(text=render("minutes_overdue.j2", due=show_time(due, zone(scope)), **values)),
           due_at=due, audience=people_audience(secretariat), meeting_id=meeting.id)
 
@@ -291,6 +297,27 @@ def reminder(scope: Scope, meeting: Meeting, lead: timedelta | None = None) -> R
     left = lead if lead is not None else _to_minute(meeting.starts_at - scope.now)
     return Reply(text=render("meeting_reminder.j2", lead=show_duration(left),
                              **_values(scope, meeting)), private=False)
+
+
+def _meeting_of(scope: Scope, row: Outbox) -> Meeting | None:
+    return scope.session.get(Meeting, row.meeting_id) if row.meeting_id else None
+
+
+def _started(scope: Scope, row: Outbox) -> str | None:
+    """A reminder of a meeting that has started is dropped."""
+    meeting = _meeting_of(scope, row)
+    started = meeting is not None and meeting.starts_at <= scope.now
+    return f"meeting #{row.meeting_id} had started" if started else None
+
+
+def _reminder_now(scope: Scope, row: Outbox) -> Reply | None:
+    """A reminder sent late says how long is really left."""
+    meeting = _meeting_of(scope, row)
+    return None if meeting is None else reminder(scope, meeting)
+
+
+REMINDER = declare(OutboxKind("meeting.reminder", stale=_started, current=_reminder_now))
+SCHEDULED_KINDS = (REMINDER.name, DEADLINE.name, OVERDUE.name)
 
 
 def _closing(scope: Scope, meeting: Meeting) -> str:
@@ -311,9 +338,10 @@ def _to_minute(length: timedelta) -> timedelta:
     return timedelta(minutes=int(length.total_seconds() // 60))
 
 
-def _announce(ctx: Context, meeting: Meeting, kind: str, previous: str | None = None) -> None:
+def _announce(ctx: Context, meeting: Meeting, kind: OutboxKind,
+              previous: str | None = None) -> None:
     """``previous``: where a moved meeting was, as shown (``handlers.meeting_common.when``)."""
-    text = render("meeting_announcement.j2", event=kind.removeprefix("meeting."),
+    text = render("meeting_announcement.j2", event=kind.name.removeprefix("meeting."),
                   previous=previous,
                   reason=meeting.cancel_reason, **_values(ctx, meeting))
     queue(ctx, kind, Reply(text=text, private=False, files=[meeting_ics(ctx, meeting)]),

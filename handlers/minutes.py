@@ -40,6 +40,7 @@ from handlers.minutes_removals import (
     removals,
 )
 from handlers.notify import queue
+from handlers.outbox_kinds import OutboxKind, declare
 from handlers.registry import LINE_ROOM, command
 from handlers.timefmt import show_date, show_time
 from handlers.wording import counted
@@ -56,8 +57,8 @@ from storage.models import (
 from storage.outbox import cancel_pending
 from templates import render
 
-POSTED = "minutes.posted"
-OVERDUE = "minutes.overdue"
+POSTED = declare(OutboxKind("minutes.posted"))
+OVERDUE = declare(OutboxKind("minutes.overdue"))
 RECENT_MEETINGS = 10
 BODY_MAX_LENGTH = 20000  # characters of the minutes' text, the command around it aside
 MINUTES_FORM = "minutes"  # asks which meeting; MEETING_MINUTES_FORM is for one meeting
@@ -169,7 +170,7 @@ def _post(ctx: Context, meeting: Meeting, rest: str) -> Reply:
     ctx.session.flush()
     dropped = _record_decisions(ctx, meeting, record, entries)
     dropped += _record_actions(ctx, meeting, record, entries, agencies, dues)
-    cancel_pending(ctx.session, meeting_id=meeting.id, kinds=(OVERDUE,))
+    cancel_pending(ctx.session, meeting_id=meeting.id, kinds=(OVERDUE.name,))
     numbers = _numbers(ctx, meeting)
     text = _render(ctx, meeting, record, entries, numbers)
     title = f"Minutes of meeting #{meeting.id}" + (" (corrected)" if previous else "")

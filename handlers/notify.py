@@ -3,13 +3,14 @@
 from datetime import datetime
 
 from handlers.core import Reply, Scope
+from handlers.outbox_kinds import OutboxKind
 from storage.models import Outbox
 from storage.outbox import NETWORK, enqueue
 
 
 def queue(
     ctx: Scope,
-    kind: str,
+    kind: OutboxKind,
     reply: Reply,
     *,
     due_at: datetime | None = None,
@@ -20,7 +21,7 @@ def queue(
 ) -> Outbox:
     """Queue ``reply`` for ``audience`` at ``due_at`` (default: now, i.e. send at once)."""
     return enqueue(
-        ctx.session, kind=kind, due_at=due_at or ctx.now, payload=reply.to_dict(),
+        ctx.session, kind=kind.name, due_at=due_at or ctx.now, payload=reply.to_dict(),
         audience=audience, meeting_id=meeting_id, poll_id=poll_id,
         action_item_id=action_item_id,
     )

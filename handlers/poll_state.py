@@ -16,6 +16,7 @@ from handlers.core import Choice, Reply, Scope, UserError, bold
 from handlers.grammar import parse_ref
 from handlers.jobs import job
 from handlers.notify import queue
+from handlers.outbox_kinds import OutboxKind, declare
 from handlers.proposals import STATEMENT
 from handlers.tally import Ballot, Tally, count, needed
 from handlers.timefmt import show_date, show_time
@@ -30,7 +31,13 @@ CONSENSUS = "consensus"
 NO_CONSENSUS = "no consensus"
 REMIND_BEFORE = timedelta(days=1)
 # Rows a closed poll no longer needs: its jobs, a reminder not yet sent, stale tallies.
-PENDING_KINDS = ("poll.deadline", "poll.remind", "poll.min_open", "poll.reminder", "poll.tally")
+DEADLINE = declare(OutboxKind("poll.deadline"))  # close the poll
+MIN_OPEN = declare(OutboxKind("poll.min_open"))  # close it early if everyone has voted
+REMIND = declare(OutboxKind("poll.remind"))  # remind those who have not voted yet
+NOT_VOTED = declare(OutboxKind("poll.reminder"))  # the reminder that job queues
+TALLY = declare(OutboxKind("poll.tally", last=True, edits_posted=True))
+OUTCOME = declare(OutboxKind("poll.outcome"))
+PENDING_KINDS = tuple(kind.name for kind in (DEADLINE, REMIND, MIN_OPEN, NOT_VOTED, TALLY))
 
 
 def find_poll(session: Session, token: str, example: str, *, lock: bool = False) -> Poll:
@@ -163,8 +170,8 @@ def close_poll(scope: Scope, poll: Poll) -> Reply:
                 "object": len(objections), "missing": len(tally.not_voted)},
     )
     outcome = Reply(title=f"Outcome of poll #{poll.id}", text=text, private=False)
-    queue(scope, "poll.tally", poll_message(scope, poll), poll_id=poll.id)
-    queue(scope, "poll.outcome", outcome, poll_id=poll.id)
+    queue(scope, TALLY, poll_message(scope, poll), poll_id=poll.id)
+    queue(scope, OUTCOME, outcome, poll_id=poll.id)
     return outcome
 
 
@@ -210,21 +217,21 @@ def _open_poll(scope: Scope, row: Outbox) -> Poll | None:
     return poll if poll is not None and poll.status == PollStatus.OPEN else None
 
 
-@job("poll.deadline")
+@job(DEADLINE)
 def at_deadline(scope: Scope, row: Outbox) -> None:
     poll = _open_poll(scope, row)
     if poll is not None:
         close_poll(scope, poll)
 
 
-@job("poll.min_open")
+@job(MIN_OPEN)
 def after_min_open(scope: Scope, row: Outbox) -> None:
     poll = _open_poll(scope, row)
     if poll is not None:
         close_if_complete(scope, poll)
 
 
-@job("poll.remind")
+@job(REMIND)
 def remind(scope: Scope, row: Outbox) -> None:
     poll = _open_poll(scope, row)
     if poll is None or poll.id is None:
@@ -235,6 +242,6 @@ def remind(scope: Scope, row: Outbox) -> None:
     text = render("poll_reminder.txt", id=poll.id, question=poll.question,
                   closes=show_time(poll.closes_at, scope.config.network.zone),
                   missing=_focal_points(scope.session, missing))
-    queue(scope, "poll.reminder", Reply(title=f"Poll #{poll.id}: not voted yet", text=text,
+    queue(scope, NOT_VOTED, Reply(title=f"Poll #{poll.id}: not voted yet", text=text,
                                         private=False, choices=vote_choices(poll.id)),
           poll_id=poll.id)

@@ -18,8 +18,13 @@ from handlers.dates import understand_when
 from handlers.forms import form
 from handlers.grammar import NAME_LIMIT, TEXT_LIMIT, check_text, refuse_arguments, take_quoted
 from handlers.notify import queue
+from handlers.outbox_kinds import OutboxKind, declare
 from handlers.poll_state import (
+    DEADLINE,
+    MIN_OPEN,
+    REMIND,
     REMIND_BEFORE,
+    TALLY,
     ballots,
     ballots_of,
     close_if_complete,
@@ -39,6 +44,7 @@ from settings.durations import format_duration
 from storage.models import Agency, Person, Poll, PollStatus, Position, Vote
 from templates import render
 
+OPENED = declare(OutboxKind("poll.opened"))
 WG_EXAMPLE = 'poll wg create "Migration Data" Improve and share migration statistics'
 PROPOSE_EXAMPLE = 'poll propose "Adopt the 2031 annual work plan" until 14 Mar 2031 17:00'
 VOTE_EXAMPLE = "vote #3 agree"
@@ -129,15 +135,15 @@ def _voting_agencies(ctx: Context) -> list[str]:
 
 def _schedule(ctx: Context, poll: Poll) -> None:
     assert poll.id is not None
-    queue(ctx, "poll.opened", poll_message(ctx, poll), poll_id=poll.id)
+    queue(ctx, OPENED, poll_message(ctx, poll), poll_id=poll.id)
     job_note = Reply(text=f"Poll #{poll.id}: {poll.question}")
-    queue(ctx, "poll.deadline", job_note, due_at=poll.closes_at, poll_id=poll.id)
+    queue(ctx, DEADLINE, job_note, due_at=poll.closes_at, poll_id=poll.id)
     if poll.closes_at - REMIND_BEFORE > ctx.now:
-        queue(ctx, "poll.remind", job_note, due_at=poll.closes_at - REMIND_BEFORE,
+        queue(ctx, REMIND, job_note, due_at=poll.closes_at - REMIND_BEFORE,
               poll_id=poll.id)
     min_open_at = poll.opened_at + ctx.config.polls.min_open
     if min_open_at < poll.closes_at:
-        queue(ctx, "poll.min_open", job_note, due_at=min_open_at, poll_id=poll.id)
+        queue(ctx, MIN_OPEN, job_note, due_at=min_open_at, poll_id=poll.id)
 
 
 @command(
@@ -254,7 +260,7 @@ def vote(ctx: Context, args: str) -> Reply:
     ctx.session.add(Vote(poll_id=poll.id, agency_id=agency_id, person_id=ctx.actor.person_id,
                          position=position, reason=reason, cast_at=ctx.now))
     ctx.session.flush()
-    queue(ctx, "poll.tally", poll_message(ctx, poll), poll_id=poll.id)
+    queue(ctx, TALLY, poll_message(ctx, poll), poll_id=poll.id)
     # Words after the position are the agency's reason, whatever the position: say so.
     noted = f"\nYour reason: {reason}" if reason else ""
     text = f"Recorded: {said}"

@@ -13,9 +13,10 @@ from sqlmodel import select
 from handlers.core import Choice, Context, Reply, Role, Speaker, UserError, bold
 from handlers.grammar import NAME_LIMIT, check_text, take_quoted
 from handlers.notify import queue
+from handlers.outbox_kinds import OutboxKind, declare
 from handlers.people import SHELL, find_person, people_of
 from handlers.period import read_year, year_bounds
-from handlers.poll_state import close_if_complete, poll_message
+from handlers.poll_state import TALLY, close_if_complete, poll_message
 from handlers.record_years import first_year
 from handlers.registry import command
 from handlers.timefmt import show_date
@@ -33,6 +34,9 @@ from storage.models import (
 )
 from storage.outbox import people_audience
 
+JOIN_REQUESTED = declare(OutboxKind("members.join_requested"))
+JOINED = declare(OutboxKind("members.joined"))
+LEFT = declare(OutboxKind("members.left"))
 JOIN_EXAMPLE = 'members join UNFPA "United Nations Population Fund"'
 _CODE = re.compile(r"^[A-Z][A-Z0-9-]{1,19}$")
 
@@ -83,7 +87,7 @@ def members_join(ctx: Context, args: str) -> Reply:
                           requester_external_id=speaker.external_id, requested_at=ctx.now)
     ctx.session.add(request)
     network = ctx.config.network
-    queue(ctx, "members.join_requested", Reply(
+    queue(ctx, JOIN_REQUESTED, Reply(
         title="Request to join the Network",
         text=f"{ctx.actor.name} asks for {bold(code)} ({name}) to join {network.name}.",
         choices=[Choice("Approve", f"members approve {code}", "primary")],
@@ -126,7 +130,7 @@ def members_approve(ctx: Context, args: str) -> Reply:
     text = f"{bold(code)} ({request.name}) has joined {ctx.config.network.name}."
     if focal:
         text += f" Focal point: {focal}."
-    queue(ctx, "members.joined", Reply(title="New member agency", text=text, private=False))
+    queue(ctx, JOINED, Reply(title="New member agency", text=text, private=False))
     return Reply(text=f"Approved: {text}")
 
 
@@ -167,7 +171,7 @@ def members_leave(ctx: Context, args: str) -> Reply:
     record_change(ctx, "agency.left", agency.code,
                   f"{counted(len(seats), 'working-group seat')} given up" if seats else "")
     text = f"{bold(agency.code)} ({agency.name}) has left {network.name}."
-    queue(ctx, "members.left", Reply(title="Member agency left", text=text, private=False))
+    queue(ctx, LEFT, Reply(title="Member agency left", text=text, private=False))
     ctx.session.flush()
     return Reply(text=f"Recorded: {text}{_leave_open_polls(ctx, agency.code)}")
 
@@ -186,7 +190,7 @@ def _leave_open_polls(ctx: Context, code: str) -> str:
     for poll in polls:
         outcome = close_if_complete(ctx, poll)
         if outcome is None:
-            queue(ctx, "poll.tally", poll_message(ctx, poll), poll_id=poll.id)
+            queue(ctx, TALLY, poll_message(ctx, poll), poll_id=poll.id)
         else:
             said.append(f"Every remaining agency has voted on poll #{poll.id}, so it is "
                         f"closed.\n{outcome.text}")

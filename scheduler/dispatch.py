@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 
 from handlers.core import Reply, Scope
 from handlers.jobs import load_jobs
-from handlers.meetings import reminder
+from handlers.outbox_kinds import PLAIN, OutboxKind, load_kinds
 from handlers.timefmt import show_time
 from scheduler.audience import platform_ids
 from scheduler.claim import claim_due, owned
@@ -37,14 +37,10 @@ from scheduler.pacing import Pacer
 from settings.clock import Clock, utc_now
 from settings.schema import AppConfig
 from storage.db import transaction
-from storage.models import Meeting, Outbox, OutboxStatus, PostedMessage
+from storage.models import Outbox, OutboxStatus, PostedMessage
 from storage.outbox import NETWORK, audience_people
 
 log = logging.getLogger(__name__)
-
-MEETING_REMINDER = "meeting.reminder"
-POLL_TALLY = "poll.tally"
-
 
 @dataclass(frozen=True)
 class Policy:
@@ -84,6 +80,7 @@ class Dispatcher:
         self.owner = owner or default_owner()
         self.policy = policy or Policy()
         self.jobs = load_jobs()
+        self.kinds = load_kinds()
         self.pacer = Pacer()
         # Sends whose outcome could not be recorded (the database stopped answering): recorded
         # before anything is claimed again, so this replica never re-sends what it sent.
@@ -110,13 +107,15 @@ class Dispatcher:
     async def dispatch(self, rows: list[Outbox]) -> None:
         """Run or send claimed rows; a row's failure is recorded on it, never raised.
 
-        Poll tallies go last, one at a time and in order, so they find the messages that
-        the batch's own ``poll.opened`` rows posted and the newest count is shown last.
+        Rows of a kind sent ``last`` go after the others, one at a time and in order.
         """
-        tallies = [row for row in rows if row.kind == POLL_TALLY]
-        await self._dispatch([row for row in rows if row.kind != POLL_TALLY],
+        last = [row for row in rows if self._kind(row).last]
+        await self._dispatch([row for row in rows if not self._kind(row).last],
                              self.policy.concurrency)
-        await self._dispatch(tallies, 1)
+        await self._dispatch(last, 1)
+
+    def _kind(self, row: Outbox) -> OutboxKind:
+        return self.kinds.get(row.kind, PLAIN)
 
     async def _dispatch(self, rows: list[Outbox], concurrency: int) -> None:
         """A group costs two transactions however many messages it holds (one to plan them,
@@ -161,32 +160,26 @@ class Dispatcher:
     # Messages --------------------------------------------------------------------------
 
     def _plan(self, rows: list[Outbox]) -> dict[int, dict[str, Delivery | None]]:
-        """Each row's Delivery per platform (None: nobody to reach there); drops stale
-        reminders, which are then absent from the result."""
+        """Each row's Delivery per platform (None: nobody to reach there); drops the rows
+        their kind finds stale, which are then absent from the result."""
         now = self.clock()
         plans: dict[int, dict[str, Delivery | None]] = {}
         reach: dict[tuple[str, str], tuple[str, ...]] = {}
         with transaction(self.engine) as session:
-            meetings = {m.id: m for m in session.exec(select(Meeting).where(
-                Meeting.id.in_({r.meeting_id for r in rows  # type: ignore[union-attr]
-                                if r.kind == MEETING_REMINDER and r.meeting_id})))}
+            scope = Scope(session, self.config, now)
             for row in rows:
-                meeting = meetings.get(row.meeting_id) if row.kind == MEETING_REMINDER else None
-                if meeting is not None and meeting.starts_at <= now:
-                    log.warning("outbox #%s: dropped the reminder of meeting #%s, which started "
-                                "at %s, before it could be sent", row.id, meeting.id,
-                                meeting.starts_at.isoformat())
+                kind = self._kind(row)
+                if reason := kind.stale(scope, row):
+                    log.warning("outbox #%s (%s): dropped before it could be sent: %s",
+                                row.id, row.kind, reason)
                     _write(session, row, self.owner, status=OutboxStatus.DROPPED,
-                           lease_owner=None, lease_until=None,
-                           last_error=f"dropped: meeting #{meeting.id} had started")
+                           lease_owner=None, lease_until=None, last_error=f"dropped: {reason}")
                     continue
                 late = now - row.due_at > self.policy.late_after
                 reply = Reply.from_dict(row.payload)
                 if late:
                     _write(session, row, self.owner, late=True)
-                    if meeting is not None:  # it says how long is really left
-                        reply = reminder(Scope(session, self.config, now), meeting)
-                    reply = self._marked_late(reply, row.due_at)
+                    reply = self._marked_late(kind.current(scope, row) or reply, row.due_at)
                 plans[row.id] = {  # type: ignore[index]
                     n.platform: self._delivery(session, row, n.platform, reply, late, reach)
                     for n in self.notifiers
@@ -207,7 +200,7 @@ class Dispatcher:
         return Delivery(
             outbox_id=row.id,  # type: ignore[arg-type]
             kind=row.kind, reply=reply, to_network=to_network, people=people, late=late,
-            update_refs=_posted(session, row.poll_id, platform) if row.kind == POLL_TALLY
+            update_refs=_posted(session, row.poll_id, platform) if self._kind(row).edits_posted
             else (),
         )
 

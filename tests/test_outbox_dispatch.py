@@ -13,7 +13,10 @@ from sqlmodel import Session, func, select
 
 from handlers.core import Reply, Scope
 from handlers.jobs import job
+from handlers.meetings import REMINDER
 from handlers.notify import queue
+from handlers.outbox_kinds import OutboxKind, declare
+from handlers.polls import OPENED, TALLY
 from scheduler.claim import claim_due, next_due
 from scheduler.dispatch import Dispatcher, Policy
 from scheduler.notifier import Delivery, DeliveryFailed, PostedRef, RetryLater
@@ -28,19 +31,24 @@ from tests.notifiers import RecordingNotifier
 LEASE = timedelta(minutes=1)
 
 
-@job("test.announce")
+NOTE = declare(OutboxKind("test.note"))
+ANNOUNCE = declare(OutboxKind("test.announce"))
+BROKEN = declare(OutboxKind("test.broken"))
+
+
+@job(ANNOUNCE)
 def _announce(scope: Scope, row: Outbox) -> None:
-    queue(scope, "test.note", Reply(text=f"announced by job #{row.id}"))
+    queue(scope, NOTE, Reply(text=f"announced by job #{row.id}"))
 
 
-@job("test.broken")
+@job(BROKEN)
 def _broken(scope: Scope, row: Outbox) -> None:
-    queue(scope, "test.note", Reply(text="must not survive the rollback"))
+    queue(scope, NOTE, Reply(text="must not survive the rollback"))
     raise RuntimeError("the job broke")
 
 
 def add(engine: Engine, config: AppConfig, when: datetime, text: str = "hello",
-        kind: str = "test.note", **keys: object) -> int:
+        kind: OutboxKind = NOTE, **keys: object) -> int:
     with transaction(engine) as session:
         row = queue(Scope(session, config, when), kind, Reply(text=text), due_at=when,
                     **keys)  # type: ignore[arg-type]
@@ -252,11 +260,11 @@ def test_a_reminder_for_a_meeting_not_yet_started_goes_out_marked_late(
         session.flush()
         ahead_id, begun_id = ahead.id, begun.id
     down_since = clock.now - timedelta(hours=3)
-    late = add(engine, config, down_since, "Meeting Ahead in 1 hour", kind="meeting.reminder",
+    late = add(engine, config, down_since, "Meeting Ahead in 1 hour", kind=REMINDER,
                meeting_id=ahead_id)
     dropped = add(engine, config, down_since, "Meeting Begun in 1 hour",
-                  kind="meeting.reminder", meeting_id=begun_id)
-    poll_due = add(engine, config, down_since, "overdue job", kind="test.announce")
+                  kind=REMINDER, meeting_id=begun_id)
+    poll_due = add(engine, config, down_since, "overdue job", kind=ANNOUNCE)
     notifier = RecordingNotifier()
     with caplog.at_level(logging.WARNING, logger="scheduler.dispatch"):
         run(make(engine, config, clock, notifier))
@@ -272,7 +280,7 @@ def test_a_reminder_for_a_meeting_not_yet_started_goes_out_marked_late(
     row = get(engine, dropped)
     assert (row.status, row.last_error) == (OutboxStatus.DROPPED,
                                             f"dropped: meeting #{begun_id} had started")
-    assert f"dropped the reminder of meeting #{begun_id}" in caplog.text
+    assert f"dropped before it could be sent: meeting #{begun_id} had started" in caplog.text
 
 
 def test_a_late_reminder_says_how_long_is_really_left(bot: BotHarness) -> None:
@@ -301,8 +309,8 @@ def test_a_late_reminder_says_how_long_is_really_left(bot: BotHarness) -> None:
 
 def test_a_job_runs_once_and_a_failing_job_changes_nothing(
         engine: Engine, config: AppConfig, clock: Clock) -> None:
-    good = add(engine, config, clock.now, kind="test.announce")
-    bad = add(engine, config, clock.now, kind="test.broken")
+    good = add(engine, config, clock.now, kind=ANNOUNCE)
+    bad = add(engine, config, clock.now, kind=BROKEN)
     notifier = RecordingNotifier()
     dispatcher = make(engine, config, clock, notifier)
     run(dispatcher)
@@ -328,7 +336,7 @@ def test_poll_messages_are_recorded_and_the_tally_updates_them_in_place(
         poll_id = poll.id
     slack, teams = RecordingNotifier("slack"), RecordingNotifier("teams")
     dispatcher = make(engine, config, clock, slack, teams)
-    add(engine, config, clock.now, "Poll #1 opened", kind="poll.opened", poll_id=poll_id)
+    add(engine, config, clock.now, "Poll #1 opened", kind=OPENED, poll_id=poll_id)
     run(dispatcher)
     with Session(engine) as session:
         posted = [(m.platform, m.channel, m.message_ref) for m in session.exec(
@@ -336,7 +344,7 @@ def test_poll_messages_are_recorded_and_the_tally_updates_them_in_place(
             .order_by(PostedMessage.id)).all()]
     assert posted == [("slack", "slack-network", "slack-1"), ("teams", "teams-network", "teams-1")]
     for votes in (1, 2):
-        add(engine, config, clock.now, f"{votes} votes", kind="poll.tally", poll_id=poll_id)
+        add(engine, config, clock.now, f"{votes} votes", kind=TALLY, poll_id=poll_id)
         run(dispatcher)
     assert [(d.kind, [r.message_ref for r in d.update_refs]) for d in slack.sent] == [
         ("poll.opened", []), ("poll.tally", ["slack-1"]), ("poll.tally", ["slack-1"])]

@@ -11,8 +11,12 @@ from bot.app import App
 from bot.cli import main
 from bot.shell import Shell
 from handlers import registry
+from handlers.action_reminders import KIND as ACTION_REMINDER
 from handlers.core import Context, Reply
+from handlers.meeting_plan import NUDGE
+from handlers.meetings import SCHEDULED
 from handlers.notify import queue
+from handlers.polls import OPENED, TALLY
 from handlers.runner import Runner
 from settings.schema import AppConfig
 from storage.db import transaction
@@ -29,12 +33,12 @@ def shell_app(engine: Engine, config: AppConfig, clock: Clock,
         poll = Poll(kind="wg.create", question="Create a WG?", closes_at=ctx.now)
         ctx.session.add(poll)
         ctx.session.flush()
-        queue(ctx, "meeting.scheduled", Reply(text="*Meeting #1* on Friday"))
-        queue(ctx, "action.reminder", Reply(text="Your action #2 is due"),
+        queue(ctx, SCHEDULED, Reply(text="*Meeting #1* on Friday"))
+        queue(ctx, ACTION_REMINDER, Reply(text="Your action #2 is due"),
               audience=people_audience([ilo]))
-        queue(ctx, "poll.opened", Reply(text="Poll #1 is open"), poll_id=poll.id)
-        queue(ctx, "poll.tally", Reply(text="Poll #1: 1 vote"), poll_id=poll.id)
-        queue(ctx, "meetings.plan_nudge", Reply(text="Plan the next meetings"),
+        queue(ctx, OPENED, Reply(text="Poll #1 is open"), poll_id=poll.id)
+        queue(ctx, TALLY, Reply(text="Poll #1: 1 vote"), poll_id=poll.id)
+        queue(ctx, NUDGE, Reply(text="Plan the next meetings"),
               due_at=ctx.now + timedelta(days=1))
         return Reply(text="queued")
 
