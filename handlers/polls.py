@@ -179,7 +179,7 @@ def poll_propose(ctx: Context, args: str) -> Reply:
     body, when = _split_until(args)
     quoted, rest = take_quoted(body)
     if quoted is not None and rest:
-        raise UserError(f"I did not expect '{rest}' after the quoted proposal.", PROPOSE_EXAMPLE)
+        raise UserError(f"I did not expect '{rest}' after the quoted proposal.")
     text = check_text(body if quoted is None else quoted, what="proposal",
                       example=PROPOSE_EXAMPLE, max_length=PROPOSAL_LIMIT)
     return _open(ctx, STATEMENT, {"text": text}, when, PROPOSE_EXAMPLE)
@@ -227,7 +227,7 @@ def _objection_form(poll: Poll) -> Reply:
 def vote(ctx: Context, args: str) -> Reply:
     ref, _, rest = args.strip().partition(" ")
     if not ref:
-        raise UserError("Say which poll you vote on, as #N.", VOTE_EXAMPLE)
+        raise UserError("Say which poll you vote on, as #N.")
     poll = find_poll(ctx.session, ref, VOTE_EXAMPLE, lock=True)
     word, _, reason_text = rest.strip().partition(" ")
     position = _position(word)
