@@ -9,11 +9,14 @@ import base64
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
 from settings.schema import AppConfig
+
+if TYPE_CHECKING:
+    from handlers.registry import CommandSpec
 
 # The core's bold is marked with two private-use characters, never with ``*``: an asterisk a
 # member typed must show as an asterisk, and check_text refuses these characters in typed text.
@@ -181,7 +184,8 @@ class Reply:
 
 
 class UserError(Exception):
-    """A refusal to show the member: what was wrong, and a correct example."""
+    """A refusal to show the member: what was wrong, and a correct example (without one, the
+    runner shows the example of the command that refused)."""
 
     def __init__(self, problem: str, example: str | None = None,
                  about: str | None = None) -> None:
@@ -212,9 +216,11 @@ class Scope:
 
 @dataclass
 class Context(Scope):
-    """What a command handler works with: a Scope plus the command being handled."""
+    """What a command handler works with: a Scope plus the command being handled and its
+    registered spec."""
 
     command: Command
+    spec: "CommandSpec"
 
     @property
     def actor(self) -> Actor:

@@ -24,7 +24,7 @@ def help_command(ctx: Context, args: str) -> Reply:
     if not specs:
         close = difflib.get_close_matches(verb, verbs(), n=3, cutoff=0.5)
         hint = f" Did you mean {' or '.join(close)}?" if close else ""
-        raise UserError(f"There is no command '{verb}'.{hint}", "help agenda")
+        raise UserError(f"There is no command '{verb}'.{hint}")
     lines = []
     for spec in specs:
         detail = f" {spec.detail}" if spec.detail else ""

@@ -187,8 +187,7 @@ def meeting_move(ctx: Context, args: str) -> Reply:
         command=f"meeting move {args.strip()}")
     ends_at = starts_at + (length or meeting.ends_at - meeting.starts_at)
     if (starts_at, ends_at) == (meeting.starts_at, meeting.ends_at):
-        raise UserError(f"Meeting #{meeting.id} is already at {when(ctx, meeting)}.",
-                        MOVE_EXAMPLE)
+        raise UserError(f"Meeting #{meeting.id} is already at {when(ctx, meeting)}.")
     previous = when(ctx, meeting)
     if starts_at != meeting.starts_at:  # a new length alone keeps the agenda's deadline
         meeting.agenda_closes_at = agenda_closing(ctx, starts_at)

@@ -77,8 +77,7 @@ def working_groups(ctx: Context, args: str) -> Reply:
         query = query.where(WorkingGroup.slug == args.strip().lower())
     groups = ctx.session.exec(query).all()
     if args.strip() and not groups:
-        raise UserError(f"There is no working group '{args.strip()}'. Type wg to list them.",
-                        "wg labour-migration")
+        raise UserError(f"There is no working group '{args.strip()}'. Type wg to list them.")
     if not groups:
         return Reply(title="Working groups", text="There are no working groups yet.")
     lines = []
@@ -118,7 +117,7 @@ def objectives(ctx: Context, args: str) -> Reply:
     wanted = args.strip().lstrip("#")
     if wanted:
         if not (wanted.isascii() and wanted.isdigit()):  # "²" is a digit that int() refuses
-            raise UserError(f"'{args.strip()}' is not an objective number.", "objectives 6")
+            raise UserError(f"'{args.strip()}' is not an objective number.")
         if int(wanted) not in ctx.config.objectives:  # nor send the database a huge number
             raise _no_objective(ctx, wanted)
         query = query.where(Objective.number == int(wanted))

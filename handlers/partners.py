@@ -27,19 +27,19 @@ ADD_EXAMPLE = 'partners add "Lao Women\'s Union" to wg:protection'
 def partners_add(ctx: Context, args: str) -> Reply:
     organisation, rest = take_quoted(args)
     if not organisation:
-        raise UserError("Give the organisation's name in quotes.", ADD_EXAMPLE)
+        raise UserError("Give the organisation's name in quotes.")
     organisation = check_text(organisation, what="organisation's name", example=ADD_EXAMPLE,
                               max_length=NAME_LIMIT)
     wg = _target_group(ctx, rest)
     if not (ctx.actor.has(Role.SECRETARIAT) or (wg is not None and ctx.actor.chairs_wg(wg.slug))):
         raise UserError("Only the Secretariat, or a working group's chairs for their own group, "
-                        "can add partners.", ADD_EXAMPLE)
+                        "can add partners.")
     partner = ctx.session.exec(
         select(Partner).where(Partner.organisation == organisation)).first()
     if partner is None:
         ctx.session.add(Partner(organisation=organisation, created_at=ctx.now))
     elif wg is None:
-        raise UserError(f"{organisation} is already a partner.", ADD_EXAMPLE)
+        raise UserError(f"{organisation} is already a partner.")
     if wg is None:
         record_change(ctx, "partner.added", organisation)
         return Reply(text=f"{organisation} is now a partner of the Network. Add it to a working "

@@ -48,8 +48,7 @@ def people_add(ctx: Context, args: str) -> Reply:
             "them from the list.", MENTION_EXAMPLES.get(platform, ADD_EXAMPLE))
     target, name = _take_target(rest)
     if not target:
-        raise UserError("Say which agency (or partner:<organisation>) they belong to.",
-                        ADD_EXAMPLE)
+        raise UserError("Say which agency (or partner:<organisation>) they belong to.")
     name = check_text(name.strip().strip('"“”') or ref.name or ref.external_id or "",
                       what="person's name", example=ADD_EXAMPLE, max_length=NAME_LIMIT)
     existing = find_named(ctx.session, ref, platform)

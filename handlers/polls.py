@@ -36,7 +36,7 @@ from handlers.poll_state import (
     poll_message,
 )
 from handlers.proposals import MANDATE_LIMIT, STATEMENT, describe, parse_wg, touched_slugs
-from handlers.registry import LINE_ROOM, command
+from handlers.registry import LINE_ROOM, Roles, command
 from handlers.tally import count
 from handlers.timefmt import show_time
 from handlers.wording import plural
@@ -89,12 +89,14 @@ def _closes_at(ctx: Context, when: str | None, example: str) -> datetime:
     return closes_at
 
 
+OPENERS = Roles((Role.CHAIR, Role.SECRETARIAT), "can do that; ask them to. Everyone can see "
+                "the polls and vote on them.", "poll list")
+
+
 def _require_opener(ctx: Context) -> None:
-    if not ctx.actor.has(Role.CHAIR, Role.SECRETARIAT):
-        network = ctx.config.network
-        raise UserError(f"Only the Chair ({network.chair}) or the Secretariat "
-                        f"({network.secretariat}) can do that; ask them to. Everyone can see "
-                        "the polls and vote on them.", "poll list")
+    """For a command whose gate follows a lookup (``poll close`` finds its poll first)."""
+    if not ctx.actor.has(*OPENERS.roles):
+        raise OPENERS.refusal(ctx.config.network)
 
 
 def _refuse_overlap(ctx: Context, params: dict[str, Any], example: str) -> None:
@@ -161,9 +163,9 @@ def _schedule(ctx: Context, poll: Poll) -> None:
            'of Migrants"; poll wg chairs protection IOM,UNHCR; poll wg members '
            "labour-migration +UNICEF -WORLD-BANK.",
     max_length=NAME_LIMIT + MANDATE_LIMIT + LINE_ROOM,
+    roles=OPENERS,
 )
 def poll_wg(ctx: Context, args: str) -> Reply:
-    _require_opener(ctx)
     body, when = _split_until(args)
     kind, params = parse_wg(body)
     return _open(ctx, kind, params, when, WG_EXAMPLE)
@@ -177,13 +179,13 @@ def poll_wg(ctx: Context, args: str) -> Reply:
     detail="For a joint statement, the annual work plan or any other decision by consensus. "
            "On consensus it is recorded in the decisions register.",
     max_length=PROPOSAL_LIMIT + LINE_ROOM,
+    roles=OPENERS,
 )
 def poll_propose(ctx: Context, args: str) -> Reply:
-    _require_opener(ctx)
     body, when = _split_until(args)
     quoted, rest = take_quoted(body)
     if quoted is not None and rest:
-        raise UserError(f"I did not expect '{rest}' after the quoted proposal.", PROPOSE_EXAMPLE)
+        raise UserError(f"I did not expect '{rest}' after the quoted proposal.")
     text = check_text(body if quoted is None else quoted, what="proposal",
                       example=PROPOSE_EXAMPLE, max_length=PROPOSAL_LIMIT)
     return _open(ctx, STATEMENT, {"text": text}, when, PROPOSE_EXAMPLE)
@@ -231,7 +233,7 @@ def _objection_form(poll: Poll) -> Reply:
 def vote(ctx: Context, args: str) -> Reply:
     ref, _, rest = args.strip().partition(" ")
     if not ref:
-        raise UserError("Say which poll you vote on, as #N.", VOTE_EXAMPLE)
+        raise UserError("Say which poll you vote on, as #N.")
     poll = find_poll(ctx.session, ref, VOTE_EXAMPLE, lock=True)
     word, _, reason_text = rest.strip().partition(" ")
     position = _position(word)

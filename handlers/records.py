@@ -93,7 +93,7 @@ def actions(ctx: Context, args: str) -> Reply:
         known = ctx.session.exec(select(Agency.code).where(Agency.active)).all()
         if code not in known:
             raise UserError(f"'{args.strip()}' is not mine, open, all or an agency code. "
-                            f"Known agencies: {', '.join(sorted(known))}.", ACTIONS_EXAMPLE)
+                            f"Known agencies: {', '.join(sorted(known))}.")
         conditions.append(Agency.code == code)  # type: ignore[arg-type]
         scope = f"open action items of {code}"
     listed = select(ActionItem, Agency.code).join(Agency, Agency.id == ActionItem.agency_id) \
@@ -142,7 +142,7 @@ def action_due(ctx: Context, args: str) -> Reply:
     ref, _, phrase = args.strip().partition(" ")
     item, code = _own_item(ctx, ref, DUE_EXAMPLE)
     if not phrase.strip():
-        raise UserError(f"When is action item #{item.id} due?", DUE_EXAMPLE)
+        raise UserError(f"When is action item #{item.id} due?")
     due = understand_when(phrase, zone=ctx.config.network.zone, now=ctx.now,
                           require_time=False, example=DUE_EXAMPLE,
                           command=f"action due {args.strip()}")

@@ -9,7 +9,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from handlers.core import Context, Reply
+from bot.config import Network
+from handlers.core import Context, Reply, Role, UserError
 from handlers.grammar import TEXT_LIMIT
 
 Handler = Callable[[Context, str], Reply]
@@ -39,6 +40,29 @@ LINE_ROOM = 1000
 DEFAULT_MAX_LENGTH = TEXT_LIMIT + LINE_ROOM
 
 
+_ROLE_NAMES = {Role.CHAIR: "the Chair", Role.SECRETARIAT: "the Secretariat"}
+
+
+def only(roles: tuple[Role, ...], network: Network) -> str:
+    """"Only the Chair (RCO) or the Secretariat (IOM)": who holds ``roles``, named."""
+    holders = {Role.CHAIR: network.chair, Role.SECRETARIAT: network.secretariat}
+    return "Only " + " or ".join(f"{_ROLE_NAMES[role]} ({holders[role]})" for role in roles)
+
+
+@dataclass(frozen=True)
+class Roles:
+    """A command only some roles may use (as errbot's ``admin_only``): the runner refuses
+    everyone else before the handler runs, saying who may (``only``) and what (``may``), with
+    ``example``, something they can do instead."""
+
+    roles: tuple[Role, ...]
+    may: str
+    example: str
+
+    def refusal(self, network: Network) -> UserError:
+        return UserError(f"{only(self.roles, network)} {self.may}", self.example)
+
+
 @dataclass(frozen=True)
 class CommandSpec:
     name: str
@@ -54,6 +78,7 @@ class CommandSpec:
     # Changes nothing: runs in a read-only transaction, without waiting for a turn among the
     # commands that change the record (storage.db.reading); a redelivery simply runs again.
     reads_only: bool = False
+    roles: Roles | None = None  # who may use it, when that is decided by role alone
 
     @property
     def verb(self) -> str:
@@ -75,13 +100,14 @@ def command(
     max_length: int = DEFAULT_MAX_LENGTH,
     mentions: bool = False,
     reads_only: bool = False,
+    roles: Roles | None = None,
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         if name in REGISTRY:
             raise RuntimeError(f"command '{name}' is registered twice")
         REGISTRY[name] = CommandSpec(
             name, summary, usage, example, handler, detail, public, partners or public,
-            max_length, mentions, reads_only,
+            max_length, mentions, reads_only, roles,
         )
         return handler
 

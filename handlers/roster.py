@@ -69,8 +69,7 @@ def members_join(ctx: Context, args: str) -> Reply:
     code = code.upper()
     name, extra = take_quoted(rest)
     if not _CODE.match(code) or not name or extra:
-        raise UserError("Give the agency's short code and its full name in quotes.",
-                        JOIN_EXAMPLE)
+        raise UserError("Give the agency's short code and its full name in quotes.")
     name = check_text(name, what="agency's name", example=JOIN_EXAMPLE, max_length=NAME_LIMIT)
     existing = ctx.session.exec(select(Agency).where(Agency.code == code)).first()
     if existing is not None and existing.active:
@@ -112,8 +111,7 @@ def members_approve(ctx: Context, args: str) -> Reply:
         waiting = ctx.session.exec(select(JoinRequest.code).where(
             JoinRequest.status == JoinStatus.PENDING)).all()
         hint = f" Waiting: {', '.join(waiting)}." if waiting else " No request is waiting."
-        raise UserError(f"There is no request from '{args.strip()}' to join.{hint}",
-                        "members approve UNFPA")
+        raise UserError(f"There is no request from '{args.strip()}' to join.{hint}")
     agency = ctx.session.exec(select(Agency).where(Agency.code == code)).first()
     if agency is None:
         agency = Agency(code=code, name=request.name, joined_at=ctx.now)

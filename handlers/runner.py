@@ -181,8 +181,16 @@ class Runner:
         if actor.is_partner and not spec.partners:
             return Reply(text=PARTNERS_ONLY.format(organisation=actor.partner,
                                                    verb=spec.name), ok=False)
+        if spec.roles is not None and not actor.has(*spec.roles.roles):
+            raise spec.roles.refusal(self.config.network)
         command = Command(actor, where, text, spec.name, args, key)
-        reply = spec.handler(Context(session, self.config, self.clock(), command), args)
+        try:
+            reply = spec.handler(Context(session, self.config, self.clock(), command, spec),
+                                 args)
+        except UserError as refusal:
+            if refusal.example is None:  # a refusal naming no example shows the command's
+                refusal.example = spec.example
+            raise
         if key:
             session.connection().execute(
                 _RECORD, {"key": key, "reply": reply.to_dict(), "created_at": self.clock()})
