@@ -9,9 +9,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.config import Network
 from handlers.core import Context, Reply, Role, UserError
 from handlers.grammar import TEXT_LIMIT
+from settings.schema import Network
 
 Handler = Callable[[Context, str], Reply]
 
