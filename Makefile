@@ -1,6 +1,6 @@
 # Two commands set everything up on a fresh machine with Python 3.11+ and make:
 #   make run   - create .venv, install, open the shell on SQLite with ./app.yaml
-#   make test  - install the test extra, run ruff, the import contracts and the tests
+#   make test  - install the test extra, run ruff, mypy, the import contracts and the tests
 # Both install the exact, hash-checked versions of requirements/ (see `make lock`).
 PYTHON ?= python3
 VENV ?= .venv
@@ -35,6 +35,7 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 

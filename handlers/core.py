@@ -167,7 +167,7 @@ class Reply:
         return cls(
             text=data.get("text", ""),
             title=data.get("title"),
-            fields=[tuple(f) for f in data.get("fields", [])],  # type: ignore[misc]
+            fields=[tuple(f) for f in data.get("fields", [])],
             choices=[Choice(**c) for c in data.get("choices", [])],
             form=Form(
                 title=form["title"], id=form.get("id", ""), params=form.get("params", {}),

@@ -3,7 +3,7 @@
 from collections import Counter
 from datetime import datetime
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from storage.models import Outbox, OutboxStatus
 
@@ -19,12 +19,12 @@ class RetryRefused(ValueError):
 def outbox_rows(session: Session, failed_only: bool = False) -> list[Outbox]:
     statuses = (OutboxStatus.FAILED,) if failed_only else OPEN_STATUSES
     return list(session.exec(
-        select(Outbox).where(Outbox.status.in_(statuses))  # type: ignore[attr-defined]
-        .order_by(Outbox.due_at, Outbox.id)).all())
+        select(Outbox).where(col(Outbox.status).in_(statuses))
+        .order_by(col(Outbox.due_at), col(Outbox.id))).all())
 
 
 def status_counts(session: Session) -> Counter[str]:
-    return Counter(dict(session.exec(  # type: ignore[arg-type]
+    return Counter(dict(session.exec(
         select(Outbox.status, func.count()).group_by(Outbox.status)).all()))
 
 

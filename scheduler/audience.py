@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from handlers.people import SHELL
 from storage.models import Identity, Person
@@ -14,13 +14,13 @@ def platform_ids(session: Session, platform: str, person_ids: Sequence[int]) -> 
         return ()
     if platform == SHELL:
         found = session.exec(select(Person.id).where(
-            Person.id.in_(person_ids), Person.active)  # type: ignore[union-attr]
-            .order_by(Person.id)).all()
+            col(Person.id).in_(person_ids), col(Person.active))
+            .order_by(col(Person.id))).all()
         return tuple(str(i) for i in found)
     return tuple(session.exec(
-        select(Identity.external_id).join(Person, Person.id == Identity.person_id).where(
+        select(Identity.external_id).join(Person, col(Person.id) == col(Identity.person_id)).where(
             Identity.platform == platform,
-            Identity.person_id.in_(person_ids),  # type: ignore[attr-defined]
+            col(Identity.person_id).in_(person_ids),
             Person.active,
-        ).order_by(Identity.person_id)
+        ).order_by(col(Identity.person_id))
     ).all())
