@@ -37,8 +37,8 @@ from bot.app import freeze_start_up_objects
 from bot.config import load_config
 from handlers.core import Reply, Where
 from handlers.people import shell_speaker
-from handlers.poll_state import CONSENSUS, NO_CONSENSUS
-from handlers.proposals import STATEMENT
+from handlers.polls.poll_state import CONSENSUS, NO_CONSENSUS
+from handlers.polls.proposals import STATEMENT
 from handlers.runner import Runner
 from settings.schema import AppConfig
 from storage.db import unlimited

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bot.config import load_config
-from handlers.meeting_plan import ensure_plan_checks
+from handlers.meetings.meeting_plan import ensure_plan_checks
 from handlers.runner import Runner
 from settings.clock import Clock, utc_now
 from settings.schema import AppConfig

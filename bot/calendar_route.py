@@ -13,8 +13,8 @@ from aiohttp import web
 from sqlmodel import select
 
 from bot.app import App
-from handlers.calendar_file import meeting_ics
 from handlers.core import Attachment, Scope
+from handlers.meetings.calendar_file import meeting_ics
 from storage.db import reading
 from storage.models import Meeting
 

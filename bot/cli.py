@@ -184,8 +184,8 @@ def _db(args: argparse.Namespace) -> int:
 
 def write_report(app: "App", year: int, out: Path) -> int:
     from handlers.core import Scope
-    from handlers.report_files import report_files
-    from handlers.reports import gather
+    from handlers.reports.report_files import report_files
+    from handlers.reports.reports import gather
     from storage.db import transaction
 
     with transaction(app.engine) as session:

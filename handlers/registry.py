@@ -18,17 +18,17 @@ Handler = Callable[[Context, str], Reply]
 # Every domain module; importing one registers its commands.
 DOMAINS = (
     "handlers.help",
-    "handlers.members",
-    "handlers.agenda",
-    "handlers.roster",
-    "handlers.people_admin",
-    "handlers.partners",
-    "handlers.meetings",
-    "handlers.meeting_plan",
-    "handlers.polls",
-    "handlers.minutes",
-    "handlers.records",
-    "handlers.reports",
+    "handlers.roster.members",
+    "handlers.agenda.agenda",
+    "handlers.roster.roster",
+    "handlers.roster.people_admin",
+    "handlers.roster.partners",
+    "handlers.meetings.meetings",
+    "handlers.meetings.meeting_plan",
+    "handlers.polls.polls",
+    "handlers.records.minutes",
+    "handlers.records.records",
+    "handlers.reports.reports",
 )
 
 # The whole command line may be this long (by default; a command taking longer texts says

@@ -130,14 +130,14 @@ class Meeting(SQLModel, table=True):
     wg_id: int | None = Field(default=None, foreign_key="workinggroup.id")
     title: str = Field(max_length=300)
     starts_at: datetime = _when(index=True)
-    ends_at: datetime = _when()  # after starts_at (handlers.meeting_length)
+    ends_at: datetime = _when()  # after starts_at (handlers.meetings.meeting_length)
     location: str | None = Field(default=None, max_length=500)
     status: str = Field(default=MeetingStatus.SCHEDULED, max_length=12)
     cancel_reason: str | None = Field(default=None, max_length=1000)
     uid: str = Field(max_length=100, unique=True)
     sequence: int = 0
-    # Items are taken until then (handlers.meeting_common.agenda_closing), the compiled agenda
-    # goes out then.
+    # Items are taken until then (handlers.meetings.meeting_common.agenda_closing), the
+    # compiled agenda goes out then.
     agenda_closes_at: datetime = _when()
     agenda_published_at: datetime | None = _when(default=None)
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
@@ -160,7 +160,7 @@ class AgendaItem(SQLModel, table=True):
     item after the first ``follows`` an item one place before it (a foreign key to the same
     table, checked at commit, when a reordering is complete), so that no number is skipped.
     A withdrawn item has no position. (The backlog, with no meeting, is kept 1..n by
-    ``handlers.meeting_common`` alone: a foreign key skips rows with an empty column.)
+    ``handlers.meetings.meeting_common`` alone: a foreign key skips rows with an empty column.)
     """
 
     __table_args__ = (

@@ -14,7 +14,7 @@ opens the database and checks what was stored against what people were told:
   (a wait for the database ran out; under a burst, the wait for a unit of work's turn): it
   must have stored nothing, and the summary line says how many there were;
 - the invariants of the domain hold: a closed poll's announced outcome is the one its stored
-  votes give (one voice per agency, its latest vote: handlers/tally.py), no vote is stored
+  votes give (one voice per agency, its latest vote: handlers/polls/tally.py), no vote is stored
   after the close; a meeting's agenda positions are unique and, for the items not withdrawn,
   exactly 1..n; minutes versions are 1..k without gaps; the roster holds each person and
   partner once.
@@ -186,7 +186,7 @@ def stored_votes(engine: Engine, poll_id: int) -> list[StoredVote]:
 
 
 def latest_positions(votes: list[StoredVote], electorate: list[str]) -> dict[str, StoredVote]:
-    """Each agency's position: its latest vote (handlers/tally.py's rule, recomputed)."""
+    """Each agency's position: its latest vote (handlers/polls/tally.py's rule, recomputed)."""
     latest: dict[str, StoredVote] = {}
     for vote in votes:
         if vote.agency in electorate:

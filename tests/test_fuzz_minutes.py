@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from handlers.core import Reply
 from handlers.grammar import tidy
-from handlers.minutes_markers import Marker, parse_markers
+from handlers.records.minutes_markers import Marker, parse_markers
 from storage.models import ActionItem, ActionStatus, Agency, Decision, Minutes, Outbox
 from tests.conftest import BotHarness
 from tests.fuzz_checks import attempted, check_reply

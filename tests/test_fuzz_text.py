@@ -4,7 +4,7 @@ what is stored.
 
 Lines come from the grammar (tests/strategies.py). Each runs through fuzz_checks.attempted,
 which holds every refusal to an example and an unchanged database, and undoes the rest.
-The agenda's rules (handlers/agenda.py): objective tags (#obj6, #6) and 'for #N' come at the
+The agenda's rules (handlers/agenda/agenda.py): objective tags (#obj6, #6) and 'for #N' come at the
 end of the text; an #obj word anywhere else, or any #word left at the end, is refused; a #N
 word inside the text is text.
 """
@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from handlers import registry
-from handlers.action_reminders import show_due
 from handlers.core import Reply
+from handlers.records.action_reminders import show_due
 from handlers.timefmt import show_span
 from storage.models import (
     ActionItem,

@@ -14,7 +14,7 @@ from sqlmodel import select
 from bot.app import open_app
 from handlers.core import Scope
 from handlers.jobs import JOBS
-from handlers.meeting_plan import ensure_plan_checks
+from handlers.meetings.meeting_plan import ensure_plan_checks
 from settings.schema import AppConfig
 from storage.models import Meeting, Outbox, Person
 from storage.outbox import NETWORK, people_audience

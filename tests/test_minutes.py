@@ -6,8 +6,8 @@ import pytest
 from sqlmodel import func, select
 
 from handlers.core import UserError, Where
-from handlers.minutes_markers import Entry, Marker, parse_markers
 from handlers.people import shell_speaker
+from handlers.records.minutes_markers import Entry, Marker, parse_markers
 from storage.models import ActionItem, Decision, Minutes, Outbox, OutboxStatus
 from tests.conftest import BotHarness, shown
 from tests.db_state import assert_refused

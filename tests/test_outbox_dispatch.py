@@ -13,10 +13,10 @@ from sqlmodel import Session, func, select
 
 from handlers.core import Reply, Scope
 from handlers.jobs import job
-from handlers.meetings import REMINDER
+from handlers.meetings.meetings import REMINDER
 from handlers.notify import queue
 from handlers.outbox_kinds import OutboxKind, declare
-from handlers.polls import OPENED, TALLY
+from handlers.polls.polls import OPENED, TALLY
 from scheduler.claim import claim_due, next_due
 from scheduler.dispatch import Dispatcher, Policy
 from scheduler.notifier import Delivery, DeliveryFailed, PostedRef, RetryLater

@@ -11,12 +11,12 @@ from bot.app import App
 from bot.cli import main
 from bot.shell import Shell
 from handlers import registry
-from handlers.action_reminders import KIND as ACTION_REMINDER
 from handlers.core import Context, Reply
-from handlers.meeting_plan import NUDGE
-from handlers.meetings import SCHEDULED
+from handlers.meetings.meeting_plan import NUDGE
+from handlers.meetings.meetings import SCHEDULED
 from handlers.notify import queue
-from handlers.polls import OPENED, TALLY
+from handlers.polls.polls import OPENED, TALLY
+from handlers.records.action_reminders import KIND as ACTION_REMINDER
 from handlers.runner import Runner
 from settings.schema import AppConfig
 from storage.db import transaction

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from handlers.core import Where
 from handlers.people import shell_speaker
-from handlers.proposals import STATEMENT
+from handlers.polls.proposals import STATEMENT
 from storage.models import (
     ActionItem,
     Agency,

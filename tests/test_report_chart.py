@@ -6,7 +6,7 @@ from itertools import groupby
 import pytest
 from PIL import Image, ImageChops, ImageDraw
 
-from handlers.report_chart import (
+from handlers.reports.report_chart import (
     AGENDA_COLOUR,
     DECISIONS_COLOUR,
     LABELS,
@@ -20,7 +20,7 @@ from handlers.report_chart import (
     _text,
     activity_chart,
 )
-from handlers.reports import ObjectiveLine
+from handlers.reports.reports import ObjectiveLine
 from settings.schema import AppConfig
 
 LONG = "Strengthen certainty and predictability in migration procedures for appropriate " \

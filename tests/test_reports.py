@@ -14,9 +14,15 @@ from sqlalchemy import Engine, event
 from bot.cli import main
 from handlers.core import Reply
 from handlers.grammar import tidy
-from handlers.report_chart import AGENDA_COLOUR, DECISIONS_COLOUR, WIDTH
-from handlers.report_files import csv_cell
-from handlers.reports import ActionLine, DecisionLine, MinutesLine, ObjectiveLine, ReportData
+from handlers.reports.report_chart import AGENDA_COLOUR, DECISIONS_COLOUR, WIDTH
+from handlers.reports.report_files import csv_cell
+from handlers.reports.reports import (
+    ActionLine,
+    DecisionLine,
+    MinutesLine,
+    ObjectiveLine,
+    ReportData,
+)
 from storage.models import AgendaItem, Decision, Poll
 from templates import render
 from tests.conftest import BotHarness

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.tally import Ballot, count, needed
+from handlers.polls.tally import Ballot, count, needed
 from storage.models import Position
 
 ELECTORATE = ("RCO", "IOM", "ILO", "UNHCR", "WHO")

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from bot.app import App
 from bot.shell import FILES_ENV, Shell
-from handlers.meeting_plan import ensure_plan_checks
+from handlers.meetings.meeting_plan import ensure_plan_checks
 from handlers.runner import Runner
 from settings.schema import AppConfig
 from storage.db import transaction

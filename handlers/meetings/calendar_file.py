@@ -13,8 +13,8 @@ import re
 from urllib.parse import quote
 
 from handlers.core import Attachment, Scope
-from handlers.invitees import Invitee, attendees, organizer
-from handlers.meeting_common import zone
+from handlers.meetings.invitees import Invitee, attendees, organizer
+from handlers.meetings.meeting_common import zone
 from handlers.timefmt import show_span
 from storage.models import Meeting, MeetingStatus
 

@@ -18,9 +18,15 @@ from handlers.core import Context, Reply, Scope
 from handlers.period import read_years, year_bounds
 from handlers.record_years import first_year
 from handlers.registry import command
-from handlers.report_data import ActionLine, DecisionLine, MinutesLine, ObjectiveLine, ReportData
-from handlers.report_files import report_files, span_files
-from handlers.report_span import SpanReport, combined
+from handlers.reports.report_data import (
+    ActionLine,
+    DecisionLine,
+    MinutesLine,
+    ObjectiveLine,
+    ReportData,
+)
+from handlers.reports.report_files import report_files, span_files
+from handlers.reports.report_span import SpanReport, combined
 from storage.models import (
     ActionItem,
     ActionStatus,

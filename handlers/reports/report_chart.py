@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from PIL import Image, ImageDraw, ImageFont
 
 if TYPE_CHECKING:
-    from handlers.report_data import ObjectiveLine
+    from handlers.reports.report_data import ObjectiveLine
 
 Image.preinit()  # Pillow loads its file-format plugins on the first save: at start-up, not then
 

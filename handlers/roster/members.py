@@ -1,11 +1,12 @@
 """Who is who: ``whoami``, ``members``, ``wg`` and the GCM ``objectives``."""
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from handlers.core import Context, Reply, Role, UserError, bold
 from handlers.grammar import refuse_arguments
+from handlers.polls.proposals import seats
 from handlers.registry import command
-from storage.models import Agency, Objective, Person, WGAgency, WGPartner, WGRole, WorkingGroup
+from storage.models import Agency, Objective, Person, WGPartner, WGRole, WorkingGroup
 
 
 @command(
@@ -94,14 +95,6 @@ def working_groups(ctx: Context, args: str) -> Reply:
         if wg.mandate:
             lines.append(f"  mandate: {wg.mandate}")
     return Reply(title="Working groups", text="\n".join(lines))
-
-
-def seats(session: Session, wg: WorkingGroup, role: WGRole) -> list[str]:
-    """Agency codes holding a working group's chair or member seats, in roster order."""
-    return list(session.exec(
-        select(Agency.code).join(WGAgency, WGAgency.agency_id == Agency.id)
-        .where(WGAgency.wg_id == wg.id, WGAgency.role == role).order_by(Agency.id)
-    ).all())
 
 
 @command(

@@ -10,7 +10,7 @@ from sqlmodel import select
 from handlers.core import Context, Reply, Role, UserError, bold
 from handlers.grammar import NAME_LIMIT, check_text, refuse_arguments, take_quoted
 from handlers.registry import command
-from handlers.roster import record_change
+from handlers.roster.roster import record_change
 from storage.models import Partner, Person, WGPartner, WorkingGroup
 
 ADD_EXAMPLE = 'partners add "Lao Women\'s Union" to wg:protection'

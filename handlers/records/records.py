@@ -6,14 +6,14 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, case
 from sqlmodel import func, select
 
-from handlers.action_reminders import cancel_reminders, reschedule_reminders, show_due
 from handlers.core import Context, Reply, Role, UserError, bold
 from handlers.dates import understand_when
 from handlers.grammar import parse_ref
-from handlers.minutes import meeting_by_ref
 from handlers.paging import PAGE, more
 from handlers.period import read_year, year_bounds
 from handlers.record_years import first_year
+from handlers.records.action_reminders import cancel_reminders, reschedule_reminders, show_due
+from handlers.records.minutes import meeting_by_ref
 from handlers.registry import command
 from handlers.timefmt import show_date
 from handlers.wording import counted
@@ -198,7 +198,7 @@ def _own_item(ctx: Context, ref: str, example: str) -> tuple[ActionItem, str]:
 
 def _source(decision: Decision, meeting_title: str | None) -> str:
     """`` — meeting #1 (title)``, or `` — poll #2`` unless the decision's text names its poll,
-    as a decision adopted by a poll does (``handlers.poll_state``)."""
+    as a decision adopted by a poll does (``handlers.polls.poll_state``)."""
     if decision.poll_id is None:
         return f" — meeting #{decision.meeting_id} ({meeting_title})"
     poll = f"poll #{decision.poll_id}"

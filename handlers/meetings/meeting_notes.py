@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from handlers.core import Scope
-from handlers.meeting_common import describe, zone
+from handlers.meetings.meeting_common import describe, zone
 from handlers.timefmt import show_date
 from storage.models import Meeting, MeetingStatus
 

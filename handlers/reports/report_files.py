@@ -13,8 +13,8 @@ from handlers.core import Attachment
 from templates import render
 
 if TYPE_CHECKING:
-    from handlers.report_data import ReportData
-    from handlers.report_span import SpanReport
+    from handlers.reports.report_data import ReportData
+    from handlers.reports.report_span import SpanReport
 
 CSV_MIME = "text/csv"
 
@@ -49,7 +49,7 @@ def _record_files(data: "ReportData", label: str) -> list[Attachment]:
     """The decisions and action items as spreadsheets, and the chart of activity per
     objective, of a year or a span (``label``)."""
     # Pillow is loaded with the first report, not at start-up, which it would slow by ~60 ms.
-    from handlers.report_chart import activity_chart
+    from handlers.reports.report_chart import activity_chart
 
     return [
         Attachment(f"decisions-{label}.csv", _csv(

@@ -13,17 +13,19 @@ from datetime import datetime
 
 from sqlmodel import select
 
-from handlers.action_reminders import (
+from handlers.core import Choice, Context, Form, FormField, Reply, Role, UserError
+from handlers.dates import understand_when
+from handlers.forms import form
+from handlers.grammar import check_text, parse_ref
+from handlers.notify import queue
+from handlers.outbox_kinds import OutboxKind, declare
+from handlers.records.action_reminders import (
     cancel_reminders,
     reschedule_reminders,
     schedule_reminders,
     show_due,
 )
-from handlers.core import Choice, Context, Form, FormField, Reply, Role, UserError
-from handlers.dates import understand_when
-from handlers.forms import form
-from handlers.grammar import check_text, parse_ref
-from handlers.minutes_markers import (
+from handlers.records.minutes_markers import (
     ACTION_EXAMPLE,
     EXAMPLE,
     MARKERS,
@@ -32,15 +34,13 @@ from handlers.minutes_markers import (
     parse_markers,
     split_codes,
 )
-from handlers.minutes_removals import (
+from handlers.records.minutes_removals import (
     current_actions,
     current_decisions,
     describe_action,
     describe_decision,
     removals,
 )
-from handlers.notify import queue
-from handlers.outbox_kinds import OutboxKind, declare
 from handlers.registry import LINE_ROOM, command
 from handlers.timefmt import show_date, show_time
 from handlers.wording import counted

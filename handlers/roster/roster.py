@@ -16,7 +16,7 @@ from handlers.notify import queue
 from handlers.outbox_kinds import OutboxKind, declare
 from handlers.people import SHELL, find_person, people_of
 from handlers.period import read_year, year_bounds
-from handlers.poll_state import TALLY, close_if_complete, poll_message
+from handlers.polls.poll_state import TALLY, close_if_complete, poll_message
 from handlers.record_years import first_year
 from handlers.registry import command
 from handlers.timefmt import show_date

@@ -7,7 +7,7 @@ so a one-line repost cannot wipe a meeting's record unnoticed.
 
 from sqlmodel import Session, select
 
-from handlers.minutes_markers import Entry, Marker, short
+from handlers.records.minutes_markers import Entry, Marker, short
 from storage.models import ActionItem, ActionStatus, Decision
 
 ActionKey = tuple[str, str]  # (the owner's agency code, the task)

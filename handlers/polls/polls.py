@@ -3,7 +3,7 @@
 One voice per agency: the electorate is the member agencies with a focal point when the poll
 opens (less any that leave while it is open), and an agency's position is the latest vote by
 any of its focal points. Every vote is kept for the record. Consensus is a quorum of
-positions and no objection (see ``handlers.tally``).
+positions and no objection (see ``handlers.polls.tally``).
 """
 
 import re
@@ -19,7 +19,7 @@ from handlers.forms import form
 from handlers.grammar import NAME_LIMIT, TEXT_LIMIT, check_text, refuse_arguments, take_quoted
 from handlers.notify import queue
 from handlers.outbox_kinds import OutboxKind, declare
-from handlers.poll_state import (
+from handlers.polls.poll_state import (
     DEADLINE,
     MIN_OPEN,
     REMIND,
@@ -35,9 +35,9 @@ from handlers.poll_state import (
     is_open,
     poll_message,
 )
-from handlers.proposals import MANDATE_LIMIT, STATEMENT, describe, parse_wg, touched_slugs
+from handlers.polls.proposals import MANDATE_LIMIT, STATEMENT, describe, parse_wg, touched_slugs
+from handlers.polls.tally import count
 from handlers.registry import LINE_ROOM, Roles, command
-from handlers.tally import count
 from handlers.timefmt import show_time
 from handlers.wording import plural
 from settings.durations import format_duration

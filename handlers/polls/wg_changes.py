@@ -8,8 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session, delete, select
 
-from handlers.members import seats
-from handlers.proposals import Params, active_wg, agencies_named, describe
+from handlers.polls.proposals import Params, active_wg, agencies_named, describe, seats
 from handlers.wording import plural
 from storage.models import Agency, WGAgency, WGPartner, WGRole, WorkingGroup
 

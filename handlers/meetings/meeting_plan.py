@@ -14,8 +14,8 @@ from sqlmodel import Session, select
 
 from handlers.core import Context, Reply, Scope, bold
 from handlers.jobs import job
-from handlers.meeting_common import when, zone
-from handlers.meeting_notes import WEEKEND
+from handlers.meetings.meeting_common import when, zone
+from handlers.meetings.meeting_notes import WEEKEND
 from handlers.notify import queue
 from handlers.outbox_kinds import OutboxKind, declare
 from handlers.people import people_of

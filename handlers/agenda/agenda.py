@@ -13,8 +13,9 @@ from sqlmodel import col, func, select
 from handlers.core import Context, Reply, Role, Scope, UserError, bold
 from handlers.grammar import check_text, parse_ref
 from handlers.jobs import job
-from handlers.meeting_common import (
+from handlers.meetings.meeting_common import (
     AGENDA_ORDER,
+    DEADLINE,
     carry_over,
     describe,
     get_meeting,
@@ -44,7 +45,6 @@ from storage.models import (
 )
 from templates import render
 
-DEADLINE = declare(OutboxKind("agenda.deadline"))  # publish the compiled agenda
 PUBLISHED = declare(OutboxKind("agenda.published"))
 ADD_EXAMPLE = "agenda add Update on the labour migration assessment #obj6 #obj18"
 _FOR_EXAMPLE = "agenda add Budget review #obj6 for #2"

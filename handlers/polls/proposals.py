@@ -11,13 +11,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from handlers.core import UserError
 from handlers.grammar import NAME_LIMIT, check_text, take_quoted
-from handlers.members import seats
 from handlers.wording import plural
-from storage.models import Agency, WGRole, WorkingGroup
+from storage.models import Agency, WGAgency, WGRole, WorkingGroup
 
 STATEMENT = "statement"
 MANDATE_LIMIT = 2000
@@ -259,3 +258,11 @@ def _describe_members(
         [f"remove {', '.join(remove)}"] if remove else [])
     return f"Change the members of the working group \"{wg.name}\" ({wg.slug}): " \
            f"{'; '.join(parts)}."
+
+
+def seats(session: Session, wg: WorkingGroup, role: WGRole) -> list[str]:
+    """Agency codes holding a working group's chair or member seats, in roster order."""
+    return list(session.exec(
+        select(Agency.code).join(WGAgency, col(WGAgency.agency_id) == Agency.id)
+        .where(WGAgency.wg_id == wg.id, WGAgency.role == role).order_by(col(Agency.id))
+    ).all())

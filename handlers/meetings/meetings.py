@@ -10,12 +10,12 @@ from uuid import uuid4
 
 from sqlmodel import col, func, select
 
-from handlers.agenda import DEADLINE
-from handlers.calendar_file import is_invitation, meeting_ics
 from handlers.core import Context, Reply, Role, Scope, UserError
 from handlers.dates import understand_when
 from handlers.grammar import check_text, parse_ref, refuse_arguments, take_quoted
-from handlers.meeting_common import (
+from handlers.meetings.calendar_file import is_invitation, meeting_ics
+from handlers.meetings.meeting_common import (
+    DEADLINE,
     KIND_NAMES,
     agenda_closing,
     carry_over,
@@ -29,13 +29,13 @@ from handlers.meeting_common import (
     when,
     zone,
 )
-from handlers.meeting_length import take_length
-from handlers.meeting_notes import time_notes
-from handlers.minutes import OVERDUE
+from handlers.meetings.meeting_length import take_length
+from handlers.meetings.meeting_notes import time_notes
 from handlers.notify import queue
 from handlers.outbox_kinds import OutboxKind, declare
 from handlers.paging import PAGE, more
 from handlers.people import people_of
+from handlers.records.minutes import OVERDUE
 from handlers.registry import command
 from handlers.timefmt import show_duration, show_time
 from handlers.wording import counted, plural
@@ -321,7 +321,7 @@ SCHEDULED_KINDS = (REMINDER.name, DEADLINE.name, OVERDUE.name)
 
 def _closing(scope: Scope, meeting: Meeting) -> str:
     """When the agenda closes, and why sooner than usual for a meeting scheduled at short
-    notice (``handlers.meeting_common.agenda_closing``)."""
+    notice (``handlers.meetings.meeting_common.agenda_closing``)."""
     if meeting.agenda_closes_at <= scope.now:
         return f"Agenda items closed {show_time(meeting.agenda_closes_at, zone(scope))}."
     text = f"Agenda items close {show_time(meeting.agenda_closes_at, zone(scope))}"
@@ -339,7 +339,8 @@ def _to_minute(length: timedelta) -> timedelta:
 
 def _announce(ctx: Context, meeting: Meeting, kind: OutboxKind,
               previous: str | None = None) -> None:
-    """``previous``: where a moved meeting was, as shown (``handlers.meeting_common.when``)."""
+    """``previous``: where a moved meeting was, as shown
+    (``handlers.meetings.meeting_common.when``)."""
     text = render("meeting_announcement.j2", event=kind.name.removeprefix("meeting."),
                   previous=previous,
                   reason=meeting.cancel_reason, **_values(ctx, meeting))

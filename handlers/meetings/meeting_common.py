@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from handlers.core import Actor, Role, Scope, UserError
+from handlers.outbox_kinds import OutboxKind, declare
 from handlers.timefmt import show_span
 from storage.models import (
     AgendaItem,
@@ -22,6 +23,9 @@ from storage.models import (
 
 KIND_NAMES = {MeetingKind.REGULAR: "regular meeting", MeetingKind.ADHOC: "ad-hoc meeting",
               MeetingKind.WG: "working group meeting"}
+
+# A meeting's agenda deadline, queued with the meeting (handlers.agenda publishes it then).
+DEADLINE = declare(OutboxKind("agenda.deadline"))
 
 
 def get_meeting(scope: Scope, meeting_id: int, example: str) -> Meeting:

@@ -12,7 +12,7 @@ from handlers.grammar import NAME_LIMIT, check_text, take_quoted
 from handlers.mentions import PersonRef, find_named, take_person
 from handlers.people import SHELL
 from handlers.registry import command
-from handlers.roster import agency_by_code, record_change
+from handlers.roster.roster import agency_by_code, record_change
 from storage.models import (
     Agency,
     Identity,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
-from handlers.report_data import ObjectiveLine, ReportData
+from handlers.reports.report_data import ObjectiveLine, ReportData
 
 Value = int | float | str  # "" where a year has no figure (no minutes, no average)
 HELD, OBJECTIVE_ITEMS, OBJECTIVE_DECISIONS, DECISIONS, POLLS, ACTIONS, MINUTES = SECTIONS = (

@@ -17,10 +17,10 @@ from handlers.grammar import parse_ref
 from handlers.jobs import job
 from handlers.notify import queue
 from handlers.outbox_kinds import OutboxKind, declare
-from handlers.proposals import STATEMENT
-from handlers.tally import Ballot, Tally, count, needed
+from handlers.polls.proposals import STATEMENT
+from handlers.polls.tally import Ballot, Tally, count, needed
+from handlers.polls.wg_changes import apply_change
 from handlers.timefmt import show_date, show_time
-from handlers.wg_changes import apply_change
 from handlers.wording import plural
 from storage.models import Agency, Decision, Outbox, Person, Poll, PollStatus, Position, Vote
 from storage.outbox import cancel_pending

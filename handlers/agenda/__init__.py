@@ -1,0 +1,1 @@
+"""Agenda items: proposing, tagging, ordering, publishing."""

@@ -1,0 +1,2 @@
+"""Meetings: scheduling, moving and cancelling, their length, notes, the twice-yearly plan,
+calendar files and invitees."""

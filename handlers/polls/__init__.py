@@ -1,0 +1,1 @@
+"""Consensus polls: proposals, votes, the tally, working-group changes."""

@@ -1,0 +1,1 @@
+"""The annual report: its figures, files, chart and spans of years."""

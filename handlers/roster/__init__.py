@@ -1,0 +1,1 @@
+"""The roster: member agencies, focal points, partners, joining and leaving."""
