@@ -227,8 +227,9 @@ def test_text_to_the_end_of_the_line_is_stored_whole(text_bot: BotHarness, line:
 
 # -- what the replies of agenda add, vote, action due and meeting schedule say ---------------
 
-_VOTED = re.compile(r"Recorded: (?P<agency>\S+) (?P<verb>agrees|abstains|objects) on poll "
-                    r"#(?P<poll>\d+)")
+# "Recorded: ..." or, for the same vote again, "Already recorded: ..." (nothing changed).
+_VOTED = re.compile(r"(?:Already r|R)ecorded: (?P<agency>\S+) "
+                    r"(?P<verb>agrees|abstains|objects) on poll #(?P<poll>\d+)")
 _POSITIONS = {"agrees": "agree", "abstains": "abstain", "objects": "object"}
 _DUE = re.compile(r"^Action item #(?P<item>\d+) for (?P<agency>\S+) is now due (?P<date>.+?): "
                   r"(?P<task>.*)$", re.MULTILINE)
