@@ -7,12 +7,11 @@ transaction (instead of handing the row to a notifier), and the job typically qu
 messages to send, due at once.
 """
 
-import importlib
 from collections.abc import Callable
 
+from handlers import registry
 from handlers.core import Scope
 from handlers.outbox_kinds import OutboxKind
-from handlers.registry import DOMAINS
 from storage.models import Outbox
 
 Job = Callable[[Scope, Outbox], None]
@@ -32,6 +31,5 @@ def job(kind: OutboxKind) -> Callable[[Job], Job]:
 
 def load_jobs() -> dict[str, Job]:
     """Import every domain module so their jobs are registered."""
-    for module in DOMAINS:
-        importlib.import_module(module)
+    registry.load_all()
     return JOBS

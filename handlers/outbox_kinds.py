@@ -6,12 +6,11 @@ sending, what it says now when it is sent late, and whether it goes after the ba
 rows. Every kind's payload is a serialised neutral ``Reply``.
 """
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from handlers import registry
 from handlers.core import Reply, Scope
-from handlers.registry import DOMAINS
 from storage.models import Outbox
 
 
@@ -48,6 +47,5 @@ def declare(kind: OutboxKind) -> OutboxKind:
 
 def load_kinds() -> dict[str, OutboxKind]:
     """Import every domain module so their kinds are declared."""
-    for module in DOMAINS:
-        importlib.import_module(module)
+    registry.load_all()
     return KINDS
