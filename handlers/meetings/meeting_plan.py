@@ -144,7 +144,7 @@ def _example_day(scope: Scope, half: HalfYear) -> datetime:
 def meeting_plan(ctx: Context, args: str) -> Reply:
     per_year = ctx.config.meetings.per_year
     year = read_year(args, now=ctx.now, zone=zone(ctx), command="meeting plan",
-                     first=first_year(ctx))
+                     first=lambda: first_year(ctx))
     lines, total = [], 0
     for half in (HalfYear(year, 1), HalfYear(year, 2)):
         meetings = regular_meetings(ctx, half)

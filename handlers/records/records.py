@@ -47,7 +47,7 @@ def decisions(ctx: Context, args: str) -> Reply:
         year = meeting.starts_at.astimezone(zone).year
     else:
         year = read_year(wanted, now=ctx.now, zone=zone, command="decisions",
-                         first=first_year(ctx))
+                         first=lambda: first_year(ctx))
         start, end = year_bounds(year, zone)
         conditions += [Decision.decided_at >= start, Decision.decided_at < end]  # type: ignore[list-item]
         scope = str(year)

@@ -59,7 +59,7 @@ EXAMPLE = "report 2031"
 )
 def report(ctx: Context, args: str) -> Reply:
     years = read_years(args, now=ctx.now, zone=ctx.config.network.zone, command="report",
-                       first=first_year(ctx))
+                       first=lambda: first_year(ctx))
     if len(years) == 1:
         data = gather(ctx, years[0])
         return Reply(title=f"{data.network}: report {data.year}",

@@ -210,7 +210,7 @@ def members_history(ctx: Context, args: str) -> Reply:
     year = None
     if args.strip():
         year = read_year(args, now=ctx.now, zone=zone, command="members history",
-                         first=first_year(ctx))
+                         first=lambda: first_year(ctx))
         start, end = year_bounds(year, zone)
         query = query.where(RosterChange.at >= start, RosterChange.at < end)  # type: ignore[arg-type]
     rows = ctx.session.exec(query.limit(200)).all()
