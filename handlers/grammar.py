@@ -52,7 +52,7 @@ _ALLOWED = frozenset("\n\u200c\u200d")
 _CONTEXT = 30  # characters shown before a refused one, to find it by
 
 
-def check_characters(text: str, *, what: str, example: str) -> None:
+def check_characters(text: str, *, what: str, example: str | None = None) -> None:
     """Refuse text holding a control, private-use or invisible format character, naming it and
     saying where it is (after which characters: an invisible one cannot be found otherwise)."""
     if text.replace("\n", " ").isprintable():  # the common case, decided at C speed
@@ -83,7 +83,8 @@ def _where(before: str) -> str:
     return f" after “{line}”"
 
 
-def check_length(text: str, *, what: str, example: str, max_length: int) -> None:
+def check_length(text: str, *, what: str, max_length: int,
+                 example: str | None = None) -> None:
     if len(text) > max_length:
         raise UserError(
             f"The {what} is {len(text):,} characters long; the limit is {max_length:,}.",
@@ -98,7 +99,8 @@ TEXT_LIMIT = 1000
 NAME_LIMIT = 200
 
 
-def check_text(text: str, *, what: str, example: str, max_length: int = TEXT_LIMIT) -> str:
+def check_text(text: str, *, what: str, example: str | None = None,
+               max_length: int = TEXT_LIMIT) -> str:
     """Refuse empty, over-long, control-, private-use- or format-character text; return it
     tidied and trimmed. The limit counts this text alone, not the command around it."""
     text = tidy(text).strip()
@@ -109,7 +111,7 @@ def check_text(text: str, *, what: str, example: str, max_length: int = TEXT_LIM
     return text
 
 
-def parse_ref(token: str, what: str, example: str) -> int:
+def parse_ref(token: str, what: str, example: str | None = None) -> int:
     """``#12`` -> 12, or a refusal that names the kind of record expected."""
     match = _REF.match(token.strip())
     if not match:
@@ -120,7 +122,7 @@ def parse_ref(token: str, what: str, example: str) -> int:
     return int(match.group(1))
 
 
-def refuse_arguments(command: str, args: str, example: str) -> None:
+def refuse_arguments(command: str, args: str, example: str | None = None) -> None:
     """Refuse words after a command that takes none, rather than ignore them."""
     if args.strip():
         shown = args.strip()[:40]

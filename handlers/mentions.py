@@ -40,7 +40,7 @@ def as_names(text: str) -> str:
     return _ANY_MENTION.sub(lambda m: f"@{(m.group(2) or '').strip() or m.group(1)}", text)
 
 
-def take_person(text: str, example: str) -> tuple[PersonRef, str]:
+def take_person(text: str, example: str | None = None) -> tuple[PersonRef, str]:
     """Split the person named at the start of ``text`` from the rest."""
     text = text.strip()
     mention = _MENTION.match(text)

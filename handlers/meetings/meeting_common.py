@@ -28,7 +28,7 @@ KIND_NAMES = {MeetingKind.REGULAR: "regular meeting", MeetingKind.ADHOC: "ad-hoc
 DEADLINE = declare(OutboxKind("agenda.deadline"))
 
 
-def get_meeting(scope: Scope, meeting_id: int, example: str) -> Meeting:
+def get_meeting(scope: Scope, meeting_id: int, example: str | None = None) -> Meeting:
     meeting = scope.session.get(Meeting, meeting_id)
     if meeting is None:
         raise UserError(f"There is no meeting #{meeting_id}. Type meeting list to see them.",

@@ -40,7 +40,8 @@ OUTCOME = declare(OutboxKind("poll.outcome"))
 PENDING_KINDS = tuple(kind.name for kind in (DEADLINE, REMIND, MIN_OPEN, NOT_VOTED, TALLY))
 
 
-def find_poll(session: Session, token: str, example: str, *, lock: bool = False) -> Poll:
+def find_poll(session: Session, token: str, example: str | None = None, *,
+              lock: bool = False) -> Poll:
     """The poll ``#N``; ``lock`` holds its row until commit (PostgreSQL), so two votes that
     complete the electorate at once cannot both close it."""
     poll = session.get(Poll, parse_ref(token, "poll", example), with_for_update=lock or None)

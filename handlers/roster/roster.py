@@ -47,7 +47,7 @@ def record_change(ctx: Context, action: str, subject: str, details: str = "") ->
                                  actor_id=ctx.actor.person_id, at=ctx.now))
 
 
-def agency_by_code(ctx: Context, code: str, example: str) -> Agency:
+def agency_by_code(ctx: Context, code: str, example: str | None = None) -> Agency:
     """An active member agency by its code, or a refusal listing the codes."""
     agency = ctx.session.exec(select(Agency).where(Agency.code == code.upper())).first()
     if agency is None or not agency.active:
