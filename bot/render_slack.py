@@ -30,6 +30,7 @@ from handlers.core import (
     bold,
     unmarked,
 )
+from handlers.forms import encoded
 
 SECTION_LIMIT = 3000
 FIELD_LIMIT = 2000
@@ -46,7 +47,7 @@ FALLBACK_LIMIT = 300
 INPUT_LIMIT = 3000  # characters of a plain_text_input (its max_length)
 CONTINUED = "~"  # block id of a field's further inputs: body~2, body~3, ...
 
-CHOICE_ACTION = "network_choice_"  # + the choice's number; the button's value is its command
+CHOICE_ACTION = "network_choice_"  # + the choice's number; its value: the form it submits
 FORM_CALLBACK = "network_form"
 
 Block = dict[str, Any]
@@ -141,7 +142,7 @@ def _button(number: int, choice: Choice) -> Block:
         "type": "button",
         "text": plain(clip(choice.label, BUTTON_LABEL_LIMIT)),
         "action_id": f"{CHOICE_ACTION}{number}",
-        "value": choice.command,
+        "value": encoded(choice),
     }
     if choice.style in ("primary", "danger"):
         button["style"] = choice.style

@@ -7,9 +7,10 @@ break is only a space. The core's bold (``handlers.core.bold``) becomes Adaptive
 HTML entities, since Teams would take ``<text>`` for a tag and drop it: user text shows as typed
 and cannot format or link (Adaptive Cards never turn ``<at>`` text into a mention). Text with
 no markdown (buttons, input labels) is given as it is, without the core's bold markers. Fields
-become a FactSet, choices Action.Submit buttons whose data carries the command line, a file the
-bot serves an Action.OpenUrl to download it, and a form becomes inputs with an Action.Submit
-carrying the form's id and record numbers (Teams adds the inputs' values).
+become a FactSet, choices Action.Submit buttons whose data submits a form (its id, record
+numbers and values), a file the bot serves an Action.OpenUrl to download it, and a form becomes
+inputs with an Action.Submit carrying the form's id and record numbers (Teams adds the inputs'
+values).
 
 A reply too large for one message is split into several cards ("Part i of n"), by the size of
 the activity as botbuilder posts it (see ``MESSAGE_BYTES``); a form's inputs stay on the last
@@ -42,7 +43,6 @@ SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
 FORM_KEY = "form"  # which of the server's forms a submit is, in its Action.Submit data
 PARAMS_KEY = "params"  # the record numbers it is about; the inputs' values come beside them
-COMMAND_KEY = "command"  # a button's command line
 STYLES = {"primary": "positive", "danger": "destructive"}
 
 Element = dict[str, Any]
@@ -88,7 +88,8 @@ def _facts(fields: list[tuple[str, str]]) -> list[Element]:
 
 def _button(choice: Choice) -> Element:
     action: Element = {"type": "Action.Submit", "title": unmarked(choice.label),
-                       "data": {COMMAND_KEY: choice.command}}
+                       "data": {FORM_KEY: choice.form, PARAMS_KEY: choice.params,
+                                **choice.values}}
     if choice.style in STYLES:
         action["style"] = STYLES[choice.style]
     return action

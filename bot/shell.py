@@ -13,6 +13,7 @@ announcements) through a notifier that prints them.
 import asyncio
 import os
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from pathlib import Path
 from typing import TextIO
 
@@ -22,7 +23,8 @@ from sqlmodel import Session
 from bot.app import App
 from bot.render_text import render_text
 from bot.shell_notifier import ShellNotifier
-from handlers.core import Choice, Form, FormField, Reply, Speaker, Where
+from handlers.core import Choice, Form, FormField, Reply, Speaker, UserError, Where
+from handlers.forms import command_for
 from handlers.people import SHELL, introduce, shell_speaker
 from scheduler.dispatch import Dispatcher, Policy
 
@@ -90,9 +92,16 @@ class Shell:
             if not 1 <= number <= len(self.choices):
                 self._say(f"Choose a number from 1 to {len(self.choices)}.")
                 return
-            text = self.choices[number - 1].command
-            self._say(f"({text})")
+            self._press(self.choices[number - 1])
+            return
         self._show(self.app.runner.run(self.speaker, self.where, text))
+
+    def _press(self, choice: Choice) -> None:
+        """A numbered choice is pressed as a button is: its form submitted, its command shown."""
+        with suppress(UserError):
+            self._say(f"({command_for(choice.form, choice.params, choice.values)})")
+        self._show(self.app.runner.submit(self.speaker, self.where, choice.form,
+                                          choice.params, choice.values))
 
     def _offer(self, choices: list[Choice]) -> None:
         self.choices = choices

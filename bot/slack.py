@@ -59,7 +59,7 @@ from bot.slack_settings import ACK_BUDGET, DEFAULT_MIN_INTERVAL
 from bot.slack_text import from_slack, unlabelled_people
 from bot.speaker_emails import SpeakerEmails
 from handlers.core import Attachment, Reply, Speaker, Where, unmarked
-from handlers.forms import form_fields
+from handlers.forms import decoded, form_fields
 from scheduler.notifier import DeliveryFailed, RetryLater
 
 log = logging.getLogger(__name__)
@@ -264,12 +264,12 @@ class SlackAdapter:
             button = f"{_team(body)}:{talk.user}:{talk.channel}:" \
                      f"{optional_text(body, 'container', 'message_ts') or ''}:" \
                      f"{text(action, 'action_id')}"
-            clicked, line = number(action, "action_ts"), text(action, "value")
+            clicked, value = number(action, "action_ts"), text(action, "value")
         except Malformed as problem:
             log.warning("Ignored a malformed Slack button click: %s", problem)
             return
-        key = self._click_key(button, clicked)
-        work = self._run(talk, optional_text(body, "user", "username") or "", line, key)
+        work = self._submitted(talk, optional_text(body, "user", "username") or "",
+                               *decoded(value), key=self._click_key(button, clicked))
         self._later(self._deliver_when_done(work, talk))
 
     async def _submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -282,15 +282,9 @@ class SlackAdapter:
         except ValueError as problem:  # Malformed is a ValueError
             await _refuse_malformed(ack, "form submission", problem)
             return
-        speaker_name = optional_text(body, "user", "username") or ""
-
-        async def work() -> Reply:
-            speaker = await self._speaker(talk.user, speaker_name)
-            return await asyncio.to_thread(
-                self.core.runner.submit, speaker, Where(PLATFORM, origin.channel), origin.form,
-                origin.params, submitted_values(view), key)
-
-        reply, pending = await self._within_budget(work())
+        reply, pending = await self._within_budget(self._submitted(
+            talk, optional_text(body, "user", "username") or "", origin.form, origin.params,
+            submitted_values(view), key=key))
         if reply is None:
             await ack()
             self._later(self._deliver_when_done(pending, talk))
@@ -316,6 +310,13 @@ class SlackAdapter:
         return key
 
     # -- running the core ---------------------------------------------------------------
+
+    async def _submitted(self, talk: Conversation, name: str, form: object, params: object,
+                         values: dict[str, Any], *, key: str) -> Reply:
+        """A form's or a button's submission, run as the command the server rebuilds."""
+        speaker = await self._speaker(talk.user, name)
+        return await asyncio.to_thread(self.core.runner.submit, speaker,
+                                       Where(PLATFORM, talk.channel), form, params, values, key)
 
     async def _run(self, talk: Conversation, name: str, line: str, key: str) -> Reply:
         speaker = await self._speaker(talk.user, name)

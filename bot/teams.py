@@ -33,7 +33,7 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import Activity, ActivityTypes, Mention
 
 from bot.app import App
-from bot.render_teams import COMMAND_KEY, FORM_KEY, PARAMS_KEY
+from bot.render_teams import FORM_KEY, PARAMS_KEY
 from bot.speaker_emails import SpeakerEmails
 from bot.teams_http import authenticate, read_activity
 from bot.teams_invoke import unhandled_invoke
@@ -114,10 +114,7 @@ class TeamsAdapter:
         # Activity ids are unique only within a conversation (and a tenant).
         key = f"teams:{tenant_of(activity) or '-'}:{activity.conversation.id}:{activity.id}"
         value = activity.value if isinstance(activity.value, dict) else None
-        if value is not None and isinstance(value.get(COMMAND_KEY), str):
-            return await asyncio.to_thread(self.core.runner.run, speaker, where,
-                                           value[COMMAND_KEY], key)
-        if value is not None:  # a form's submit, or card data that is not ours: refused
+        if value is not None:  # a form's or a button's submit; card data not ours is refused
             return await asyncio.to_thread(self.core.runner.submit, speaker, where,
                                            value.get(FORM_KEY), value.get(PARAMS_KEY), value, key)
         line = command_line(activity)

@@ -100,10 +100,15 @@ class Command:
 
 @dataclass
 class Choice:
-    """A button; pressing it runs ``command`` as if its speaker had typed it."""
+    """A button. Like a submitted form it carries only the id of a form the server defines
+    (``handlers.forms``), the record numbers it is about and the values it submits; pressing
+    it runs the command the server rebuilds from them, as if its speaker had typed it. Made
+    with ``handlers.forms.button``, which checks them against the form."""
 
     label: str
-    command: str
+    form: str
+    params: dict[str, int] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)
     style: str | None = None  # "primary" or "danger"
 
 
@@ -168,7 +173,9 @@ class Reply:
             text=data.get("text", ""),
             title=data.get("title"),
             fields=[tuple(f) for f in data.get("fields", [])],
-            choices=[Choice(**c) for c in data.get("choices", [])],
+            # A button stored by a version whose buttons carried a command line has no form:
+            # it is left out rather than run (the message still says what to type).
+            choices=[Choice(**c) for c in data.get("choices", []) if "form" in c],
             form=Form(
                 title=form["title"], id=form.get("id", ""), params=form.get("params", {}),
                 submit_label=form["submit_label"],

@@ -1,7 +1,8 @@
 """Forms: declared once by their domain, rebuilt by the server when they are submitted.
 
 A handler answers with a ``Form`` naming a definition registered here (``@form``) and the
-record numbers it is about (``params``, e.g. the poll). A platform carries back only that id,
+record numbers it is about (``params``, e.g. the poll); a button (``Choice``, made with
+``button``) names one too, with the values it submits. A platform carries back only that id,
 those numbers and the values typed, and ``command_for`` rebuilds the command line from the
 definition: the values are data, put into the line as a person would type them, never a
 template, a format string or a command from the client. A form the server does not define, a
@@ -9,19 +10,20 @@ parameter that is not a record number, a missing field or a value that is not te
 with a friendly reply, and nothing changes.
 """
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.core import UserError
+from handlers.core import Choice, UserError
 
 Build = Callable[[Mapping[str, int], Mapping[str, str]], str]
 
 # Keys a platform's submit data uses for the form itself; no field may be named like them.
 RESERVED = frozenset({"form", "params", "command"})
-NOT_OURS = ("This form is not one the bot can take (it may come from an older version of the "
-            "bot), so nothing was done. Please run the command again.")
+NOT_OURS = ("This button or form is not one the bot can take (it may come from an older "
+            "version of the bot), so nothing was done. Please run the command again.")
 _REF = re.compile(r"#\d{1,9}")
 
 
@@ -87,3 +89,36 @@ def command_for(form_id: object, params: object, values: Mapping[str, Any]) -> s
             raise UserError(f"'{typed[name]}' is not a record number; choose one from the "
                             "list.", "help", about=name)
     return spec.build(checked, typed)
+
+
+def button(label: str, form_id: str, *, params: Mapping[str, int] | None = None,
+           values: Mapping[str, str] | None = None, style: str | None = None) -> Choice:
+    """A button that submits the form ``form_id`` about ``params`` with ``values``; checked
+    against the form's definition here, so a wrong button fails where it is made."""
+    spec = FORMS.get(form_id)
+    params, values = dict(params or {}), dict(values or {})
+    if spec is None or set(params) != set(spec.params) or set(values) != set(spec.fields):
+        raise RuntimeError(f"button '{label}': not a submission of a defined form {form_id!r}")
+    return Choice(label, form_id, params, values, style)
+
+
+BUTTON_VALUE_LIMIT = 2000
+
+
+def encoded(choice: Choice) -> str:
+    """A button's submission as one short text, for platforms whose button value is a string
+    (Slack's is at most ``BUTTON_VALUE_LIMIT`` characters); ``decoded`` reads it back."""
+    return json.dumps({"form": choice.form, "params": choice.params, "values": choice.values},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def decoded(value: str) -> tuple[object, object, dict[str, Any]]:
+    """The form id, params and values of an ``encoded`` button; for anything else (a button
+    of an older version, or not ours), values that ``command_for`` refuses."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("values"), dict):
+        return None, None, {}
+    return data.get("form"), data.get("params"), data["values"]

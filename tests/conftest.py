@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -126,6 +127,15 @@ def register_form(monkeypatch: pytest.MonkeyPatch, form_id: str, field: str, ver
 
     monkeypatch.setitem(forms.FORMS, form_id, forms.FormSpec(
         form_id, (), (field,), (), lambda _, values: f"{verb} {values[field]}"))
+
+
+def pressed(choice: Any) -> str:
+    """The command a button runs, as the server rebuilds it from its form (a ``Choice``, or
+    one stored in an outbox payload)."""
+    from handlers.forms import command_for
+
+    data = choice if isinstance(choice, dict) else vars(choice)
+    return command_for(data["form"], data["params"], data["values"])
 
 
 def free_port() -> int:

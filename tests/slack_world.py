@@ -17,12 +17,26 @@ from bot.server import SERVICES, SLACK_ADAPTER, create_web_app
 from bot.services import OutboxDelivery
 from bot.slack_settings import DEFAULT_MIN_INTERVAL, SlackSettings
 from bot.teams_settings import TeamsSettings
+from handlers.core import Choice
+from handlers.forms import encoded
 from tests.fake_slack import FakeSlack
 from tests.serve_process import CHANNEL, IOM, SIGNING_SECRET, command_fields, signed_headers
 from tests.slack_reference import message_problems
 
 SECRET = SIGNING_SECRET
 TOKEN = "xoxb-test-token"
+
+
+
+def button_value(form: str, params: dict[str, int] | None = None, **values: str) -> str:
+    """The value of a button the bot renders to submit ``form`` (as Slack sends it back)."""
+    return encoded(Choice("", form, params or {}, values))
+
+
+def button_values(blocks: list[dict[str, Any]]) -> list[str]:
+    """The values of the buttons in a message's blocks."""
+    return [element["value"] for block in blocks if block.get("type") == "actions"
+            for element in block["elements"] if element.get("type") == "button"]
 
 
 class SlackWorld:

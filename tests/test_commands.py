@@ -183,7 +183,7 @@ def test_a_repeated_delivery_applies_once(bot: BotHarness) -> None:
 def test_replies_survive_serialisation_for_the_outbox() -> None:
     reply = Reply(
         text="Poll #3", title="Consensus poll", fields=[("Deadline", "Fri 14 Mar 2031")],
-        choices=[Choice("Agree", "vote #3 agree", "primary")],
+        choices=[Choice("Agree", "vote", {"poll": 3}, {"position": "agree"}, "primary")],
         form=Form("Objection", "objection",
                   [FormField("reason", "Why?", multiline=True, options=[("a", "A")])],
                   params={"poll": 3}),

@@ -10,7 +10,6 @@ tests/test_slack_notifier.py; this file checks the whole path end to end.
 """
 
 import asyncio
-import json
 import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -31,6 +30,7 @@ from settings.schema import AppConfig
 from storage.db import transaction
 from storage.models import Outbox, OutboxStatus
 from tests.fake_slack import FakeSlack
+from tests.slack_world import button_value, button_values
 from tests.test_slack_server import SlackWorld
 
 NETWORK_CHANNEL = "C-PLACEHOLDER-NETWORK"  # channels.slack in app.yaml
@@ -106,11 +106,12 @@ def test_a_poll_and_its_tally_updates_arrive_once_through_429_and_500(
         assert status == 200
         await until(lambda: fake.accepted("chat.postMessage"))
         [poll] = fake.accepted("chat.postMessage")
-        assert "vote #1 agree" in json.dumps(poll["blocks"])
+        agree = button_value("vote", {"poll": 1}, position="agree")
+        assert agree in button_values(poll["blocks"])
         for votes, (voter, failure) in enumerate((("ILO", 500), ("IOM", 429)), start=1):
             fake.fail("chat.update", failure, "internal_error" if failure == 500
                       else "ratelimited", headers=RATE_LIMITED)
-            await slack.click("vote #1 agree", user=f"U-PLACEHOLDER-{voter}")
+            await slack.click(agree, user=f"U-PLACEHOLDER-{voter}")
             await until(lambda votes=votes: len(fake.accepted("chat.update")) == votes)
         await until(lambda: statuses(engine, "poll.opened", "poll.tally")
                     == [OutboxStatus.SENT] * 3)

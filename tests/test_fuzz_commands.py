@@ -8,7 +8,7 @@ from sqlmodel import select
 from handlers.core import Choice, Reply, UserError
 from handlers.forms import command_for
 from storage.models import Outbox
-from tests.conftest import BotHarness
+from tests.conftest import BotHarness, pressed
 from tests.fuzz_checks import attempted
 from tests.strategies import SPEAKERS, SPECS, any_lines
 
@@ -47,8 +47,8 @@ def test_the_buttons_and_forms_of_any_reply_are_answered_and_refusals_change_not
         if choices := buttons(busy_bot, reply):
             choice = data.draw(st.sampled_from(choices))
             presser = data.draw(st.sampled_from(SPEAKERS))
-            with attempted(busy_bot, choice.command, presser) as (pressed, _):
-                event(f"button: {'accepted' if pressed.ok else 'refused'}")
+            with attempted(busy_bot, pressed(choice), presser) as (answer, _):
+                event(f"button: {'accepted' if answer.ok else 'refused'}")
         if reply.form:
             values = {field.name: data.draw(
                 st.one_of(st.sampled_from([v for v, _ in field.options]), any_lines())

@@ -28,7 +28,7 @@ from storage.models import Outbox, OutboxStatus
 from tests.conftest import BotHarness, Clock
 from tests.db_state import restore, snapshot
 from tests.fake_slack import FakeSlack, InThread
-from tests.slack_world import CHANNEL, IOM, SlackWorld
+from tests.slack_world import CHANNEL, IOM, SlackWorld, button_value
 from tests.strategies import any_lines, printable
 
 # Loggers of our code (bolt logs through bot.slack). Our server's unhandled exceptions are
@@ -127,10 +127,15 @@ def slash_commands(draw: st.DrawFn, world: SlackWorld) -> str:
     return _form(draw(mutated(fields)))
 
 
+# Button values as the bot renders them, and one in the old form (a command line).
+PRESSED = [button_value("vote", {"poll": 1}, position="agree"),
+           button_value("action-done", {"item": 2}), "vote #1 agree"]
+
+
 @st.composite
 def clicks(draw: st.DrawFn, world: SlackWorld) -> str:
     payload = world.click_payload(
-        draw(st.one_of(any_lines(), st.sampled_from(["vote #1 agree", "agenda accept #2"]))),
+        draw(st.one_of(any_lines(), st.sampled_from(PRESSED))),
         draw(st.sampled_from(USERS)),
         action_id=draw(st.sampled_from(["network_choice_1", "network_choice_77",
                                         "network_choice_x", "other_action", ""])))

@@ -91,7 +91,7 @@ def test_bold_cut_between_two_slack_sections_is_closed_and_opened_again() -> Non
 def _reply(text: str) -> Reply:
     """``text`` everywhere a reply carries text, next to the core's bold."""
     return Reply(title=text, text=f"{bold('Poll')} {text}\n{bold(text)}", fields=[(text, text)],
-                 choices=[Choice(text, "vote #1 agree")],
+                 choices=[Choice(text, "vote", {"poll": 1}, {"position": "agree"})],
                  form=Form(text, "vote #1 object {reason}", [
                      FormField("reason", text, placeholder=text, initial=text,
                                options=[("a", text)])]))

@@ -9,7 +9,7 @@ from handlers.core import UserError, Where
 from handlers.people import shell_speaker
 from handlers.records.minutes_markers import Entry, Marker, parse_markers
 from storage.models import ActionItem, Decision, Minutes, Outbox, OutboxStatus
-from tests.conftest import BotHarness, shown
+from tests.conftest import BotHarness, pressed, shown
 from tests.db_state import assert_refused
 from tests.meeting_rows import held_meeting
 
@@ -98,7 +98,7 @@ def test_action_owners_are_reminded_the_day_before_and_on_the_day(bot: BotHarnes
     assert reminders[0].payload["title"] == "Action item #1 is due tomorrow"
     assert "for ILO is due today, 14 Mar 2031: circulate the final draft" in \
         reminders[1].payload["text"]
-    assert reminders[1].payload["choices"][0]["command"] == "action done #1"
+    assert pressed(reminders[1].payload["choices"][0]) == "action done #1"
 
 
 def test_a_correction_is_a_new_version_that_keeps_unchanged_records(bot: BotHarness) -> None:
@@ -115,8 +115,9 @@ def test_a_correction_is_a_new_version_that_keeps_unchanged_records(bot: BotHarn
         "two provinces), action item #2 (UNICEF: map services). Nothing was changed.")
     assert _count(bot, Minutes) == 1
     [confirm] = asked.choices
-    assert confirm.command.startswith(f"minutes #{number} --replace #attendees RCO IOM ILO #agreed")
-    corrected = bot.say(confirm.command)
+    line = pressed(confirm)
+    assert line.startswith(f"minutes #{number} --replace #attendees RCO IOM ILO #agreed")
+    corrected = bot.say(line)
     assert corrected.ok, corrected.text
     assert "corrected (version 2)" in corrected.text
     assert "2 decisions (#1, #3), 1 action item (#1)" in corrected.text
@@ -275,7 +276,7 @@ def test_a_one_line_repost_that_would_remove_records_asks_first(bot: BotHarness)
         "changed.\nTo post it and remove them, confirm with the button or start the minutes "
         f"with --replace. To keep them and add entries instead: minutes #{number} add "
         f"<entries>.\nExample: minutes #{number} --replace #agreed Adopt the work plan")
-    assert [(c.label, c.command) for c in asked.choices] == [
+    assert [(c.label, pressed(c)) for c in asked.choices] == [
         ("Replace, removing 4", f"minutes #{number} --replace #agreed Adopt the work plan")]
     assert _record(bot) == before and _count(bot, Minutes) == 1
     assert "*#2* UNICEF — map services — done 3 Mar 2031" in shown(bot.say("actions all"))

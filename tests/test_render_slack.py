@@ -57,7 +57,8 @@ def test_a_reply_too_long_for_one_message_shows_its_beginning_and_comes_whole_as
     a long reply is one message, never a series of follow-ups."""
     reply = Reply(title="Agenda of meeting #3", text="intro",
                   fields=[(f"f{n}", "v") for n in range(600)],
-                  choices=[Choice(f"c{n}", f"vote #{n} agree") for n in range(30)])
+                  choices=[Choice(f"c{n}", "vote", {"poll": n}, {"position": "agree"})
+                           for n in range(30)])
     message = render_message(reply)
     assert len(message.blocks) <= 50 and len(json.dumps(message.blocks)) <= 12000
     assert message.blocks[0]["type"] == "header"

@@ -4,7 +4,8 @@ What Microsoft's renderer shows of these cards is in tests/test_teams_renderer.p
 """
 
 from bot.render_teams import MESSAGE_BYTES, escape, render_cards, wire_size
-from handlers.core import Choice, Form, FormField, Reply, bold
+from handlers.core import Form, FormField, Reply, bold
+from handlers.polls.poll_state import vote_choices
 
 
 def test_user_text_cannot_format_or_link_but_bold_stays() -> None:
@@ -27,8 +28,7 @@ def test_each_line_is_a_text_block_and_a_paragraph_starts_with_spacing() -> None
 
 def test_facts_buttons_and_a_form() -> None:
     reply = Reply(title="Poll #3", text="Rename the WG?", fields=[("Deadline", "Mon 10 Mar")],
-                  choices=[Choice("Agree", "vote #3 agree", "primary"),
-                           Choice("Object", "vote #3 object", "danger")])
+                  choices=vote_choices(3)[::2])
     [card] = render_cards(reply)
     assert card["version"] == "1.5"
     assert card["body"][0] == {"type": "TextBlock", "text": "Poll #3", "wrap": True,
@@ -36,9 +36,11 @@ def test_facts_buttons_and_a_form() -> None:
     assert card["body"][2] == {"type": "FactSet",
                                "facts": [{"title": "Deadline", "value": "Mon 10 Mar"}]}
     assert card["actions"] == [
-        {"type": "Action.Submit", "title": "Agree", "data": {"command": "vote #3 agree"},
+        {"type": "Action.Submit", "title": "Agree",
+         "data": {"form": "vote", "params": {"poll": 3}, "position": "agree"},
          "style": "positive"},
-        {"type": "Action.Submit", "title": "Object", "data": {"command": "vote #3 object"},
+        {"type": "Action.Submit", "title": "Object",
+         "data": {"form": "vote", "params": {"poll": 3}, "position": "object"},
          "style": "destructive"}]
     form = Form("Objection", "objection", [
         FormField("reason", "Reason", multiline=True),
@@ -66,7 +68,7 @@ def test_a_long_reply_is_split_into_cards_below_the_limit_with_the_form_last() -
     against Teams' message size in tests/test_teams_cards.py."""
     lines = [f"Item {n}: " + " ".join(["ການເຄື່ອນຍ້າຍແຮງງານ"] * 20) for n in range(400)]
     form = Form("", "vote #1 object {reason}", [FormField("reason", "Why?")])
-    cards = render_cards(Reply(text="\n".join(lines), choices=[Choice("More", "agenda list")],
+    cards = render_cards(Reply(text="\n".join(lines), choices=vote_choices(1),
                                form=form))
     assert len(cards) > 1
     assert all(wire_size(card) < MESSAGE_BYTES - 3000 for card in cards)
@@ -76,7 +78,8 @@ def test_a_long_reply_is_split_into_cards_below_the_limit_with_the_form_last() -
     assert shown == lines
     assert cards[0]["body"][-1]["text"] == f"Part 1 of {len(cards)}"
     assert "actions" not in cards[0]
-    assert [action["title"] for action in cards[-1]["actions"]] == ["More", "Submit"]
+    assert [action["title"] for action in cards[-1]["actions"]] == \
+        ["Agree", "Abstain", "Object", "Submit"]
     assert any(element["type"] == "Input.Text" for element in cards[-1]["body"])
 
 

@@ -16,7 +16,7 @@ from storage.models import (
     Person,
     Poll,
 )
-from tests.conftest import APP_YAML, BotHarness, shown
+from tests.conftest import APP_YAML, BotHarness, pressed, shown
 from tests.db_state import assert_refused
 
 
@@ -36,7 +36,7 @@ def test_an_agency_asks_to_join_and_the_secretariat_approves(bot: BotHarness) ->
     with bot.session() as session:
         notice = session.exec(select(Outbox).where(Outbox.kind == "members.join_requested")).one()
     assert notice.audience.startswith("people:")
-    assert notice.payload["choices"][0]["command"] == "members approve UNFPA"
+    assert pressed(notice.payload["choices"][0]) == "members approve UNFPA"
 
     refused = bot.say("members approve UNFPA", as_="WHO")
     assert not refused.ok and "Only the Secretariat or the Chair" in refused.text

@@ -66,12 +66,14 @@ def shell_app(engine: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch
                                                 [FormField("answer", "Reason", multiline=True)]))
         if args:
             return Reply(text=f"confirmed: {args}")
-        return Reply(text="Sure?", choices=[Choice("Yes", "confirm yes"),
-                                            Choice("No", "confirm no")])
+        return Reply(text="Sure?", choices=[
+            Choice(answer.capitalize(), "confirm-answer", values={"answer": answer})
+            for answer in ("yes", "no")])
 
     spec = registry.CommandSpec("confirm", "test", "confirm", "confirm", confirm)
     monkeypatch.setitem(registry.REGISTRY, "confirm", spec)
     register_form(monkeypatch, "confirm-reason", "answer", "confirm")
+    register_form(monkeypatch, "confirm-answer", "answer", "confirm")
     return App(config=config, engine=engine, runner=Runner(engine, config, Clock()))
 
 

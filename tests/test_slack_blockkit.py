@@ -22,7 +22,7 @@ from tests.conftest import Clock
 from tests.fake_slack import FakeSlack
 from tests.half_year import MINUTES, PROPOSAL, READING, REFUSED, TIMELINE_HOURS, opening
 from tests.slack_reference import message_problems, view_problems
-from tests.slack_world import SlackWorld
+from tests.slack_world import SlackWorld, button_value
 
 IOM, RCO = "U-PLACEHOLDER-IOM", "U-PLACEHOLDER-RCO"
 ILO, UNICEF = "U-PLACEHOLDER-ILO", "U-PLACEHOLDER-UNICEF"
@@ -52,8 +52,8 @@ def test_every_message_and_modal_of_a_half_year_is_valid_block_kit(
             for line in opening():
                 await say(line)
             await say(PROPOSAL, user=RCO)
-            await click("vote #1 agree", ILO)
-            await click("vote #1 object", UNICEF)
+            await click(button_value("vote", {"poll": 1}, position="agree"), ILO)
+            await click(button_value("vote", {"poll": 1}, position="object"), UNICEF)
             await submit_last_form({"reason": "Needs <review> & more time"}, UNICEF)
             await say("poll show #1")
             await say("poll history #1")

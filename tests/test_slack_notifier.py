@@ -1,6 +1,7 @@
 """The outbox's Slack notifier against the fake Slack Web API."""
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,7 +19,8 @@ from tests.icalendar_rules import check_itip
 
 NETWORK = "C-PLACEHOLDER-NETWORK"
 POLL = Reply(title="Poll #3", text="Create a WG on <!channel> & data?", private=False,
-             choices=[Choice("Agree", "vote #3 agree"), Choice("Object", "vote #3 object")])
+             choices=[Choice(label, "vote", {"poll": 3}, {"position": label.lower()})
+                      for label in ("Agree", "Object")])
 
 
 def _with_slack(scenario: Callable[[FakeSlack, SlackNotifier], Awaitable[Any]],
@@ -48,8 +50,9 @@ def test_posts_to_the_network_channel_and_returns_refs(config: AppConfig) -> Non
         assert posted["text"] == "Poll #3"
         assert posted["blocks"][1]["text"]["text"] == \
             "Create a WG on &lt;!channel&gt; &amp; data?"
-        assert [b["value"] for b in posted["blocks"][2]["elements"]] == \
-            ["vote #3 agree", "vote #3 object"]
+        assert [json.loads(b["value"]) for b in posted["blocks"][2]["elements"]] == [
+            {"form": "vote", "params": {"poll": 3}, "values": {"position": position}}
+            for position in ("agree", "object")]
         assert refs == [PostedRef(NETWORK, "1700000000.000001")]
         assert notifier.platform == "slack" and notifier.min_interval == 1.0
 

@@ -27,7 +27,15 @@ from storage.db import make_engine
 from storage.models import AgendaItem, Minutes, Person, ProcessedCommand
 from tests.conftest import Clock, register_form
 from tests.fake_slack import FakeSlack, manifest_scopes
-from tests.slack_world import CHANNEL, IOM, SECRET, TOKEN, SlackWorld
+from tests.slack_world import (
+    CHANNEL,
+    IOM,
+    SECRET,
+    TOKEN,
+    SlackWorld,
+    button_value,
+    button_values,
+)
 
 Scenario = Callable[[SlackWorld], Awaitable[None]]
 
@@ -77,12 +85,14 @@ def test_verbs(monkeypatch: pytest.MonkeyPatch) -> None:
             return Reply(text="slow but sure", private=False)
         if args:
             return Reply(text=f"confirmed: {args}")
-        return Reply(text="Sure?", choices=[Choice("Yes", "confirm yes", "primary"),
-                                            Choice("No", "confirm no")])
+        return Reply(text="Sure?", choices=[
+            Choice("Yes", "confirm-answer", values={"answer": "yes"}, style="primary"),
+            Choice("No", "confirm-answer", values={"answer": "no"})])
 
     spec = registry.CommandSpec("confirm", "test", "confirm", "confirm", confirm)
     monkeypatch.setitem(registry.REGISTRY, "confirm", spec)
     register_form(monkeypatch, "confirm-reason", "answer", "confirm")
+    register_form(monkeypatch, "confirm-answer", "answer", "confirm")
     register_form(monkeypatch, "agenda-item", "item", "agenda add")
 
 
@@ -223,24 +233,26 @@ def test_bad_and_stale_signatures_are_refused_without_logging_bodies(
 
 
 def test_payloads_slack_would_not_send_are_refused_with_a_warning_and_change_nothing(
-    play: Callable[..., None], engine: Engine, caplog: pytest.LogCaptureFixture
+    play: Callable[..., None], engine: Engine, caplog: pytest.LogCaptureFixture,
+    test_verbs: None,
 ) -> None:
     """Found by the fuzz tests: each of these used to answer 500 or log an error."""
     async def scenario(slack: SlackWorld) -> None:
         assert (await slack.post(urlencode({"payload": "{not json"})))[0] == 400
         assert (await slack.post(urlencode({"payload": "null"})))[0] == 400
-        no_actions = {**slack.click_payload("agenda add Clicked"), "actions": None}
+        clicked = slack.click_payload(button_value("agenda-item", item="Clicked"))
+        no_actions = {**clicked, "actions": None}
         assert (await slack.interact(no_actions))[0] == 400
         no_user = {k: v for k, v in slack.command_fields("agenda add Nobody").items()
                    if k != "user_id"}
         assert (await slack.post(urlencode(no_user)))[0] == 200
-        endless = slack.click_payload("agenda add Clicked at no time")
+        endless = slack.click_payload(button_value("agenda-item", item="Clicked at no time"))
         endless["actions"][0]["action_ts"] = "inf"
         assert (await slack.interact(endless))[0] == 200
-        no_response_url = slack.click_payload("agenda add Unseen answer")
+        no_response_url = slack.click_payload(button_value("agenda-item", item="Unseen answer"))
         del no_response_url["response_url"]
         assert (await slack.interact(no_response_url))[0] == 200
-        bad_response_url = {**slack.click_payload("agenda add Unseen again",
+        bad_response_url = {**slack.click_payload(button_value("agenda-item", item="Unseen again"),
                                                   message_ts="1700000000.000002"),
                             "response_url": "1e400"}
         assert (await slack.interact(bad_response_url))[0] == 200
@@ -280,25 +292,46 @@ def test_buttons_run_their_command_and_a_double_click_applies_once(
         actions = body["blocks"][-1]
         assert actions["type"] == "actions"
         assert [(b["action_id"], b["value"], b.get("style")) for b in actions["elements"]] == \
-            [("network_choice_1", "confirm yes", "primary"), ("network_choice_2", "confirm no",
-                                                              None)]
-        status, _ = await slack.click("confirm yes")
+            [("network_choice_1", button_value("confirm-answer", answer="yes"), "primary"),
+             ("network_choice_2", button_value("confirm-answer", answer="no"), None)]
+        status, _ = await slack.click(actions["elements"][0]["value"])
         assert status == 200
         await slack.settle()
         [answer] = slack.fake.of("response_url")
         assert answer["text"] == "confirmed: yes"
         assert answer["response_type"] == "ephemeral" and answer["replace_original"] is False
+        twice = button_value("agenda-item", item="Clicked twice")
         for _ in range(2):
-            await slack.click("agenda add Clicked twice", message_ts="1700000000.000009")
+            await slack.click(twice, message_ts="1700000000.000009")
         await slack.settle()
-        await slack.click("agenda add Clicked twice", message_ts="1700000000.000010")
+        await slack.click(twice, message_ts="1700000000.000010")
         await slack.settle()
         assert _items(engine) == ["Clicked twice"] * 2  # once per message, not per click
-        await slack.click("agenda add Clicked twice", message_ts="1700000000.000010", later=60)
+        await slack.click(twice, message_ts="1700000000.000010", later=60)
         await slack.settle()
         assert _items(engine) == ["Clicked twice"] * 3  # the same button pressed again later
 
     play(scenario)
+
+
+def test_a_button_value_that_is_a_command_line_is_refused_and_changes_nothing(
+    play: Callable[..., None], engine: Engine, test_verbs: None
+) -> None:
+    """A button's value is a form's submission (issue 19), never text the server runs: the
+    command-line value of an older version's button, or a forged one, is refused politely."""
+    async def scenario(slack: SlackWorld) -> None:
+        for n, value in enumerate(["agenda add Pressed as text", "help",
+                                   '{"form": "agenda-item", "values": {"item": ["x"]}}'],
+                                  start=1):
+            await slack.click(value, message_ts=f"1700000000.00002{n}")
+        await slack.settle()
+        answers = [answer["text"] for answer in slack.fake.of("response_url")]
+        assert len(answers) == 3
+        assert all("not one the bot can take" in answer and "nothing was done" in answer
+                   for answer in answers), answers
+
+    play(scenario)
+    assert _items(engine) == []
 
 
 def test_a_form_opens_a_modal_and_its_submission_runs_the_command(
@@ -534,8 +567,9 @@ def test_serve_delivers_the_poll_and_updates_its_tally_in_place(
         [posted] = [c for c in slack.fake.of("chat.postMessage")
                     if "Joint statement" in json.dumps(c)]
         assert posted["channel"] == "C-PLACEHOLDER-NETWORK"
-        assert "vote #1 agree" in json.dumps(posted["blocks"])
-        await slack.click("vote #1 agree", user="U-PLACEHOLDER-ILO")
+        agree = button_value("vote", {"poll": 1}, position="agree")
+        assert agree in button_values(posted["blocks"])
+        await slack.click(agree, user="U-PLACEHOLDER-ILO")
         await _until(lambda: slack.fake.of("chat.update"))
         [update] = slack.fake.of("chat.update")
         assert update["channel"] == "C-PLACEHOLDER-NETWORK"
@@ -554,7 +588,8 @@ def test_requests_from_another_workspace_are_refused_once_logged_and_change_noth
             status, body = await slack.post(urlencode(fields))
             assert status == 200 and body["response_type"] == "ephemeral"
             assert body["text"].startswith("This app is installed for another Slack workspace")
-        click = {**slack.click_payload("agenda add Clicked elsewhere"), "team": {"id": "T-X"}}
+        elsewhere = slack.click_payload(button_value("agenda-item", item="Clicked elsewhere"))
+        click = {**elsewhere, "team": {"id": "T-X"}}
         assert await slack.interact(click) == (200, "")
         grid = {**slack.command_fields("agenda add From the grid"),
                 "enterprise_id": "E-OTHER", "team_id": "T1"}

@@ -17,6 +17,7 @@ import pytest
 from tests.conftest import Clock
 from tests.fake_slack import FakeSlack, InThread
 from tests.serve_process import CHANNEL, IOM, Served, ServeLauncher, wait_for
+from tests.slack_world import button_value
 
 APP_TOKEN = "xapp-socket-test"
 BOT_TOKEN = "xoxb-socket-test"
@@ -95,6 +96,8 @@ def test_serve_takes_commands_and_clicks_over_socket_mode_and_moves_when_asked(
         reply = slack.command("agenda add Remittance costs #10", "t-2")
         assert reply["response_type"] == "in_channel"
         assert "Added agenda item #1" in _texts(reply)
+        reply = slack.command('poll propose "Joint statement on safe migration"', "t-2b")
+        assert "Opened poll #1" in _texts(reply), _texts(reply)
 
         click = slack.send("interactive", {
             "type": "block_actions", "team": {"id": "T1"}, "trigger_id": "click-1",
@@ -103,19 +106,18 @@ def test_serve_takes_commands_and_clicks_over_socket_mode_and_moves_when_asked(
                           "channel_id": CHANNEL},
             "response_url": fake.response_url("click"),
             "actions": [{"type": "button", "action_id": "network_choice_1", "block_id": "b",
-                         "value": "agenda add Clicked over the socket",
+                         "value": button_value("vote", {"poll": 1}, position="agree"),
                          "action_ts": f"{Clock().now.timestamp():.6f}"}]})
         assert "payload" not in slack.ack(click)  # a click is acked empty, answered later
         wait_for(lambda: fake.of("response_url"), timeout=30)
-        assert "Added agenda item #2" in fake.of("response_url")[0]["text"]
+        assert "Recorded: IOM agrees on poll #1" in fake.of("response_url")[0]["text"]
 
         slack_thread.call(fake.disconnect("refresh_requested"))
         wait_for(lambda: fake.sockets_opened == 2, timeout=30)
         assert [c.token for c in fake.calls if c.method == "apps.connections.open"] == \
             [APP_TOKEN] * 2
-        reply = slack.command("agenda", "t-3")
-        listed = _texts(reply)
-        assert "Remittance costs" in listed and "Clicked over the socket" in listed
+        assert "Remittance costs" in _texts(slack.command("agenda", "t-3"))
+        assert "IOM" in _texts(slack.command("poll show #1", "t-4"))
 
         assert _post(served, "/slack/events") == 404  # no HTTP endpoint in Socket Mode
         with urllib.request.urlopen(f"{served.url}/healthz", timeout=5) as answer:

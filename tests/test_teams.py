@@ -176,7 +176,8 @@ def test_card_buttons_and_forms_run_their_commands(
         [card] = posted.cards
         buttons = {action["title"]: action for action in card["actions"]}
         assert buttons["Agree"]["type"] == "Action.Submit"
-        assert buttons["Agree"]["data"] == {"command": "vote #1 agree"}
+        assert buttons["Agree"]["data"] == {"form": "vote", "params": {"poll": 1},
+                                            "position": "agree"}
         # The button, as Teams sends it: a message activity whose value is the data.
         clicked = await teams.say(None, sender=user("ILO"), value=buttons["Agree"]["data"])
         assert "Recorded: ILO agrees on poll #1" in card_text(clicked)
@@ -241,7 +242,8 @@ def test_a_card_submit_carries_no_code_and_a_forged_one_changes_nothing(
     play: Callable[[Scenario], None], engine: Engine,
 ) -> None:
     """Issue 15: the card's submit carried a template that the server ran str.format on.
-    Now only a form id, record numbers and values come back; the server rebuilds the command."""
+    Now only a form id, record numbers and values come back; the server rebuilds the command.
+    Buttons too (issue 19): a button's data is a form's submission, not a command line."""
     forged = [
         {"template": "agenda add {x.__class__.__mro__}", "fields": ["x"], "x": "y"},
         {"template": "help {x:>400000000}", "fields": ["x"], "x": "y"},
@@ -251,6 +253,9 @@ def test_a_card_submit_carries_no_code_and_a_forged_one_changes_nothing(
         {"form": "objection", "params": {}, "reason": "x"},
         {"form": "objection", "params": {"poll": 1}, "reason": ["not", "text"]},
         {"form": "minutes", "params": {}, "meeting": "#1 #agreed injected", "body": "#info x"},
+        # A button of the version whose buttons carried a command line, or a forged one.
+        {"command": "agenda add Pressed as text"},
+        {"command": "vote #1 agree"},
     ]
 
     async def scenario(teams: TeamsClient, connector: FakeConnector) -> None:
@@ -266,6 +271,7 @@ def test_a_card_submit_carries_no_code_and_a_forged_one_changes_nothing(
     assert _items(engine) == []
     with Session(engine) as session:
         assert session.exec(select(Vote.reason)).all() == ["{x:>400000000}"]  # data, as typed
+        assert len(session.exec(select(Vote)).all()) == 1  # the forged votes changed nothing
 
 
 def _in_tenant(activity: dict[str, Any], tenant: str) -> dict[str, Any]:

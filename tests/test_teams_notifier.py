@@ -27,7 +27,8 @@ NETWORK = "19:PLACEHOLDER-network@thread.tacv2"
 PERSONAL = "a:personal-ilo"
 POLL = Reply(title="Poll #3", text=f"Create a WG on {bold('data')}? *all* [link](x)",
              private=False,
-             choices=[Choice("Agree", "vote #3 agree"), Choice("Object", "vote #3 object")])
+             choices=[Choice(label, "vote", {"poll": 3}, {"position": label.lower()})
+                      for label in ("Agree", "Object")])
 
 
 def _reference(url: str, conversation: str, kind: str, aad: str = "") -> dict[str, Any]:
@@ -71,8 +72,9 @@ def test_posts_a_card_to_the_network_channel_and_returns_refs(
         [card] = posted.cards
         assert card["body"][0]["text"] == "Poll #3"
         assert card["body"][1]["text"] == "Create a WG on **data**? \\*all\\* \\[link\\](x)"
-        assert [a["data"]["command"] for a in card["actions"]] == \
-            ["vote #3 agree", "vote #3 object"]
+        assert [a["data"] for a in card["actions"]] == [
+            {"form": "vote", "params": {"poll": 3}, "position": position}
+            for position in ("agree", "object")]
         assert refs == [PostedRef(NETWORK, "sent-1")]
         assert notifier.platform == "teams" and notifier.min_interval == pytest.approx(1 / 7)
 

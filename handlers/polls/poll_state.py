@@ -5,7 +5,7 @@ The jobs run when their outbox rows fall due: ``poll.deadline`` closes the poll,
 it early once every agency voted and the minimum time open has passed.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from handlers.core import Choice, Reply, Scope, UserError, bold
+from handlers.forms import button, form
 from handlers.grammar import parse_ref
 from handlers.jobs import job
 from handlers.notify import queue
@@ -110,10 +111,18 @@ def is_open(scope: Scope, poll: Poll) -> bool:
     return poll.status == PollStatus.OPEN and scope.now < poll.closes_at
 
 
+VOTE_FORM = "vote"
+
+
+@form(VOTE_FORM, params=("poll",), fields=("position",))
+def _vote(params: Mapping[str, int], values: Mapping[str, str]) -> str:
+    return f"vote #{params['poll']} {values['position']}"
+
+
 def vote_choices(poll_id: int) -> list[Choice]:
-    return [Choice("Agree", f"vote #{poll_id} agree", "primary"),
-            Choice("Abstain", f"vote #{poll_id} abstain"),
-            Choice("Object", f"vote #{poll_id} object", "danger")]
+    return [button(label, VOTE_FORM, params={"poll": poll_id},
+                   values={"position": label.lower()}, style=style)
+            for label, style in (("Agree", "primary"), ("Abstain", None), ("Object", "danger"))]
 
 
 def _ballot(scope: Scope, ballot: Ballot) -> dict[str, Any]:

@@ -5,12 +5,14 @@ the network's zone the day before and on the due date (or at the due time if tha
 Marking the item done cancels them; a new due date replaces them.
 """
 
+from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from handlers.core import Choice, Reply, Scope
+from handlers.core import Reply, Scope
+from handlers.forms import button, form
 from handlers.notify import queue
 from handlers.outbox_kinds import OutboxKind, declare
 from handlers.timefmt import show_date, show_time
@@ -62,6 +64,14 @@ def cancel_reminders(scope: Scope, item: ActionItem) -> int:
     return cancel_pending(scope.session, action_item_id=item.id, kinds=(KIND.name,))
 
 
+DONE_FORM = "action-done"
+
+
+@form(DONE_FORM, params=("item",), fields=())
+def _done(params: Mapping[str, int], _: Mapping[str, str]) -> str:
+    return f"action done #{params['item']}"
+
+
 def _reminder(item: ActionItem, agency_code: str, when: str, zone: ZoneInfo) -> Reply:
     source = f"\nFrom the minutes of meeting #{item.meeting_id}." if item.meeting_id else ""
     return Reply(
@@ -69,5 +79,5 @@ def _reminder(item: ActionItem, agency_code: str, when: str, zone: ZoneInfo) -> 
         text=f"Action item #{item.id} for {agency_code} is due {when}, "
              f"{show_due(item.due_at, zone) if item.due_at else ''}: {item.task}{source}\n"
              f"When it is done, type: action done #{item.id}",
-        choices=[Choice("Mark done", f"action done #{item.id}", "primary")],
+        choices=[button("Mark done", DONE_FORM, params={"item": item.id}, style="primary")],
     )

@@ -13,9 +13,9 @@ from datetime import datetime
 
 from sqlmodel import select
 
-from handlers.core import Choice, Context, Form, FormField, Reply, Role, UserError
+from handlers.core import Context, Form, FormField, Reply, Role, UserError
 from handlers.dates import understand_when
-from handlers.forms import form
+from handlers.forms import BUTTON_VALUE_LIMIT, button, encoded, form
 from handlers.grammar import check_text, parse_ref
 from handlers.notify import queue
 from handlers.outbox_kinds import OutboxKind, declare
@@ -63,9 +63,9 @@ RECENT_MEETINGS = 10
 BODY_MAX_LENGTH = 20000  # characters of the minutes' text, the command around it aside
 MINUTES_FORM = "minutes"  # asks which meeting; MEETING_MINUTES_FORM is for one meeting
 MEETING_MINUTES_FORM = "minutes-of-meeting"
+REPLACE_FORM = "minutes-replace"  # the button that confirms a correction removing records
 MEETING_FIELD, BODY_FIELD = "meeting", "body"  # the form's fields; refusals name the one wrong
 ADD, REPLACE = "add", "--replace"  # minutes #N add <entries>; minutes #N --replace <body>
-BUTTON_COMMAND_LIMIT = 2000  # characters a button's command may have (Slack's value limit)
 EXAMPLE_BODY = EXAMPLE.partition(" ")[2].partition(" ")[2]  # the example's markers
 _REF_AND_REST = re.compile(r"\s*(\S+)\s*(.*)", re.S)
 
@@ -200,16 +200,20 @@ def _mode(rest: str) -> tuple[str, str]:
 def _confirm_removal(meeting: Meeting, body: str, removed: list[str]) -> Reply:
     """Nothing stored: the correction would remove records, so it must be confirmed (the
     button, or the command again with --replace; markers read the same on one line)."""
-    replace = f"minutes #{meeting.id} {REPLACE} {' '.join(body.split())}"
-    fits = len(replace) <= BUTTON_COMMAND_LIMIT
+    one_line = " ".join(body.split())
+    replace = f"minutes #{meeting.id} {REPLACE} {one_line}"
+    confirm = button(f"Replace, removing {len(removed)}", REPLACE_FORM,
+                     params={MEETING_FIELD: meeting.id}, values={BODY_FIELD: one_line},
+                     style="danger")
+    fits = len(encoded(confirm)) <= BUTTON_VALUE_LIMIT
     text = (f"This correction would remove from meeting #{meeting.id}'s record: "
             f"{', '.join(removed)}. Nothing was changed.\n"
             f"To post it and remove them, confirm with the button or start the minutes with "
             f"{REPLACE}. To keep them and add entries instead: minutes #{meeting.id} {ADD} "
             "<entries>.\nExample: " + (replace if fits else
                                        f"minutes #{meeting.id} {REPLACE} {EXAMPLE_BODY}"))
-    choices = [Choice(f"Replace, removing {len(removed)}", replace, "danger")] if fits else []
-    return Reply(title=f"Minutes of meeting #{meeting.id}", text=text, choices=choices,
+    return Reply(title=f"Minutes of meeting #{meeting.id}", text=text,
+                 choices=[confirm] if fits else [],
                  ok=False, about=BODY_FIELD)
 
 
@@ -340,6 +344,11 @@ def _minutes_command(_: Mapping[str, int], values: Mapping[str, str]) -> str:
 @form(MEETING_MINUTES_FORM, params=(MEETING_FIELD,), fields=(BODY_FIELD,))
 def _meeting_minutes_command(params: Mapping[str, int], values: Mapping[str, str]) -> str:
     return f"minutes #{params[MEETING_FIELD]} {values[BODY_FIELD]}"
+
+
+@form(REPLACE_FORM, params=(MEETING_FIELD,), fields=(BODY_FIELD,))
+def _replace_command(params: Mapping[str, int], values: Mapping[str, str]) -> str:
+    return f"minutes #{params[MEETING_FIELD]} {REPLACE} {values[BODY_FIELD]}"
 
 
 def _body_field() -> FormField:

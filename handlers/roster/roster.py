@@ -6,11 +6,13 @@ every change is kept in RosterChange for ``members history`` and the annual repo
 """
 
 import re
+from collections.abc import Mapping
 
 from sqlalchemy import delete
 from sqlmodel import select
 
-from handlers.core import Choice, Context, Reply, Role, Speaker, UserError, bold
+from handlers.core import Context, Reply, Role, Speaker, UserError, bold
+from handlers.forms import button, form
 from handlers.grammar import NAME_LIMIT, check_text, take_quoted
 from handlers.notify import queue
 from handlers.outbox_kinds import OutboxKind, declare
@@ -89,10 +91,18 @@ def members_join(ctx: Context, args: str) -> Reply:
     queue(ctx, JOIN_REQUESTED, Reply(
         title="Request to join the Network",
         text=f"{ctx.actor.name} asks for {bold(code)} ({name}) to join {network.name}.",
-        choices=[Choice("Approve", f"members approve {code}", "primary")],
+        choices=[button("Approve", APPROVE_FORM, values={"code": code}, style="primary")],
     ), audience=people_audience(people_of(ctx, network.secretariat, network.chair)))
     return Reply(text=f"Thank you. The request for {code} ({name}) to join was sent to the "
                       f"Secretariat ({network.secretariat}) and the Chair ({network.chair}).")
+
+
+APPROVE_FORM = "members-approve"
+
+
+@form(APPROVE_FORM, fields=("code",))
+def _approve(_: Mapping[str, int], values: Mapping[str, str]) -> str:
+    return f"members approve {values['code']}"
 
 
 @command(
