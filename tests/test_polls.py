@@ -20,7 +20,7 @@ from storage.models import (
     WGPartner,
     WorkingGroup,
 )
-from tests.conftest import START, BotHarness, shown
+from tests.conftest import START, BotHarness, pressed, shown
 from tests.db_state import assert_refused
 
 AGENCIES = ["RCO", "IOM", "ILO", "OHCHR", "UNHCR", "UNICEF", "UNDP", "UN-HABITAT",
@@ -84,7 +84,7 @@ def test_opening_a_poll_posts_it_and_schedules_its_jobs(bot: BotHarness) -> None
         "poll.remind": timedelta(days=6), "poll.min_open": timedelta(hours=24)}
     assert all(row.poll_id == 1 and row.audience == "network" for row in rows.values())
     posted = rows["poll.opened"].payload
-    assert [(c["label"], c["command"]) for c in posted["choices"]] == [
+    assert [(c["label"], pressed(c)) for c in posted["choices"]] == [
         ("Agree", "vote #1 agree"), ("Abstain", "vote #1 abstain"), ("Object", "vote #1 object")]
     assert "*Not yet voted* (10): RCO, IOM, ILO" in shown(posted["text"])
     assert "at least 5 of the 10 member agencies" in posted["text"]
@@ -197,7 +197,7 @@ def test_each_vote_updates_the_posted_poll(bot: BotHarness) -> None:
     latest = tallies[-1].payload
     assert "*Agree* (1)\n- UNHCR" in shown(latest["text"])
     assert "*Abstain* (1)\n- WHO" in shown(latest["text"])
-    assert [c["command"] for c in latest["choices"]] == [
+    assert [pressed(c) for c in latest["choices"]] == [
         "vote #1 agree", "vote #1 abstain", "vote #1 object"]
 
 
