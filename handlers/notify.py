@@ -4,8 +4,9 @@ from datetime import datetime
 
 from handlers.core import Reply, Scope
 from handlers.outbox_kinds import OutboxKind
+from storage.audience import NETWORK, Audience
 from storage.models import Outbox
-from storage.outbox import NETWORK, enqueue
+from storage.outbox import enqueue
 
 
 def queue(
@@ -14,7 +15,7 @@ def queue(
     reply: Reply,
     *,
     due_at: datetime | None = None,
-    audience: str = NETWORK,
+    audience: Audience = NETWORK,
     meeting_id: int | None = None,
     poll_id: int | None = None,
     action_item_id: int | None = None,

@@ -36,11 +36,12 @@ from scheduler.notifier import Delivery, DeliveryFailed, Notifier, PostedRef, Re
 from scheduler.pacing import Pacer
 from settings.clock import Clock, utc_now
 from settings.schema import AppConfig
+from storage.audience import Audience
 from storage.db import transaction
 from storage.models import Outbox, OutboxStatus, PostedMessage
-from storage.outbox import NETWORK, audience_people
 
 log = logging.getLogger(__name__)
+_NETWORK_PACING = "network"  # the pacing key of posts to the network's channels
 
 @dataclass(frozen=True)
 class Policy:
@@ -164,7 +165,7 @@ class Dispatcher:
         their kind finds stale, which are then absent from the result."""
         now = self.clock()
         plans: dict[int, dict[str, Delivery | None]] = {}
-        reach: dict[tuple[str, str], tuple[str, ...]] = {}
+        reach: dict[tuple[str, Audience], tuple[str, ...]] = {}
         with transaction(self.engine) as session:
             scope = Scope(session, self.config, now)
             for row in rows:
@@ -188,18 +189,18 @@ class Dispatcher:
 
     def _delivery(
         self, session: Session, row: Outbox, platform: str, reply: Reply, late: bool,
-        reach: dict[tuple[str, str], tuple[str, ...]],
+        reach: dict[tuple[str, Audience], tuple[str, ...]],
     ) -> Delivery | None:
-        to_network = row.audience == NETWORK
-        if (platform, row.audience) not in reach:
-            reach[(platform, row.audience)] = () if to_network else platform_ids(
-                session, platform, audience_people(row.audience))
-        people = reach[(platform, row.audience)]
-        if not to_network and not people:
+        audience = row.audience
+        if (platform, audience) not in reach:
+            reach[(platform, audience)] = () if audience.to_network else platform_ids(
+                session, platform, audience.people)
+        people = reach[(platform, audience)]
+        if not audience.to_network and not people:
             return None
         return Delivery(
             outbox_id=row.id,  # type: ignore[arg-type]
-            kind=row.kind, reply=reply, to_network=to_network, people=people, late=late,
+            kind=row.kind, reply=reply, to_network=audience.to_network, people=people, late=late,
             update_refs=_posted(session, row.poll_id, platform) if self._kind(row).edits_posted
             else (),
         )
@@ -216,7 +217,7 @@ class Dispatcher:
                 continue
             delivery = plan[notifier.platform]
             if delivery is not None:
-                key = NETWORK if delivery.to_network else ",".join(delivery.people)
+                key = _NETWORK_PACING if delivery.to_network else ",".join(delivery.people)
                 await self.pacer.wait(notifier.platform, key, notifier.min_interval)
                 try:
                     refs = await notifier.send(delivery)

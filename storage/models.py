@@ -20,7 +20,8 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from settings.clock import utc_now
-from storage.types import UTCDateTime
+from storage.audience import NETWORK, Audience
+from storage.types import AudienceText, UTCDateTime
 
 
 def _when(**kwargs: Any) -> Any:
@@ -294,9 +295,10 @@ class OutboxStatus(StrEnum):
 class Outbox(SQLModel, table=True):
     """A notification to send at ``due_at``, written in the transaction that caused it.
 
-    ``payload`` is a serialised neutral Reply; ``audience`` is ``network`` (the network's
-    channels) or ``people:<id>,<id>`` (those people directly). ``delivered`` lists the
-    platforms that already have it, so a retry after a partial failure sends only to the rest.
+    ``payload`` is a serialised neutral Reply; ``audience`` is the network's channels or some
+    people directly (stored as ``network`` or ``people:<id>,<id>``, see ``AudienceText``).
+    ``delivered`` lists the platforms that already have it, so a retry after a partial failure
+    sends only to the rest.
     The foreign keys let moves and cancellations find the rows that belong to a meeting, poll
     or action item.
     """
@@ -305,7 +307,8 @@ class Outbox(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=40)
     due_at: datetime = _when()
-    audience: str = Field(default="network", max_length=500)
+    audience: Audience = Field(default=NETWORK,
+                               sa_column=Column(AudienceText(500), nullable=False))
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     delivered: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     status: str = Field(default=OutboxStatus.PENDING, max_length=12)

@@ -10,23 +10,11 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session
 
+from storage.audience import NETWORK, Audience
 from storage.models import Outbox, OutboxStatus
 
-NETWORK = "network"
 QUEUED = "outbox_queued"  # a flag in Session.info: this unit of work queued rows
 QUEUED_NETWORK = "outbox_queued_network"  # ... and some of them for the network's channels
-
-
-def people_audience(person_ids: list[int]) -> str:
-    """The audience value for messages sent to these people directly."""
-    return "people:" + ",".join(str(i) for i in sorted(set(person_ids)))
-
-
-def audience_people(audience: str) -> list[int]:
-    """The person ids of a ``people:`` audience (empty for ``network``)."""
-    if not audience.startswith("people:"):
-        return []
-    return [int(i) for i in audience.removeprefix("people:").split(",") if i]
 
 
 def enqueue(
@@ -35,7 +23,7 @@ def enqueue(
     kind: str,
     due_at: datetime,
     payload: dict[str, Any],
-    audience: str = NETWORK,
+    audience: Audience = NETWORK,
     meeting_id: int | None = None,
     poll_id: int | None = None,
     action_item_id: int | None = None,
@@ -45,7 +33,7 @@ def enqueue(
     session.add(row)
     session.flush()
     session.info[QUEUED] = True
-    if audience == NETWORK:
+    if audience.to_network:
         session.info[QUEUED_NETWORK] = True
     return row
 

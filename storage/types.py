@@ -5,7 +5,9 @@ from typing import Any
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import String, TypeDecorator
+
+from storage.audience import NETWORK, Audience
 
 
 class NaiveDatetimeError(ValueError):
@@ -36,3 +38,33 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class AudienceText(TypeDecorator[Audience]):
+    """An outbox row's ``Audience``, stored as the text ``network`` or ``people:<id>,<id>``.
+
+    The only place that writes or reads that text, so rows written before the type existed
+    read as they always did.
+    """
+
+    impl = String
+    cache_ok = True
+    network = "network"
+    people_prefix = "people:"
+
+    def process_bind_param(self, value: Audience | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if value.to_network:
+            return self.network
+        return self.people_prefix + ",".join(str(i) for i in value.people)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Audience | None:
+        if value is None:
+            return None
+        if value == self.network:
+            return NETWORK
+        if not value.startswith(self.people_prefix):
+            raise ValueError(f"not an outbox audience: {value!r}")
+        ids = value.removeprefix(self.people_prefix).split(",")
+        return Audience.of_people(int(i) for i in ids if i)

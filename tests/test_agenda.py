@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from handlers.core import Scope
 from handlers.jobs import JOBS
+from storage.audience import NETWORK
 from storage.models import AgendaItem, AgendaItemObjective, Meeting, Outbox
 from tests.conftest import BotHarness, Clock, shown
 from tests.db_state import assert_refused, outbox
@@ -213,7 +214,7 @@ def test_the_deadline_job_publishes_the_agenda_to_the_network(bot: BotHarness) -
         JOBS[row.kind](Scope(session, bot.config, due), row)
         session.commit()
     [published] = outbox(bot, "agenda.published")
-    assert (published.audience, published.meeting_id) == ("network", 1)
+    assert (published.audience, published.meeting_id) == (NETWORK, 1)
     assert shown(published.payload["text"]) == (
         "*Agenda: Mid-year review* (meeting #1)\n"
         "When: Fri 14 Mar 2031, 10:00–12:00 (Asia/Vientiane)\n"

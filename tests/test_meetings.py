@@ -16,8 +16,8 @@ from handlers.core import Scope
 from handlers.jobs import JOBS
 from handlers.meetings.meeting_plan import ensure_plan_checks
 from settings.schema import AppConfig
+from storage.audience import NETWORK, Audience
 from storage.models import Meeting, Outbox, Person
-from storage.outbox import NETWORK, people_audience
 from tests.conftest import APP_YAML, START, BotHarness, Clock, shown
 from tests.db_state import assert_refused, outbox, state
 
@@ -72,7 +72,7 @@ def test_scheduling_stores_the_meeting_and_everything_due_for_it(bot: BotHarness
     assert deadline.due_at == STARTS - timedelta(days=3)
     [overdue] = outbox(bot, "minutes.overdue")
     assert overdue.due_at == STARTS + timedelta(days=14)
-    assert overdue.audience == people_audience(_person_ids(bot, "IOM"))
+    assert overdue.audience == Audience.of_people(_person_ids(bot, "IOM"))
     assert "were due Fri 28 Mar 2031, 10:00 (Asia/Vientiane)" in overdue.payload["text"]
 
 
@@ -317,7 +317,7 @@ def test_the_plan_check_nudges_chair_and_secretariat_without_a_regular_meeting(
         session.commit()
     _run_due_check(bot, config)
     [nudge] = outbox(bot, "meetings.plan_nudge")
-    assert nudge.audience == people_audience(_person_ids(bot, "RCO", "IOM"))
+    assert nudge.audience == Audience.of_people(_person_ids(bot, "RCO", "IOM"))
     assert "*No regular meeting is scheduled for January to June 2031*" in \
         shown(nudge.payload["text"])
     assert "and January to June 2031 ends 30 Jun 2031." in nudge.payload["text"]
@@ -337,7 +337,7 @@ def test_a_plan_check_run_after_its_half_year_is_a_note_for_the_record(
     _run_due_check(bot, config, now=datetime(2031, 8, 1, 2, 0, tzinfo=UTC))
     assert outbox(bot, "meetings.plan_nudge") == []
     [note] = outbox(bot, "meetings.plan_note")
-    assert note.audience == people_audience(_person_ids(bot, "RCO", "IOM"))
+    assert note.audience == Audience.of_people(_person_ids(bot, "RCO", "IOM"))
     text = shown(note.payload["text"])
     assert text.startswith("*For the record: no regular meeting was held in January to June "
                            "2031*\nJanuary to June 2031 ended 30 Jun 2031.")

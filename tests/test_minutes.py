@@ -8,6 +8,7 @@ from sqlmodel import func, select
 from handlers.core import UserError, Where
 from handlers.people import shell_speaker
 from handlers.records.minutes_markers import Entry, Marker, parse_markers
+from storage.audience import NETWORK, Audience
 from storage.models import ActionItem, Decision, Minutes, Outbox, OutboxStatus
 from tests.conftest import BotHarness, pressed, shown
 from tests.db_state import assert_refused
@@ -74,7 +75,7 @@ def test_posting_minutes_records_decisions_and_actions_and_posts_them(bot: BotHa
     assert items[0].due_at == datetime(2031, 3, 14, 16, 59, tzinfo=UTC)  # 23:59 Vientiane
     assert items[1].due_at is None
     posted = _outbox(bot, "minutes.posted")
-    assert len(posted) == 1 and posted[0].audience == "network"
+    assert len(posted) == 1 and posted[0].audience == NETWORK
     assert posted[0].meeting_id == number and posted[0].due_at == bot.clock.now
     text = shown(posted[0].payload["text"])
     assert f"*Minutes of meeting #{number}: First regular meeting of 2031*" in text
@@ -93,7 +94,7 @@ def test_action_owners_are_reminded_the_day_before_and_on_the_day(bot: BotHarnes
     reminders = _outbox(bot, "action.reminder")
     assert [r.due_at for r in reminders] == [datetime(2031, 3, 13, 2, 0, tzinfo=UTC),
                                              datetime(2031, 3, 14, 2, 0, tzinfo=UTC)]
-    assert {r.audience for r in reminders} == {"people:3"}
+    assert {r.audience for r in reminders} == {Audience.of_people([3])}
     assert {r.action_item_id for r in reminders} == {1}
     assert reminders[0].payload["title"] == "Action item #1 is due tomorrow"
     assert "for ILO is due today, 14 Mar 2031: circulate the final draft" in \

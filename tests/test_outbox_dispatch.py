@@ -22,9 +22,9 @@ from scheduler.dispatch import Dispatcher, Policy
 from scheduler.notifier import Delivery, DeliveryFailed, PostedRef, RetryLater
 from scheduler.pacing import Pacer
 from settings.schema import AppConfig
+from storage.audience import Audience
 from storage.db import transaction
 from storage.models import Meeting, Outbox, OutboxStatus, Person, Poll, PostedMessage
-from storage.outbox import people_audience
 from tests.conftest import BotHarness, Clock, shown
 from tests.notifiers import RecordingNotifier
 
@@ -229,7 +229,7 @@ def test_a_retry_after_a_partial_failure_sends_only_to_the_platforms_left(
         engine: Engine, config: AppConfig, clock: Clock) -> None:
     with Session(engine) as session:
         people = {p.name: p.id for p in session.exec(select(Person)).all()}
-    row_id = add(engine, config, clock.now, "for two of you", audience=people_audience(
+    row_id = add(engine, config, clock.now, "for two of you", audience=Audience.of_people(
         [people["ILO Focal Point"], people["IOM Focal Point"]]))
     slack = RecordingNotifier("slack")
     teams = RecordingNotifier("teams", failures=[DeliveryFailed("HTTP 502")])
@@ -374,7 +374,7 @@ def test_sends_to_one_channel_are_paced_by_the_notifier(
         ilo = session.exec(select(Person.id).where(Person.name == "ILO Focal Point")).one()
     for i in range(3):
         add(engine, config, clock.now, f"paced {i}")
-    add(engine, config, clock.now, "to ILO", audience=people_audience([ilo]))
+    add(engine, config, clock.now, "to ILO", audience=Audience.of_people([ilo]))
     time = StandingTime()
     notifier = RecordingNotifier(min_interval=0.15, clock=time.woken_at.get)
     dispatcher = make(engine, config, clock, notifier)

@@ -19,9 +19,9 @@ from handlers.polls.polls import OPENED, TALLY
 from handlers.records.action_reminders import KIND as ACTION_REMINDER
 from handlers.runner import Runner
 from settings.schema import AppConfig
+from storage.audience import Audience
 from storage.db import transaction
 from storage.models import Outbox, OutboxStatus, Person, Poll
-from storage.outbox import people_audience
 from tests.conftest import APP_YAML, Clock
 
 
@@ -35,7 +35,7 @@ def shell_app(engine: Engine, config: AppConfig, clock: Clock,
         ctx.session.flush()
         queue(ctx, SCHEDULED, Reply(text="*Meeting #1* on Friday"))
         queue(ctx, ACTION_REMINDER, Reply(text="Your action #2 is due"),
-              audience=people_audience([ilo]))
+              audience=Audience.of_people([ilo]))
         queue(ctx, OPENED, Reply(text="Poll #1 is open"), poll_id=poll.id)
         queue(ctx, TALLY, Reply(text="Poll #1: 1 vote"), poll_id=poll.id)
         queue(ctx, NUDGE, Reply(text="Plan the next meetings"),

@@ -8,6 +8,7 @@ from sqlmodel import func, select
 
 from handlers.core import Scope, Speaker, Where
 from handlers.jobs import JOBS
+from storage.audience import NETWORK
 from storage.db import transaction
 from storage.models import (
     Agency,
@@ -82,7 +83,7 @@ def test_opening_a_poll_posts_it_and_schedules_its_jobs(bot: BotHarness) -> None
     assert {k: rows[k].due_at - START for k in rows} == {
         "poll.opened": timedelta(0), "poll.deadline": timedelta(days=7),
         "poll.remind": timedelta(days=6), "poll.min_open": timedelta(hours=24)}
-    assert all(row.poll_id == 1 and row.audience == "network" for row in rows.values())
+    assert all(row.poll_id == 1 and row.audience == NETWORK for row in rows.values())
     posted = rows["poll.opened"].payload
     assert [(c["label"], pressed(c)) for c in posted["choices"]] == [
         ("Agree", "vote #1 agree"), ("Abstain", "vote #1 abstain"), ("Object", "vote #1 object")]
@@ -408,7 +409,7 @@ def test_the_reminder_names_the_agencies_that_have_not_voted(bot: BotHarness) ->
     _everyone(bot, who=AGENCIES[:8])
     _run_jobs(bot, "poll.remind")
     [reminder] = _rows(bot, "poll.reminder")
-    assert reminder.due_at == START + timedelta(days=6) and reminder.audience == "network"
+    assert reminder.due_at == START + timedelta(days=6) and reminder.audience == NETWORK
     text: Any = reminder.payload["text"]
     assert text.startswith("Poll #1 closes Mon 10 Mar 2031, 09:00 (Asia/Vientiane)")
     assert "- WORLD-BANK: World Bank Focal Point\n- WHO: WHO Focal Point" in text

@@ -10,6 +10,7 @@ from bot.cli import main
 from bot.config import parse_config
 from bot.roster_export import export_roster
 from handlers.core import Reply, Speaker, Where
+from storage.audience import NETWORK, Audience
 from storage.models import (
     Agency,
     Outbox,
@@ -35,7 +36,7 @@ def test_an_agency_asks_to_join_and_the_secretariat_approves(bot: BotHarness) ->
     assert "UNFPA" not in _active_codes(bot)
     with bot.session() as session:
         notice = session.exec(select(Outbox).where(Outbox.kind == "members.join_requested")).one()
-    assert notice.audience.startswith("people:")
+    assert notice.audience.people and not notice.audience.to_network
     assert pressed(notice.payload["choices"][0]) == "members approve UNFPA"
 
     refused = bot.say("members approve UNFPA", as_="WHO")
@@ -211,6 +212,6 @@ def test_partners_are_reminded_of_their_working_groups_meetings(bot: BotHarness)
     with bot.session() as session:
         khampheng = session.exec(select(Person.id).where(Person.name == "Khampheng")).one()
         reminders = session.exec(select(Outbox).where(Outbox.kind == "meeting.reminder")).all()
-    direct = [r for r in reminders if r.audience == f"people:{khampheng}"]
+    direct = [r for r in reminders if r.audience == Audience.of_people([khampheng])]
     assert len(direct) == 3 and {r.meeting_id for r in direct} == {1}
-    assert len([r for r in reminders if r.audience == "network"]) == 6
+    assert len([r for r in reminders if r.audience == NETWORK]) == 6

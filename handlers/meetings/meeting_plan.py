@@ -24,8 +24,8 @@ from handlers.record_years import first_year
 from handlers.registry import command
 from handlers.timefmt import show_date
 from settings.schema import AppConfig
+from storage.audience import Audience
 from storage.models import Meeting, MeetingKind, MeetingStatus, Outbox
-from storage.outbox import people_audience
 from templates import render
 
 CHECK = declare(OutboxKind("meetings.plan_check"))
@@ -104,8 +104,8 @@ def plan_check(scope: Scope, row: Outbox) -> None:
         config = scope.config
         values = {"half": half.name, "network": config.network.name,
                   "per_year": config.meetings.per_year, "ends": half.last_day(scope)}
-        audience = people_audience(people_of(scope, config.network.chair,
-                                             config.network.secretariat))
+        audience = Audience.of_people(people_of(scope, config.network.chair,
+                                                config.network.secretariat))
         if scope.now >= half.end(scope):
             queue(scope, NOTE, Reply(text=render(
                 "plan_note.j2", due=show_date(row.due_at, zone(scope)),

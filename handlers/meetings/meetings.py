@@ -39,6 +39,7 @@ from handlers.records.minutes import OVERDUE
 from handlers.registry import command
 from handlers.timefmt import show_duration, show_time
 from handlers.wording import counted, plural
+from storage.audience import NETWORK, Audience
 from storage.models import (
     AgendaItem,
     AgendaStatus,
@@ -50,7 +51,7 @@ from storage.models import (
     WGPartner,
     WorkingGroup,
 )
-from storage.outbox import NETWORK, cancel_pending, people_audience
+from storage.outbox import cancel_pending
 from templates import render
 
 SCHEDULE_EXAMPLE = 'meeting schedule regular 14 Mar 2031 10:00 "Mid-year review" where IOM office'
@@ -260,14 +261,14 @@ def meeting_ics_command(ctx: Context, args: str) -> Reply:
     return Reply(text=text, files=[meeting_ics(ctx, meeting)])
 
 
-def _partner_audience(scope: Scope, meeting: Meeting) -> list[str]:
+def _partner_audience(scope: Scope, meeting: Meeting) -> list[Audience]:
     """A working group's partners are not in the network's channels: remind them directly."""
     if meeting.wg_id is None:
         return []
     partners = [p for p in scope.session.exec(
         select(Person.id).join(WGPartner, col(WGPartner.organisation) == Person.partner_org)
         .where(WGPartner.wg_id == meeting.wg_id, Person.active)).all() if p is not None]
-    return [people_audience(partners)] if partners else []
+    return [Audience.of_people(partners)] if partners else []
 
 
 def plan_rows(scope: Scope, meeting: Meeting) -> None:
@@ -287,7 +288,7 @@ def plan_rows(scope: Scope, meeting: Meeting) -> None:
     secretariat = people_of(scope, scope.config.network.secretariat)
     queue(scope, OVERDUE,
           Reply(text=render("minutes_overdue.j2", due=show_time(due, zone(scope)), **values)),
-          due_at=due, audience=people_audience(secretariat), meeting_id=meeting.id)
+          due_at=due, audience=Audience.of_people(secretariat), meeting_id=meeting.id)
 
 
 def reminder(scope: Scope, meeting: Meeting, lead: timedelta | None = None) -> Reply:

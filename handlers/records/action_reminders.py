@@ -16,8 +16,9 @@ from handlers.forms import button, form
 from handlers.notify import queue
 from handlers.outbox_kinds import OutboxKind, declare
 from handlers.timefmt import show_date, show_time
+from storage.audience import Audience
 from storage.models import ActionItem, Outbox, Person
-from storage.outbox import cancel_pending, people_audience
+from storage.outbox import cancel_pending
 
 KIND = declare(OutboxKind("action.reminder"))
 MORNING = time(9, 0)
@@ -48,7 +49,7 @@ def schedule_reminders(scope: Scope, item: ActionItem, agency_code: str) -> list
         if at <= scope.now:
             continue
         rows.append(queue(scope, KIND, _reminder(item, agency_code, when, zone), due_at=at,
-                          audience=people_audience(people), action_item_id=item.id))
+                          audience=Audience.of_people(people), action_item_id=item.id))
     return rows
 
 

@@ -23,6 +23,7 @@ from handlers.record_years import first_year
 from handlers.registry import command
 from handlers.timefmt import show_date
 from handlers.wording import counted, plural
+from storage.audience import Audience
 from storage.models import (
     Agency,
     Identity,
@@ -34,7 +35,6 @@ from storage.models import (
     RosterChange,
     WGAgency,
 )
-from storage.outbox import people_audience
 
 JOIN_REQUESTED = declare(OutboxKind("members.join_requested"))
 JOINED = declare(OutboxKind("members.joined"))
@@ -92,7 +92,7 @@ def members_join(ctx: Context, args: str) -> Reply:
         title="Request to join the Network",
         text=f"{ctx.actor.name} asks for {bold(code)} ({name}) to join {network.name}.",
         choices=[button("Approve", APPROVE_FORM, values={"code": code}, style="primary")],
-    ), audience=people_audience(people_of(ctx, network.secretariat, network.chair)))
+    ), audience=Audience.of_people(people_of(ctx, network.secretariat, network.chair)))
     return Reply(text=f"Thank you. The request for {code} ({name}) to join was sent to the "
                       f"Secretariat ({network.secretariat}) and the Chair ({network.chair}).")
 
