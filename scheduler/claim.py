@@ -16,36 +16,36 @@ the WHERE clause means a row another claimer took first is no longer matched.
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Engine, and_, or_, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.models import Outbox, OutboxStatus
 
 
 def claimable(now: datetime) -> ColumnElement[bool]:
     return or_(
-        and_(Outbox.status == OutboxStatus.PENDING, Outbox.due_at <= now),  # type: ignore[arg-type]
-        and_(Outbox.status == OutboxStatus.SENDING, Outbox.lease_until < now),  # type: ignore[arg-type,operator]
+        and_(col(Outbox.status) == OutboxStatus.PENDING, col(Outbox.due_at) <= now),
+        and_(col(Outbox.status) == OutboxStatus.SENDING, col(Outbox.lease_until) < now),
     )
 
 
 def owned(row_id: int, owner: str) -> ColumnElement[bool]:
     """The WHERE clause of every write that needs the claim to still be ours."""
-    return and_(Outbox.id == row_id, Outbox.status == OutboxStatus.SENDING,  # type: ignore[arg-type]
-                Outbox.lease_owner == owner)
+    return and_(col(Outbox.id) == row_id, col(Outbox.status) == OutboxStatus.SENDING,
+                col(Outbox.lease_owner) == owner)
 
 
 def claim_due(
     engine: Engine, owner: str, now: datetime, lease: timedelta, limit: int = 50
 ) -> list[Outbox]:
     """Lease up to ``limit`` due rows to ``owner``; returns them, oldest due first."""
-    oldest = (select(Outbox.id).where(claimable(now))  # type: ignore[call-overload]
-              .order_by(Outbox.due_at, Outbox.id).limit(limit))
+    oldest = (select(col(Outbox.id)).where(claimable(now))
+              .order_by(col(Outbox.due_at), col(Outbox.id)).limit(limit))
     if engine.dialect.name == "postgresql":
         oldest = oldest.with_for_update(skip_locked=True)
     # Materialised, so PostgreSQL runs the locking SELECT once rather than per outer row.
     due = oldest.cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
     claim = (update(Outbox)
-             .where(Outbox.id.in_(select(due.c.id)), claimable(now))  # type: ignore[union-attr]
+             .where(col(Outbox.id).in_(select(due.c.id)), claimable(now))
              .values(status=OutboxStatus.SENDING, lease_owner=owner, lease_until=now + lease)
              .returning(Outbox))
     with Session(engine, expire_on_commit=False) as session, session.begin():
@@ -57,10 +57,10 @@ def next_due(engine: Engine) -> datetime | None:
     """When the next row becomes claimable: the earliest pending due time or lease expiry."""
     with Session(engine) as session:
         pending = session.execute(
-            select(Outbox.due_at).where(Outbox.status == OutboxStatus.PENDING)  # type: ignore[arg-type]
-            .order_by(Outbox.due_at).limit(1)).scalar()
+            select(col(Outbox.due_at)).where(col(Outbox.status) == OutboxStatus.PENDING)
+            .order_by(col(Outbox.due_at)).limit(1)).scalar()
         leased = session.execute(
-            select(Outbox.lease_until).where(Outbox.status == OutboxStatus.SENDING)  # type: ignore[arg-type]
-            .order_by(Outbox.lease_until).limit(1)).scalar()
+            select(col(Outbox.lease_until)).where(col(Outbox.status) == OutboxStatus.SENDING)
+            .order_by(col(Outbox.lease_until)).limit(1)).scalar()
     times = [t for t in (pending, leased) if t is not None]
     return min(times) if times else None

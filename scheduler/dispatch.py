@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from handlers.core import Reply, Scope
 from handlers.jobs import load_jobs
@@ -132,7 +132,7 @@ class Dispatcher:
                 if row.kind in self.jobs:
                     await asyncio.to_thread(self._run_job, row)
                     return None
-                plan = plans.get(row.id)  # type: ignore[arg-type]
+                plan = plans.get(_claimed_id(row))
                 return None if plan is None else await self._send(row, plan)
 
         outcomes = [o for o in await asyncio.gather(*(one(row) for row in rows)) if o]
@@ -153,7 +153,7 @@ class Dispatcher:
                               lease_owner=None, lease_until=None, last_error=None):
                     return
                 self.jobs[row.kind](Scope(session, self.config, now),
-                                    session.get(Outbox, row.id))
+                                    session.get_one(Outbox, row.id))
         except Exception as error:
             log.exception("outbox #%s: job %s failed", row.id, row.kind)
             self._settle([Outcome(row, list(row.delivered), error=error)])
@@ -181,7 +181,7 @@ class Dispatcher:
                 if late:
                     _write(session, row, self.owner, late=True)
                     reply = self._marked_late(kind.current(scope, row) or reply, row.due_at)
-                plans[row.id] = {  # type: ignore[index]
+                plans[_claimed_id(row)] = {
                     n.platform: self._delivery(session, row, n.platform, reply, late, reach)
                     for n in self.notifiers
                 }
@@ -199,7 +199,7 @@ class Dispatcher:
         if not audience.to_network and not people:
             return None
         return Delivery(
-            outbox_id=row.id,  # type: ignore[arg-type]
+            outbox_id=_claimed_id(row),
             kind=row.kind, reply=reply, to_network=audience.to_network, people=people, late=late,
             update_refs=_posted(session, row.poll_id, platform) if self._kind(row).edits_posted
             else (),
@@ -296,8 +296,15 @@ class Outcome:
 
 def _write(session: Session, row: Outbox, owner: str, **values: Any) -> bool:
     """Update a claimed row if the claim is still ours; returns whether it was."""
-    result = session.execute(update(Outbox).where(owned(row.id or 0, owner)).values(**values))
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    result = session.exec(update(Outbox).where(owned(_claimed_id(row), owner)).values(**values))
+    return result.rowcount == 1
+
+
+def _claimed_id(row: Outbox) -> int:
+    """A claimed row's id: rows read from the table always have one."""
+    if row.id is None:
+        raise ValueError("an outbox row that was never stored cannot be dispatched")
+    return row.id
 
 
 def _posted(session: Session, poll_id: int | None, platform: str) -> tuple[PostedRef, ...]:
@@ -306,4 +313,4 @@ def _posted(session: Session, poll_id: int | None, platform: str) -> tuple[Poste
     return tuple(PostedRef(m.channel, m.message_ref) for m in session.exec(
         select(PostedMessage).where(PostedMessage.poll_id == poll_id,
                                     PostedMessage.platform == platform)
-        .order_by(PostedMessage.id)).all())
+        .order_by(col(PostedMessage.id))).all())

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.audience import NETWORK, Audience
 from storage.models import Outbox, OutboxStatus
@@ -57,20 +57,20 @@ def cancel_pending(
     kinds: tuple[str, ...] | None = None,
 ) -> int:
     """Cancel the not-yet-sent rows belonging to a record; returns how many."""
-    query = update(Outbox).where(Outbox.status == OutboxStatus.PENDING)
+    query = update(Outbox).where(col(Outbox.status) == OutboxStatus.PENDING)
     for column, value in ((Outbox.meeting_id, meeting_id), (Outbox.poll_id, poll_id),
                           (Outbox.action_item_id, action_item_id)):
         if value is not None:
-            query = query.where(column == value)
+            query = query.where(col(column) == value)
     if kinds:
-        query = query.where(Outbox.kind.in_(kinds))  # type: ignore[attr-defined]
-    result = session.exec(query.values(status=OutboxStatus.CANCELLED))  # type: ignore[call-overload]
+        query = query.where(col(Outbox.kind).in_(kinds))
+    result = session.exec(query.values(status=OutboxStatus.CANCELLED))
     return result.rowcount or 0
 
 
 def wake_waiting(session: Session, waiting_for: str, now: datetime) -> int:
     """Rows that waited for a conversation (``waiting_for``) become due now; how many."""
-    result = session.exec(update(Outbox).where(  # type: ignore[call-overload]
-        Outbox.status == OutboxStatus.WAITING, Outbox.waiting_for == waiting_for,
+    result = session.exec(update(Outbox).where(
+        col(Outbox.status) == OutboxStatus.WAITING, col(Outbox.waiting_for) == waiting_for,
     ).values(status=OutboxStatus.PENDING, due_at=now, waiting_for=None))
     return result.rowcount or 0
