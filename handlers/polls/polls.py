@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from handlers.core import Context, Form, FormField, Reply, Role, UserError, bold
 from handlers.dates import understand_when
@@ -132,7 +132,7 @@ def _voting_agencies(ctx: Context) -> list[str]:
     staffed = select(Person.id).where(Person.agency_id == Agency.id, Person.active).exists()
     return list(ctx.session.exec(
         select(Agency.code).where(Agency.active, staffed)
-        .order_by(Agency.id)).all())  # type: ignore[arg-type]
+        .order_by(col(Agency.id))).all())
 
 
 def _schedule(ctx: Context, poll: Poll) -> None:
@@ -252,13 +252,13 @@ def vote(ctx: Context, args: str) -> Reply:
     agency_id = ctx.session.exec(select(Agency.id).where(Agency.code == ctx.actor.agency)).one()
     latest = ctx.session.exec(
         select(Vote).where(Vote.poll_id == poll.id, Vote.agency_id == agency_id)
-        .order_by(Vote.id.desc())  # type: ignore[union-attr]
+        .order_by(col(Vote.id).desc())
     ).first()
     said = f"{ctx.actor.agency} {VERBS[position]} on poll #{poll.id}"
     if latest is not None and (latest.person_id, latest.position, latest.reason) == (
             ctx.actor.person_id, position, reason):
         return Reply(text=f"Already recorded: {said}. Nothing changed.")
-    assert ctx.actor.person_id is not None and poll.id is not None
+    assert ctx.actor.person_id is not None and poll.id is not None and agency_id is not None
     ctx.session.add(Vote(poll_id=poll.id, agency_id=agency_id, person_id=ctx.actor.person_id,
                          position=position, reason=reason, cast_at=ctx.now))
     ctx.session.flush()
@@ -317,9 +317,9 @@ def poll_list(ctx: Context, args: str) -> Reply:
     refuse_arguments("poll list", args, SHOW_EXAMPLE)
     zone = ctx.config.network.zone
     open_polls = ctx.session.exec(select(Poll).where(Poll.status == PollStatus.OPEN)
-                                  .order_by(Poll.closes_at)).all()  # type: ignore[arg-type]
+                                  .order_by(col(Poll.closes_at))).all()
     closed = ctx.session.exec(select(Poll).where(Poll.status == PollStatus.CLOSED)
-                              .order_by(Poll.closed_at.desc()).limit(RECENT)).all()  # type: ignore[union-attr]
+                              .order_by(col(Poll.closed_at).desc()).limit(RECENT)).all()
     if not open_polls and not closed:
         how = (f" Open one with: {WG_EXAMPLE}" if ctx.actor.has(Role.CHAIR, Role.SECRETARIAT)
                else " The Chair or the Secretariat opens them.")
@@ -351,7 +351,8 @@ def poll_history(ctx: Context, args: str) -> Reply:
     poll = find_poll(ctx.session, args.strip(), "poll history #3")
     zone = ctx.config.network.zone
     opener = ctx.session.get(Person, poll.opened_by_id) if poll.opened_by_id else None
-    events, held = [], {}
+    events: list[dict[str, str]] = []
+    held: dict[str, Position] = {}
     for ballot in ballots(ctx.session, poll):
         before = held.get(ballot.agency)
         what = (f"changed {ballot.agency}'s position from {before} to {ballot.position}"

@@ -1,6 +1,6 @@
 """Who is who: ``whoami``, ``members``, ``wg`` and the GCM ``objectives``."""
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from handlers.core import Context, Reply, Role, UserError, bold
 from handlers.grammar import refuse_arguments
@@ -47,8 +47,8 @@ def whoami(ctx: Context, args: str) -> Reply:
 def members(ctx: Context, args: str) -> Reply:
     refuse_arguments("members", args, "members")
     network = ctx.config.network
-    agencies = ctx.session.exec(select(Agency).where(Agency.active).order_by(Agency.id)).all()
-    people = ctx.session.exec(select(Person).where(Person.active).order_by(Person.id)).all()
+    agencies = ctx.session.exec(select(Agency).where(Agency.active).order_by(col(Agency.id))).all()
+    people = ctx.session.exec(select(Person).where(Person.active).order_by(col(Person.id))).all()
     by_agency: dict[int | None, list[str]] = {}
     for person in people:
         by_agency.setdefault(person.agency_id, []).append(person.name)
@@ -106,7 +106,7 @@ def working_groups(ctx: Context, args: str) -> Reply:
     partners=True,
 )
 def objectives(ctx: Context, args: str) -> Reply:
-    query = select(Objective).order_by(Objective.number)
+    query = select(Objective).order_by(col(Objective.number))
     wanted = args.strip().lstrip("#")
     if wanted:
         if not (wanted.isascii() and wanted.isdigit()):  # "²" is a digit that int() refuses

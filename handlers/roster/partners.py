@@ -5,7 +5,7 @@ agenda items for their groups' meetings and get those reminders, but do not vote
 Network's consensus polls.
 """
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from handlers.core import Context, Reply, Role, UserError, bold
 from handlers.grammar import NAME_LIMIT, check_text, refuse_arguments, take_quoted
@@ -44,6 +44,7 @@ def partners_add(ctx: Context, args: str) -> Reply:
         record_change(ctx, "partner.added", organisation)
         return Reply(text=f"{organisation} is now a partner of the Network. Add it to a working "
                           f'group with: partners add "{organisation}" to wg:<slug>')
+    assert wg.id is not None
     if ctx.session.get(WGPartner, (wg.id, organisation)) is not None:
         raise UserError(f"{organisation} is already a partner in {wg.slug}.", "wg " + wg.slug)
     ctx.session.add(WGPartner(wg_id=wg.id, organisation=organisation))
@@ -85,7 +86,7 @@ def partners_list(ctx: Context, args: str) -> Reply:
     lines = []
     for partner in organisations:
         groups = ctx.session.exec(
-            select(WorkingGroup.slug).join(WGPartner, WGPartner.wg_id == WorkingGroup.id)
+            select(WorkingGroup.slug).join(WGPartner, col(WGPartner.wg_id) == WorkingGroup.id)
             .where(WGPartner.organisation == partner.organisation, WorkingGroup.active)
             .order_by(WorkingGroup.slug)).all()
         people = ctx.session.exec(select(Person.name).where(

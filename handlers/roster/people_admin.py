@@ -5,7 +5,7 @@ a working group's chairs may add the people of that group's partner organisation
 identity comes from the platform (a Slack or Teams mention); in the shell a person is named.
 """
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from handlers.core import Context, Reply, Role, UserError
 from handlers.grammar import NAME_LIMIT, check_text, take_quoted
@@ -140,7 +140,7 @@ def _partner(ctx: Context, organisation: str) -> str:
     if ctx.actor.has(Role.SECRETARIAT):
         return organisation
     groups = set(ctx.session.exec(
-        select(WorkingGroup.slug).join(WGPartner, WGPartner.wg_id == WorkingGroup.id)
+        select(WorkingGroup.slug).join(WGPartner, col(WGPartner.wg_id) == WorkingGroup.id)
         .where(WGPartner.organisation == organisation)).all())
     if not groups & ctx.actor.wg_chairs:
         raise UserError(f"Only the Secretariat or the chairs of {organisation}'s working groups "
@@ -151,6 +151,7 @@ def _partner(ctx: Context, organisation: str) -> str:
 def _attach_identity(ctx: Context, person: Person, ref: PersonRef, platform: str) -> None:
     if ref.external_id is None or platform == SHELL:
         return
+    assert person.id is not None
     taken = ctx.session.exec(select(Identity).where(
         Identity.platform == platform, Identity.external_id == ref.external_id)).first()
     if taken is not None:

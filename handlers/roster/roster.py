@@ -8,7 +8,7 @@ every change is kept in RosterChange for ``members history`` and the annual repo
 import re
 
 from sqlalchemy import delete
-from sqlmodel import select
+from sqlmodel import col, select
 
 from handlers.core import Choice, Context, Reply, Role, Speaker, UserError, bold
 from handlers.grammar import NAME_LIMIT, check_text, take_quoted
@@ -51,7 +51,7 @@ def agency_by_code(ctx: Context, code: str, example: str | None = None) -> Agenc
     """An active member agency by its code, or a refusal listing the codes."""
     agency = ctx.session.exec(select(Agency).where(Agency.code == code.upper())).first()
     if agency is None or not agency.active:
-        codes = ctx.session.exec(select(Agency.code).where(Agency.active).order_by(Agency.id))
+        codes = ctx.session.exec(select(Agency.code).where(Agency.active).order_by(col(Agency.id)))
         raise UserError(f"'{code}' is not a member agency (members: {', '.join(codes)}).",
                         example)
     return agency
@@ -141,6 +141,7 @@ def _first_focal_point(ctx: Context, request: JoinRequest, agency: Agency) -> st
     person = Person(name=request.requester_name, agency_id=agency.id, created_at=ctx.now)
     ctx.session.add(person)
     ctx.session.flush()
+    assert person.id is not None
     if platform != SHELL:
         ctx.session.add(Identity(person_id=person.id, platform=platform,
                                  external_id=external_id))
@@ -165,7 +166,7 @@ def members_leave(ctx: Context, args: str) -> Reply:
                         "Terms of Reference and cannot leave.", "members")
     agency.active, agency.left_at = False, ctx.now
     seats = ctx.session.exec(select(WGAgency).where(WGAgency.agency_id == agency.id)).all()
-    ctx.session.exec(delete(WGAgency).where(WGAgency.agency_id == agency.id))  # type: ignore[call-overload]
+    ctx.session.exec(delete(WGAgency).where(col(WGAgency.agency_id) == agency.id))
     record_change(ctx, "agency.left", agency.code,
                   f"{counted(len(seats), 'working-group seat')} given up" if seats else "")
     text = f"{bold(agency.code)} ({agency.name}) has left {network.name}."
@@ -179,7 +180,7 @@ def _leave_open_polls(ctx: Context, code: str) -> str:
     voted on closes (once open its minimum time). Says what happened."""
     polls = [poll for poll in ctx.session.exec(
         select(Poll).where(Poll.status == PollStatus.OPEN)
-        .order_by(Poll.id).with_for_update()).all()  # type: ignore[arg-type]
+        .order_by(col(Poll.id)).with_for_update()).all()
         if code in poll.electorate]
     if not polls:
         return ""
@@ -204,15 +205,15 @@ def _leave_open_polls(ctx: Context, code: str) -> str:
 )
 def members_history(ctx: Context, args: str) -> Reply:
     query = select(RosterChange, Person.name).join(
-        Person, Person.id == RosterChange.actor_id, isouter=True
-    ).order_by(RosterChange.at.desc(), RosterChange.id.desc())  # type: ignore[attr-defined]
+        Person, col(Person.id) == RosterChange.actor_id, isouter=True
+    ).order_by(col(RosterChange.at).desc(), col(RosterChange.id).desc())
     zone = ctx.config.network.zone
     year = None
     if args.strip():
         year = read_year(args, now=ctx.now, zone=zone, command="members history",
                          first=lambda: first_year(ctx))
         start, end = year_bounds(year, zone)
-        query = query.where(RosterChange.at >= start, RosterChange.at < end)  # type: ignore[arg-type]
+        query = query.where(RosterChange.at >= start, RosterChange.at < end)
     rows = ctx.session.exec(query.limit(200)).all()
     if not rows:
         return Reply(title="Roster history", text="No roster changes recorded"
