@@ -28,8 +28,7 @@ def partners_add(ctx: Context, args: str) -> Reply:
     organisation, rest = take_quoted(args)
     if not organisation:
         raise UserError("Give the organisation's name in quotes.")
-    organisation = check_text(organisation, what="organisation's name", example=ADD_EXAMPLE,
-                              max_length=NAME_LIMIT)
+    organisation = check_text(organisation, what="organisation's name", max_length=NAME_LIMIT)
     wg = _target_group(ctx, rest)
     if not (ctx.actor.has(Role.SECRETARIAT) or (wg is not None and ctx.actor.chairs_wg(wg.slug))):
         raise UserError("Only the Secretariat, or a working group's chairs for their own group, "
@@ -58,13 +57,12 @@ def _target_group(ctx: Context, rest: str) -> WorkingGroup | None:
         return None
     words = rest.split()
     if len(words) != 2 or words[0].lower() != "to" or not words[1].lower().startswith("wg:"):
-        raise UserError(f"I did not understand '{rest}'; write to wg:<slug>.", ADD_EXAMPLE)
+        raise UserError(f"I did not understand '{rest}'; write to wg:<slug>.")
     slug = words[1][3:].lower()
     wg = ctx.session.exec(select(WorkingGroup).where(
         WorkingGroup.slug == slug, WorkingGroup.active)).first()
     if wg is None:
-        raise UserError(f"There is no working group '{slug}'. Type wg to list them.",
-                        ADD_EXAMPLE)
+        raise UserError(f"There is no working group '{slug}'. Type wg to list them.")
     return wg
 
 
@@ -77,7 +75,7 @@ def _target_group(ctx: Context, rest: str) -> WorkingGroup | None:
     partners=True,
 )
 def partners_list(ctx: Context, args: str) -> Reply:
-    refuse_arguments("partners", args, "partners")
+    refuse_arguments("partners", args)
     organisations = ctx.session.exec(select(Partner).order_by(Partner.organisation)).all()
     if not organisations:
         how = (f" Add one with: {ADD_EXAMPLE}"

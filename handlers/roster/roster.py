@@ -18,7 +18,7 @@ from handlers.people import SHELL, find_person, people_of
 from handlers.period import read_year, year_bounds
 from handlers.polls.poll_state import TALLY, close_if_complete, poll_message
 from handlers.record_years import first_year
-from handlers.registry import command
+from handlers.registry import Roles, command
 from handlers.timefmt import show_date
 from handlers.wording import counted, plural
 from storage.models import (
@@ -70,7 +70,7 @@ def members_join(ctx: Context, args: str) -> Reply:
     name, extra = take_quoted(rest)
     if not _CODE.match(code) or not name or extra:
         raise UserError("Give the agency's short code and its full name in quotes.")
-    name = check_text(name, what="agency's name", example=JOIN_EXAMPLE, max_length=NAME_LIMIT)
+    name = check_text(name, what="agency's name", max_length=NAME_LIMIT)
     existing = ctx.session.exec(select(Agency).where(Agency.code == code)).first()
     if existing is not None and existing.active:
         raise UserError(f"{code} is already a member of the Network. Type members to see them.",
@@ -100,11 +100,9 @@ def members_join(ctx: Context, args: str) -> Reply:
     summary="Approve an agency's request to join (Secretariat or Chair)",
     usage="members approve <AGENCY-CODE>",
     example="members approve UNFPA",
+    roles=Roles((Role.SECRETARIAT, Role.CHAIR), "approves new members.", JOIN_EXAMPLE),
 )
 def members_approve(ctx: Context, args: str) -> Reply:
-    if not ctx.actor.has(Role.SECRETARIAT, Role.CHAIR):
-        raise UserError("Only the Secretariat or the Chair approves new members.",
-                        "members join UNFPA \"United Nations Population Fund\"")
     code = args.strip().upper()
     request = _pending_request(ctx, code) if code else None
     if request is None:
@@ -155,7 +153,7 @@ def _first_focal_point(ctx: Context, request: JoinRequest, agency: Agency) -> st
     example="members leave WORLD-BANK",
 )
 def members_leave(ctx: Context, args: str) -> Reply:
-    agency = agency_by_code(ctx, args.strip(), "members leave WORLD-BANK")
+    agency = agency_by_code(ctx, args.strip())
     network = ctx.config.network
     if not (ctx.actor.has(Role.SECRETARIAT) or ctx.actor.agency == agency.code):
         raise UserError(f"Only {agency.code}'s own focal points or the Secretariat can record "
