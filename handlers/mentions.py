@@ -12,7 +12,7 @@ people saw (``as_names``). In the shell a person is named: ``@Jane``, ``"Jane Do
 import re
 from dataclasses import dataclass
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from handlers.core import UserError
 from handlers.grammar import take_quoted
@@ -61,7 +61,7 @@ def find_named(session: Session, ref: PersonRef, platform: str) -> Person | None
     """The active person a reference names, by platform identity or by name."""
     if ref.external_id:
         return session.exec(
-            select(Person).join(Identity, Identity.person_id == Person.id).where(
+            select(Person).join(Identity, col(Identity.person_id) == Person.id).where(
                 Identity.platform == platform, Identity.external_id == ref.external_id,
                 Person.active)
         ).first()

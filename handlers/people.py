@@ -3,7 +3,8 @@
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, bindparam
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam
+from sqlalchemy import select as select_columns
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
@@ -16,7 +17,8 @@ SHELL = "shell"
 
 # The statements that find a speaker's person, built once: building a statement costs about as
 # much CPU as the database takes to run it, and every command starts by finding its speaker.
-# The roster's rows are read on the session's connection, not through the ORM (half the CPU).
+# The roster's rows are read on the session's connection, not through the ORM (half the CPU),
+# so its statement is SQLAlchemy's own select (typed for any number of columns).
 _MATCHES: dict[str, ColumnElement[bool]] = {
     "id": col(Person.id) == bindparam("person_id"),  # the shell names people by id
     "identity": col(Person.id) == select(Identity.person_id).where(
@@ -29,16 +31,18 @@ _CHAIRED = aliased(WorkingGroup)
 _PARTNERED = aliased(WorkingGroup)
 # The person's columns, their agency's, and one working group per row: one the agency chairs,
 # or one the person's partner organisation takes part in (both active).
-_ROSTER = (
-    select(Person.id, Person.name, Person.active, Person.partner_org, Person.agency_id,
-           col(Agency.code).label("agency"), col(Agency.active).label("agency_active"),
-           col(_CHAIRED.slug).label("chaired_wg"), col(_PARTNERED.slug).label("partner_wg"))
+_ROSTER: Select[*tuple[Any, ...]] = (
+    select_columns(col(Person.id), col(Person.name), col(Person.active), col(Person.partner_org),
+                   col(Person.agency_id), col(Agency.code).label("agency"),
+                   col(Agency.active).label("agency_active"),
+                   col(_CHAIRED.slug).label("chaired_wg"), col(_PARTNERED.slug).label("partner_wg"))
     .select_from(Person)
-    .outerjoin(Agency, Agency.id == Person.agency_id)
-    .outerjoin(WGAgency, and_(WGAgency.agency_id == Agency.id, WGAgency.role == WGRole.CHAIR))
-    .outerjoin(_CHAIRED, and_(_CHAIRED.id == WGAgency.wg_id, _CHAIRED.active))
-    .outerjoin(WGPartner, WGPartner.organisation == Person.partner_org)
-    .outerjoin(_PARTNERED, and_(_PARTNERED.id == WGPartner.wg_id, _PARTNERED.active))
+    .outerjoin(Agency, col(Agency.id) == Person.agency_id)
+    .outerjoin(WGAgency, and_(col(WGAgency.agency_id) == Agency.id,
+                              col(WGAgency.role) == WGRole.CHAIR))
+    .outerjoin(_CHAIRED, and_(col(_CHAIRED.id) == WGAgency.wg_id, col(_CHAIRED.active)))
+    .outerjoin(WGPartner, col(WGPartner.organisation) == Person.partner_org)
+    .outerjoin(_PARTNERED, and_(col(_PARTNERED.id) == WGPartner.wg_id, col(_PARTNERED.active)))
 )
 _PERSON_BY = {name: select(Person).where(match) for name, match in _MATCHES.items()}
 _ROSTER_BY = {name: _ROSTER.where(match) for name, match in _MATCHES.items()}
@@ -102,8 +106,8 @@ def _slugs(slugs: Iterable[str | None]) -> frozenset[str]:
 def people_of(scope: Scope, *agency_codes: str) -> list[int]:
     """The active people of these agencies (e.g. the Chair's and the Secretariat's)."""
     ids = scope.session.exec(
-        select(Person.id).join(Agency, Agency.id == Person.agency_id)
-        .where(col(Agency.code).in_(agency_codes), Person.active).order_by(Person.id)
+        select(Person.id).join(Agency, col(Agency.id) == Person.agency_id)
+        .where(col(Agency.code).in_(agency_codes), Person.active).order_by(col(Person.id))
     ).all()
     return [i for i in ids if i is not None]
 
@@ -127,8 +131,8 @@ def shell_speaker(session: Session, wanted: str) -> Speaker:
     what an outsider sees.
     """
     person = session.exec(
-        select(Person).join(Agency, Agency.id == Person.agency_id)
-        .where(Agency.code == wanted.upper(), Person.active).order_by(Person.id)
+        select(Person).join(Agency, col(Agency.id) == Person.agency_id)
+        .where(Agency.code == wanted.upper(), Person.active).order_by(col(Person.id))
     ).first() or session.exec(
         select(Person).where(func.lower(Person.name) == wanted.lower(), Person.active)
     ).first()

@@ -40,7 +40,7 @@ def test_an_agency_asks_to_join_and_the_secretariat_approves(bot: BotHarness) ->
     assert pressed(notice.payload["choices"][0]) == "members approve UNFPA"
 
     refused = bot.say("members approve UNFPA", as_="WHO")
-    assert not refused.ok and "Only the Secretariat or the Chair" in refused.text
+    assert not refused.ok and "Only the Secretariat (IOM) or the Chair (RCO)" in refused.text
 
     approved = bot.say("members approve UNFPA", as_="RCO")
     assert approved.ok and "*UNFPA* (United Nations Population Fund) has joined" in shown(approved)
@@ -74,7 +74,7 @@ def test_members_history_says_each_change_in_words(bot: BotHarness) -> None:
     ("members join UNFPA", "full name in quotes"),
     ('members join "United Nations Population Fund"', "short code"),
     ('members join ILO "International Labour Organization"', "ILO is already a member"),
-    ("members approve FAO", "Only the Secretariat or the Chair approves"),
+    ("members approve FAO", "Only the Secretariat (IOM) or the Chair (RCO) approves"),
     ("IOM: members approve FAO", "There is no request from 'FAO' to join"),
     ("members leave FAO", "'FAO' is not a member agency"),
     ("IOM: members leave RCO", "RCO is the Network's Chair"),

@@ -60,9 +60,10 @@ def ballots_of(session: Session, polls: Sequence[Poll]) -> dict[int | None, list
     """Every vote on each of ``polls`` in the order cast, in one query."""
     rows = session.exec(
         select(Vote, Agency.code, Person.name)
-        .join(Agency, Agency.id == Vote.agency_id).join(Person, Person.id == Vote.person_id)
+        .join(Agency, col(Agency.id) == Vote.agency_id)
+        .join(Person, col(Person.id) == Vote.person_id)
         .where(col(Vote.poll_id).in_([poll.id for poll in polls]))
-        .order_by(Vote.id)  # type: ignore[arg-type]
+        .order_by(col(Vote.id))
     ).all()
     cast: dict[int | None, list[Ballot]] = {}
     for v, code, name in rows:
@@ -85,9 +86,10 @@ def electorates(session: Session, polls: Sequence[Poll]) -> dict[int | None, Ele
     was open no longer counts (it can neither vote nor hold the poll open); one that left after
     the poll closed still did when it closed."""
     codes = {code for poll in polls for code in poll.electorate}
-    gone = dict(session.exec(
+    gone = {code: left_at for code, left_at in session.exec(
         select(Agency.code, Agency.left_at)
-        .where(col(Agency.code).in_(codes), col(Agency.left_at).is_not(None))).all())
+        .where(col(Agency.code).in_(codes), col(Agency.left_at).is_not(None))).all()
+        if left_at is not None}
     result: dict[int | None, Electorate] = {}
     for poll in polls:
         end = poll.closed_at or datetime.max.replace(tzinfo=UTC)
@@ -137,7 +139,7 @@ def _status(scope: Scope, poll: Poll, tally: Tally) -> str:
         return (f"Open until {show_time(poll.closes_at, zone)}; {took} of "
                 f"{len(tally.electorate)} agencies {plural(took, 'has', 'have')} taken a "
                 "position.")
-    assert poll.closed_at is not None
+    assert poll.closed_at is not None and poll.outcome is not None
     return f"Closed {show_time(poll.closed_at, zone)}: {bold(poll.outcome)}."
 
 
@@ -214,9 +216,9 @@ def close_if_complete(scope: Scope, poll: Poll) -> Reply | None:
 
 def _focal_points(session: Session, codes: list[str]) -> list[tuple[str, list[str]]]:
     rows = session.exec(
-        select(Agency.code, Person.name).join(Person, Person.agency_id == Agency.id)
-        .where(Agency.code.in_(codes), Person.active)  # type: ignore[attr-defined]
-        .order_by(Person.id)  # type: ignore[arg-type]
+        select(Agency.code, Person.name).join(Person, col(Person.agency_id) == Agency.id)
+        .where(col(Agency.code).in_(codes), Person.active)
+        .order_by(col(Person.id))
     ).all()
     return [(code, [name for c, name in rows if c == code]) for code in codes]
 

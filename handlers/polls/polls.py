@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from handlers.core import Context, Form, FormField, Reply, Role, UserError, bold
 from handlers.dates import understand_when
@@ -46,8 +46,6 @@ from templates import render
 
 OPENED = declare(OutboxKind("poll.opened"))
 WG_EXAMPLE = 'poll wg create "Migration Data" Improve and share migration statistics'
-PROPOSE_EXAMPLE = 'poll propose "Adopt the 2031 annual work plan" until 14 Mar 2031 17:00'
-VOTE_EXAMPLE = "vote #3 agree"
 OBJECT_EXAMPLE = "vote #3 object The mandate overlaps with the protection working group"
 SHOW_EXAMPLE = "poll show #3"
 RECENT = 10
@@ -69,23 +67,23 @@ def _split_until(args: str) -> tuple[str, str | None]:
     return args[:last.start()].strip(), args[last.end():].strip()
 
 
-def _closes_at(ctx: Context, when: str | None, example: str) -> datetime:
+def _closes_at(ctx: Context, when: str | None) -> datetime:
     polls = ctx.config.polls
     if when is None:
         return ctx.now + polls.duration
     if not when:
-        raise UserError("Say when the poll closes after 'until'.", example)
+        raise UserError("Say when the poll closes after 'until'.")
     try:
         closes_at = understand_when(when, zone=ctx.config.network.zone, now=ctx.now)
     except UserError as refusal:
         raise UserError(f"After 'until' I expected when the poll closes: {refusal.problem} "
-                        "The deadline comes last; reword a text that itself says 'until'.",
-                        example) from None
+                        "The deadline comes last; reword a text that itself says "
+                        "'until'.") from None
     if closes_at < ctx.now + polls.min_open:
         raise UserError(f"A poll stays open at least {format_duration(polls.min_open)} "
                         f"(polls.min_open), so it can close at "
                         f"{show_time(ctx.now + polls.min_open, ctx.config.network.zone)} "
-                        "at the earliest.", example)
+                        "at the earliest.")
     return closes_at
 
 
@@ -99,7 +97,7 @@ def _require_opener(ctx: Context) -> None:
         raise OPENERS.refusal(ctx.config.network)
 
 
-def _refuse_overlap(ctx: Context, params: dict[str, Any], example: str) -> None:
+def _refuse_overlap(ctx: Context, params: dict[str, Any]) -> None:
     slugs = touched_slugs(params)
     for poll in ctx.session.exec(select(Poll).where(Poll.status == PollStatus.OPEN)).all():
         overlap = slugs & touched_slugs(poll.params)
@@ -109,11 +107,10 @@ def _refuse_overlap(ctx: Context, params: dict[str, Any], example: str) -> None:
                             f"poll show #{poll.id}")
 
 
-def _open(ctx: Context, kind: str, params: dict[str, Any], when: str | None,
-          example: str) -> Reply:
+def _open(ctx: Context, kind: str, params: dict[str, Any], when: str | None) -> Reply:
     question = describe(ctx.session, kind, params)
-    _refuse_overlap(ctx, params, example)
-    closes_at = _closes_at(ctx, when, example)
+    _refuse_overlap(ctx, params)
+    closes_at = _closes_at(ctx, when)
     electorate = _voting_agencies(ctx)
     poll = Poll(kind=kind, question=question, params=params, electorate=electorate,
                 opened_by_id=ctx.actor.person_id, opened_at=ctx.now, closes_at=closes_at)
@@ -132,7 +129,7 @@ def _voting_agencies(ctx: Context) -> list[str]:
     staffed = select(Person.id).where(Person.agency_id == Agency.id, Person.active).exists()
     return list(ctx.session.exec(
         select(Agency.code).where(Agency.active, staffed)
-        .order_by(Agency.id)).all())  # type: ignore[arg-type]
+        .order_by(col(Agency.id))).all())
 
 
 def _schedule(ctx: Context, poll: Poll) -> None:
@@ -168,14 +165,14 @@ def _schedule(ctx: Context, poll: Poll) -> None:
 def poll_wg(ctx: Context, args: str) -> Reply:
     body, when = _split_until(args)
     kind, params = parse_wg(body)
-    return _open(ctx, kind, params, when, WG_EXAMPLE)
+    return _open(ctx, kind, params, when)
 
 
 @command(
     "poll propose",
     summary="Put a statement or plan to a consensus poll (Chair or Secretariat)",
     usage='poll propose "<text>" [until <when>]',
-    example=PROPOSE_EXAMPLE,
+    example='poll propose "Adopt the 2031 annual work plan" until 14 Mar 2031 17:00',
     detail="For a joint statement, the annual work plan or any other decision by consensus. "
            "On consensus it is recorded in the decisions register.",
     max_length=PROPOSAL_LIMIT + LINE_ROOM,
@@ -187,8 +184,8 @@ def poll_propose(ctx: Context, args: str) -> Reply:
     if quoted is not None and rest:
         raise UserError(f"I did not expect '{rest}' after the quoted proposal.")
     text = check_text(body if quoted is None else quoted, what="proposal",
-                      example=PROPOSE_EXAMPLE, max_length=PROPOSAL_LIMIT)
-    return _open(ctx, STATEMENT, {"text": text}, when, PROPOSE_EXAMPLE)
+                      max_length=PROPOSAL_LIMIT)
+    return _open(ctx, STATEMENT, {"text": text}, when)
 
 
 def _position(word: str) -> Position:
@@ -196,8 +193,7 @@ def _position(word: str) -> Position:
         return Position(word.lower())
     except ValueError:
         said = f"'{word}' is not a position" if word else "Say your agency's position"
-        raise UserError(f"{said}: vote agree, abstain or object (with a reason).",
-                        VOTE_EXAMPLE) from None
+        raise UserError(f"{said}: vote agree, abstain or object (with a reason).") from None
 
 
 OBJECTION_FORM = "objection"
@@ -225,7 +221,7 @@ def _objection_form(poll: Poll) -> Reply:
     "vote",
     summary="Take your agency's position on a poll: agree, abstain, or object with a reason",
     usage="vote #P agree|abstain|object <reason>",
-    example=VOTE_EXAMPLE,
+    example="vote #3 agree",
     detail="Your agency has one voice: the latest vote by any of its focal points counts, and "
            "you may change it until the poll closes. An objection blocks consensus and needs a "
            f"reason, e.g. {OBJECT_EXAMPLE}.",
@@ -234,7 +230,7 @@ def vote(ctx: Context, args: str) -> Reply:
     ref, _, rest = args.strip().partition(" ")
     if not ref:
         raise UserError("Say which poll you vote on, as #N.")
-    poll = find_poll(ctx.session, ref, VOTE_EXAMPLE, lock=True)
+    poll = find_poll(ctx.session, ref, lock=True)
     word, _, reason_text = rest.strip().partition(" ")
     position = _position(word)
     if not is_open(ctx, poll):
@@ -252,13 +248,13 @@ def vote(ctx: Context, args: str) -> Reply:
     agency_id = ctx.session.exec(select(Agency.id).where(Agency.code == ctx.actor.agency)).one()
     latest = ctx.session.exec(
         select(Vote).where(Vote.poll_id == poll.id, Vote.agency_id == agency_id)
-        .order_by(Vote.id.desc())  # type: ignore[union-attr]
+        .order_by(col(Vote.id).desc())
     ).first()
     said = f"{ctx.actor.agency} {VERBS[position]} on poll #{poll.id}"
     if latest is not None and (latest.person_id, latest.position, latest.reason) == (
             ctx.actor.person_id, position, reason):
         return Reply(text=f"Already recorded: {said}. Nothing changed.")
-    assert ctx.actor.person_id is not None and poll.id is not None
+    assert ctx.actor.person_id is not None and poll.id is not None and agency_id is not None
     ctx.session.add(Vote(poll_id=poll.id, agency_id=agency_id, person_id=ctx.actor.person_id,
                          position=position, reason=reason, cast_at=ctx.now))
     ctx.session.flush()
@@ -283,7 +279,7 @@ def vote(ctx: Context, args: str) -> Reply:
     example="poll close #3",
 )
 def poll_close(ctx: Context, args: str) -> Reply:
-    poll = find_poll(ctx.session, args.strip(), "poll close #3", lock=True)
+    poll = find_poll(ctx.session, args.strip(), lock=True)
     _require_opener(ctx)
     if poll.status != PollStatus.OPEN:
         raise UserError(f"Poll #{poll.id} is already closed.", f"poll show #{poll.id}")
@@ -300,7 +296,7 @@ def poll_close(ctx: Context, args: str) -> Reply:
     example=SHOW_EXAMPLE,
 )
 def poll_show(ctx: Context, args: str) -> Reply:
-    poll = find_poll(ctx.session, args.strip(), SHOW_EXAMPLE)
+    poll = find_poll(ctx.session, args.strip())
     shown = poll_message(ctx, poll, detailed=True)
     shown.private = True
     return shown
@@ -317,9 +313,9 @@ def poll_list(ctx: Context, args: str) -> Reply:
     refuse_arguments("poll list", args, SHOW_EXAMPLE)
     zone = ctx.config.network.zone
     open_polls = ctx.session.exec(select(Poll).where(Poll.status == PollStatus.OPEN)
-                                  .order_by(Poll.closes_at)).all()  # type: ignore[arg-type]
+                                  .order_by(col(Poll.closes_at))).all()
     closed = ctx.session.exec(select(Poll).where(Poll.status == PollStatus.CLOSED)
-                              .order_by(Poll.closed_at.desc()).limit(RECENT)).all()  # type: ignore[union-attr]
+                              .order_by(col(Poll.closed_at).desc()).limit(RECENT)).all()
     if not open_polls and not closed:
         how = (f" Open one with: {WG_EXAMPLE}" if ctx.actor.has(Role.CHAIR, Role.SECRETARIAT)
                else " The Chair or the Secretariat opens them.")
@@ -348,10 +344,11 @@ def poll_list(ctx: Context, args: str) -> Reply:
     example="poll history #3",
 )
 def poll_history(ctx: Context, args: str) -> Reply:
-    poll = find_poll(ctx.session, args.strip(), "poll history #3")
+    poll = find_poll(ctx.session, args.strip())
     zone = ctx.config.network.zone
     opener = ctx.session.get(Person, poll.opened_by_id) if poll.opened_by_id else None
-    events, held = [], {}
+    events: list[dict[str, str]] = []
+    held: dict[str, Position] = {}
     for ballot in ballots(ctx.session, poll):
         before = held.get(ballot.agency)
         what = (f"changed {ballot.agency}'s position from {before} to {ballot.position}"

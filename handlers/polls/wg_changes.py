@@ -6,7 +6,7 @@ fits the registry (say, its short name was taken meanwhile) is refused rather th
 
 from datetime import datetime
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from handlers.polls.proposals import Params, active_wg, agencies_named, describe, seats
 from handlers.wording import plural
@@ -31,6 +31,7 @@ def apply_change(session: Session, kind: str, params: Params, now: datetime) -> 
         new = _create(session, params["new_slug"], params["name"], params.get("mandate"), now)
         for role in (WGRole.MEMBER, WGRole.CHAIR):
             _seat(session, new, seats(session, wg, role), role)
+        assert new.id is not None
         for partner in session.exec(select(WGPartner).where(WGPartner.wg_id == wg.id)).all():
             session.add(WGPartner(wg_id=new.id, organisation=partner.organisation))
         return (f"The working group \"{wg.name}\" ({wg.slug}) is dissolved and replaced by "
@@ -39,8 +40,8 @@ def apply_change(session: Session, kind: str, params: Params, now: datetime) -> 
         old, wg.name = wg.name, params["name"]
         return f"The working group \"{old}\" ({wg.slug}) is now called \"{wg.name}\"."
     if sub == "chairs":
-        session.exec(delete(WGAgency).where(  # type: ignore[call-overload]
-            WGAgency.wg_id == wg.id, WGAgency.role == WGRole.CHAIR))
+        session.exec(delete(WGAgency).where(
+            col(WGAgency.wg_id) == wg.id, col(WGAgency.role) == WGRole.CHAIR))
         members = seats(session, wg, WGRole.MEMBER)
         _seat(session, wg, [c for c in params["chairs"] if c not in members], WGRole.MEMBER)
         _seat(session, wg, params["chairs"], WGRole.CHAIR)
@@ -49,9 +50,9 @@ def apply_change(session: Session, kind: str, params: Params, now: datetime) -> 
         return f"{', '.join(chairs)} now {verb} \"{wg.name}\" ({wg.slug})."
     _seat(session, wg, params["add"], WGRole.MEMBER)
     leaving = [a.id for a in agencies_named(session, params["remove"], "wg")]
-    session.exec(delete(WGAgency).where(  # type: ignore[call-overload]
-        WGAgency.wg_id == wg.id, WGAgency.role == WGRole.MEMBER,
-        WGAgency.agency_id.in_(leaving)))  # type: ignore[attr-defined]
+    session.exec(delete(WGAgency).where(
+        col(WGAgency.wg_id) == wg.id, col(WGAgency.role) == WGRole.MEMBER,
+        col(WGAgency.agency_id).in_(leaving)))
     session.flush()
     return (f"The members of \"{wg.name}\" ({wg.slug}) are now "
             f"{', '.join(seats(session, wg, WGRole.MEMBER)) or 'none'}.")
@@ -73,8 +74,10 @@ def _dissolve(wg: WorkingGroup, now: datetime) -> None:
 
 def _seat(session: Session, wg: WorkingGroup, codes: list[str], role: WGRole) -> None:
     """Seat the active agencies among ``codes`` (one that left the network is not seated)."""
+    assert wg.id is not None
     for agency in session.exec(select(Agency).where(Agency.active,
-                                                    Agency.code.in_(codes))).all():  # type: ignore[attr-defined]
+                                                    col(Agency.code).in_(codes))).all():
+        assert agency.id is not None
         session.add(WGAgency(wg_id=wg.id, agency_id=agency.id, role=role))
     session.flush()
 

@@ -1,6 +1,6 @@
 """Who is who: ``whoami``, ``members``, ``wg`` and the GCM ``objectives``."""
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from handlers.core import Context, Reply, Role, UserError, bold
 from handlers.grammar import refuse_arguments
@@ -18,7 +18,7 @@ from storage.models import Agency, Objective, Person, WGPartner, WGRole, Working
     public=True,
 )
 def whoami(ctx: Context, args: str) -> Reply:
-    refuse_arguments("whoami", args, "whoami")
+    refuse_arguments("whoami", args)
     actor = ctx.actor
     if not actor.on_roster:
         return Reply(text=f"You are {actor.name or 'unknown'}, not on the roster of "
@@ -45,10 +45,10 @@ def whoami(ctx: Context, args: str) -> Reply:
     partners=True,
 )
 def members(ctx: Context, args: str) -> Reply:
-    refuse_arguments("members", args, "members")
+    refuse_arguments("members", args)
     network = ctx.config.network
-    agencies = ctx.session.exec(select(Agency).where(Agency.active).order_by(Agency.id)).all()
-    people = ctx.session.exec(select(Person).where(Person.active).order_by(Person.id)).all()
+    agencies = ctx.session.exec(select(Agency).where(Agency.active).order_by(col(Agency.id))).all()
+    people = ctx.session.exec(select(Person).where(Person.active).order_by(col(Person.id))).all()
     by_agency: dict[int | None, list[str]] = {}
     for person in people:
         by_agency.setdefault(person.agency_id, []).append(person.name)
@@ -106,7 +106,7 @@ def working_groups(ctx: Context, args: str) -> Reply:
     partners=True,
 )
 def objectives(ctx: Context, args: str) -> Reply:
-    query = select(Objective).order_by(Objective.number)
+    query = select(Objective).order_by(col(Objective.number))
     wanted = args.strip().lstrip("#")
     if wanted:
         if not (wanted.isascii() and wanted.isdigit()):  # "²" is a digit that int() refuses
@@ -123,5 +123,4 @@ def objectives(ctx: Context, args: str) -> Reply:
 
 def _no_objective(ctx: Context, wanted: str) -> UserError:
     total = len(ctx.config.objectives)
-    return UserError(f"There is no objective {wanted}; they are numbered 1 to {total}.",
-                     "objectives 6")
+    return UserError(f"There is no objective {wanted}; they are numbered 1 to {total}.")

@@ -5,7 +5,7 @@ agenda items for their groups' meetings and get those reminders, but do not vote
 Network's consensus polls.
 """
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from handlers.core import Context, Reply, Role, UserError, bold
 from handlers.grammar import NAME_LIMIT, check_text, refuse_arguments, take_quoted
@@ -28,8 +28,7 @@ def partners_add(ctx: Context, args: str) -> Reply:
     organisation, rest = take_quoted(args)
     if not organisation:
         raise UserError("Give the organisation's name in quotes.")
-    organisation = check_text(organisation, what="organisation's name", example=ADD_EXAMPLE,
-                              max_length=NAME_LIMIT)
+    organisation = check_text(organisation, what="organisation's name", max_length=NAME_LIMIT)
     wg = _target_group(ctx, rest)
     if not (ctx.actor.has(Role.SECRETARIAT) or (wg is not None and ctx.actor.chairs_wg(wg.slug))):
         raise UserError("Only the Secretariat, or a working group's chairs for their own group, "
@@ -44,6 +43,7 @@ def partners_add(ctx: Context, args: str) -> Reply:
         record_change(ctx, "partner.added", organisation)
         return Reply(text=f"{organisation} is now a partner of the Network. Add it to a working "
                           f'group with: partners add "{organisation}" to wg:<slug>')
+    assert wg.id is not None
     if ctx.session.get(WGPartner, (wg.id, organisation)) is not None:
         raise UserError(f"{organisation} is already a partner in {wg.slug}.", "wg " + wg.slug)
     ctx.session.add(WGPartner(wg_id=wg.id, organisation=organisation))
@@ -57,13 +57,12 @@ def _target_group(ctx: Context, rest: str) -> WorkingGroup | None:
         return None
     words = rest.split()
     if len(words) != 2 or words[0].lower() != "to" or not words[1].lower().startswith("wg:"):
-        raise UserError(f"I did not understand '{rest}'; write to wg:<slug>.", ADD_EXAMPLE)
+        raise UserError(f"I did not understand '{rest}'; write to wg:<slug>.")
     slug = words[1][3:].lower()
     wg = ctx.session.exec(select(WorkingGroup).where(
         WorkingGroup.slug == slug, WorkingGroup.active)).first()
     if wg is None:
-        raise UserError(f"There is no working group '{slug}'. Type wg to list them.",
-                        ADD_EXAMPLE)
+        raise UserError(f"There is no working group '{slug}'. Type wg to list them.")
     return wg
 
 
@@ -76,7 +75,7 @@ def _target_group(ctx: Context, rest: str) -> WorkingGroup | None:
     partners=True,
 )
 def partners_list(ctx: Context, args: str) -> Reply:
-    refuse_arguments("partners", args, "partners")
+    refuse_arguments("partners", args)
     organisations = ctx.session.exec(select(Partner).order_by(Partner.organisation)).all()
     if not organisations:
         how = (f" Add one with: {ADD_EXAMPLE}"
@@ -85,7 +84,7 @@ def partners_list(ctx: Context, args: str) -> Reply:
     lines = []
     for partner in organisations:
         groups = ctx.session.exec(
-            select(WorkingGroup.slug).join(WGPartner, WGPartner.wg_id == WorkingGroup.id)
+            select(WorkingGroup.slug).join(WGPartner, col(WGPartner.wg_id) == WorkingGroup.id)
             .where(WGPartner.organisation == partner.organisation, WorkingGroup.active)
             .order_by(WorkingGroup.slug)).all()
         people = ctx.session.exec(select(Person.name).where(

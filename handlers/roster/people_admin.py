@@ -5,7 +5,7 @@ a working group's chairs may add the people of that group's partner organisation
 identity comes from the platform (a Slack or Teams mention); in the shell a person is named.
 """
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from handlers.core import Context, Reply, Role, UserError
 from handlers.grammar import NAME_LIMIT, check_text, take_quoted
@@ -22,7 +22,6 @@ from storage.models import (
     WorkingGroup,
 )
 
-ADD_EXAMPLE = 'people add @"Jane Doe" ILO'
 PARTNER_PREFIX = "partner:"
 # How a person is named on each chat platform, for the refusal of a typed name there.
 MENTION_EXAMPLES = {"slack": "people add <@U0123ABC> UNICEF",
@@ -33,24 +32,24 @@ MENTION_EXAMPLES = {"slack": "people add <@U0123ABC> UNICEF",
     "people add",
     summary="Put someone on the roster as a focal point of an agency, or of a partner",
     usage="people add @someone <AGENCY | partner:<organisation>> [name]",
-    example=ADD_EXAMPLE,
+    example='people add @"Jane Doe" ILO',
     detail="In Slack and Teams mention the person; in the shell give their name in quotes. "
            "The Secretariat adds anyone; focal points add people of their own agency.",
     mentions=True,
 )
 def people_add(ctx: Context, args: str) -> Reply:
-    ref, rest = take_person(args, ADD_EXAMPLE)
+    ref, rest = take_person(args)
     platform = ctx.command.where.platform
     if ref.external_id is None and platform != SHELL:
         raise UserError(
             f"'{ref.label}' is typed text, not a mention, so the bot cannot tell which "
             f"{platform.capitalize()} account is theirs. Mention the person: type @ and pick "
-            "them from the list.", MENTION_EXAMPLES.get(platform, ADD_EXAMPLE))
+            "them from the list.", MENTION_EXAMPLES.get(platform))
     target, name = _take_target(rest)
     if not target:
         raise UserError("Say which agency (or partner:<organisation>) they belong to.")
     name = check_text(name.strip().strip('"“”') or ref.name or ref.external_id or "",
-                      what="person's name", example=ADD_EXAMPLE, max_length=NAME_LIMIT)
+                      what="person's name", max_length=NAME_LIMIT)
     existing = find_named(ctx.session, ref, platform)
     if existing is not None:
         raise UserError(f"{existing.name} is already on the roster; use people move to change "
@@ -60,7 +59,7 @@ def people_add(ctx: Context, args: str) -> Reply:
         person = Person(name=name, partner_org=organisation, created_at=ctx.now)
         belongs = f"partner {organisation}"
     else:
-        agency = agency_by_code(ctx, target, ADD_EXAMPLE)
+        agency = agency_by_code(ctx, target)
         _may_manage(ctx, agency.code, "add focal points of")
         person = Person(name=name, agency_id=agency.id, created_at=ctx.now)
         belongs = agency.code
@@ -79,7 +78,7 @@ def people_add(ctx: Context, args: str) -> Reply:
     mentions=True,
 )
 def people_remove(ctx: Context, args: str) -> Reply:
-    person = _named(ctx, args, 'people remove @"Jane Doe"')
+    person = _named(ctx, args)
     code = _agency_code(ctx, person)
     _may_manage(ctx, code, "remove focal points of")
     secretariat = ctx.config.network.secretariat
@@ -100,14 +99,13 @@ def people_remove(ctx: Context, args: str) -> Reply:
     mentions=True,
 )
 def people_move(ctx: Context, args: str) -> Reply:
-    example = 'people move @"Jane Doe" UNICEF'
-    ref, rest = take_person(args, example)
-    person = _require(ctx, ref, example)
-    agency = agency_by_code(ctx, rest.strip(), example)
+    ref, rest = take_person(args)
+    person = _require(ctx, ref)
+    agency = agency_by_code(ctx, rest.strip())
     current = _agency_code(ctx, person)
     _may_manage(ctx, current, "move focal points of")
     if current == agency.code:
-        raise UserError(f"{person.name} is already with {agency.code}.", example)
+        raise UserError(f"{person.name} is already with {agency.code}.")
     record_change(ctx, "person.moved", person.name,
                   f"{current or person.partner_org} → {agency.code}")
     person.agency_id, person.partner_org = agency.id, None
@@ -140,7 +138,7 @@ def _partner(ctx: Context, organisation: str) -> str:
     if ctx.actor.has(Role.SECRETARIAT):
         return organisation
     groups = set(ctx.session.exec(
-        select(WorkingGroup.slug).join(WGPartner, WGPartner.wg_id == WorkingGroup.id)
+        select(WorkingGroup.slug).join(WGPartner, col(WGPartner.wg_id) == WorkingGroup.id)
         .where(WGPartner.organisation == organisation)).all())
     if not groups & ctx.actor.wg_chairs:
         raise UserError(f"Only the Secretariat or the chairs of {organisation}'s working groups "
@@ -151,6 +149,7 @@ def _partner(ctx: Context, organisation: str) -> str:
 def _attach_identity(ctx: Context, person: Person, ref: PersonRef, platform: str) -> None:
     if ref.external_id is None or platform == SHELL:
         return
+    assert person.id is not None
     taken = ctx.session.exec(select(Identity).where(
         Identity.platform == platform, Identity.external_id == ref.external_id)).first()
     if taken is not None:
@@ -160,18 +159,17 @@ def _attach_identity(ctx: Context, person: Person, ref: PersonRef, platform: str
                                  external_id=ref.external_id))
 
 
-def _named(ctx: Context, args: str, example: str) -> Person:
-    ref, rest = take_person(args, example)
+def _named(ctx: Context, args: str) -> Person:
+    ref, rest = take_person(args)
     if rest:
-        raise UserError(f"I did not expect '{rest}' after the person.", example)
-    return _require(ctx, ref, example)
+        raise UserError(f"I did not expect '{rest}' after the person.")
+    return _require(ctx, ref)
 
 
-def _require(ctx: Context, ref: PersonRef, example: str) -> Person:
+def _require(ctx: Context, ref: PersonRef) -> Person:
     person = find_named(ctx.session, ref, ctx.command.where.platform)
     if person is None:
-        raise UserError(f"{ref.label} is not on the roster. Type members to see who is.",
-                        example)
+        raise UserError(f"{ref.label} is not on the roster. Type members to see who is.")
     return person
 
 

@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 
 from sqlalchemy import delete
-from sqlmodel import select
+from sqlmodel import col, select
 
 from handlers.core import Context, Reply, Role, Speaker, UserError, bold
 from handlers.forms import button, form
@@ -20,7 +20,7 @@ from handlers.people import SHELL, find_person, people_of
 from handlers.period import read_year, year_bounds
 from handlers.polls.poll_state import TALLY, close_if_complete, poll_message
 from handlers.record_years import first_year
-from handlers.registry import command
+from handlers.registry import Roles, command
 from handlers.timefmt import show_date
 from handlers.wording import counted, plural
 from storage.audience import Audience
@@ -53,7 +53,7 @@ def agency_by_code(ctx: Context, code: str, example: str | None = None) -> Agenc
     """An active member agency by its code, or a refusal listing the codes."""
     agency = ctx.session.exec(select(Agency).where(Agency.code == code.upper())).first()
     if agency is None or not agency.active:
-        codes = ctx.session.exec(select(Agency.code).where(Agency.active).order_by(Agency.id))
+        codes = ctx.session.exec(select(Agency.code).where(Agency.active).order_by(col(Agency.id)))
         raise UserError(f"'{code}' is not a member agency (members: {', '.join(codes)}).",
                         example)
     return agency
@@ -72,7 +72,7 @@ def members_join(ctx: Context, args: str) -> Reply:
     name, extra = take_quoted(rest)
     if not _CODE.match(code) or not name or extra:
         raise UserError("Give the agency's short code and its full name in quotes.")
-    name = check_text(name, what="agency's name", example=JOIN_EXAMPLE, max_length=NAME_LIMIT)
+    name = check_text(name, what="agency's name", max_length=NAME_LIMIT)
     existing = ctx.session.exec(select(Agency).where(Agency.code == code)).first()
     if existing is not None and existing.active:
         raise UserError(f"{code} is already a member of the Network. Type members to see them.",
@@ -110,11 +110,9 @@ def _approve(_: Mapping[str, int], values: Mapping[str, str]) -> str:
     summary="Approve an agency's request to join (Secretariat or Chair)",
     usage="members approve <AGENCY-CODE>",
     example="members approve UNFPA",
+    roles=Roles((Role.SECRETARIAT, Role.CHAIR), "approves new members.", JOIN_EXAMPLE),
 )
 def members_approve(ctx: Context, args: str) -> Reply:
-    if not ctx.actor.has(Role.SECRETARIAT, Role.CHAIR):
-        raise UserError("Only the Secretariat or the Chair approves new members.",
-                        "members join UNFPA \"United Nations Population Fund\"")
     code = args.strip().upper()
     request = _pending_request(ctx, code) if code else None
     if request is None:
@@ -151,6 +149,7 @@ def _first_focal_point(ctx: Context, request: JoinRequest, agency: Agency) -> st
     person = Person(name=request.requester_name, agency_id=agency.id, created_at=ctx.now)
     ctx.session.add(person)
     ctx.session.flush()
+    assert person.id is not None
     if platform != SHELL:
         ctx.session.add(Identity(person_id=person.id, platform=platform,
                                  external_id=external_id))
@@ -164,7 +163,7 @@ def _first_focal_point(ctx: Context, request: JoinRequest, agency: Agency) -> st
     example="members leave WORLD-BANK",
 )
 def members_leave(ctx: Context, args: str) -> Reply:
-    agency = agency_by_code(ctx, args.strip(), "members leave WORLD-BANK")
+    agency = agency_by_code(ctx, args.strip())
     network = ctx.config.network
     if not (ctx.actor.has(Role.SECRETARIAT) or ctx.actor.agency == agency.code):
         raise UserError(f"Only {agency.code}'s own focal points or the Secretariat can record "
@@ -175,7 +174,7 @@ def members_leave(ctx: Context, args: str) -> Reply:
                         "Terms of Reference and cannot leave.", "members")
     agency.active, agency.left_at = False, ctx.now
     seats = ctx.session.exec(select(WGAgency).where(WGAgency.agency_id == agency.id)).all()
-    ctx.session.exec(delete(WGAgency).where(WGAgency.agency_id == agency.id))  # type: ignore[call-overload]
+    ctx.session.exec(delete(WGAgency).where(col(WGAgency.agency_id) == agency.id))
     record_change(ctx, "agency.left", agency.code,
                   f"{counted(len(seats), 'working-group seat')} given up" if seats else "")
     text = f"{bold(agency.code)} ({agency.name}) has left {network.name}."
@@ -189,7 +188,7 @@ def _leave_open_polls(ctx: Context, code: str) -> str:
     voted on closes (once open its minimum time). Says what happened."""
     polls = [poll for poll in ctx.session.exec(
         select(Poll).where(Poll.status == PollStatus.OPEN)
-        .order_by(Poll.id).with_for_update()).all()  # type: ignore[arg-type]
+        .order_by(col(Poll.id)).with_for_update()).all()
         if code in poll.electorate]
     if not polls:
         return ""
@@ -214,15 +213,15 @@ def _leave_open_polls(ctx: Context, code: str) -> str:
 )
 def members_history(ctx: Context, args: str) -> Reply:
     query = select(RosterChange, Person.name).join(
-        Person, Person.id == RosterChange.actor_id, isouter=True
-    ).order_by(RosterChange.at.desc(), RosterChange.id.desc())  # type: ignore[attr-defined]
+        Person, col(Person.id) == RosterChange.actor_id, isouter=True
+    ).order_by(col(RosterChange.at).desc(), col(RosterChange.id).desc())
     zone = ctx.config.network.zone
     year = None
     if args.strip():
         year = read_year(args, now=ctx.now, zone=zone, command="members history",
                          first=lambda: first_year(ctx))
         start, end = year_bounds(year, zone)
-        query = query.where(RosterChange.at >= start, RosterChange.at < end)  # type: ignore[arg-type]
+        query = query.where(RosterChange.at >= start, RosterChange.at < end)
     rows = ctx.session.exec(query.limit(200)).all()
     if not rows:
         return Reply(title="Roster history", text="No roster changes recorded"
