@@ -7,8 +7,9 @@ At the deadline the ``agenda.deadline`` job compiles the agenda and queues it fo
 
 import re
 
-from sqlalchemy import Insert, Select, bindparam, insert
+from sqlalchemy import Insert, bindparam, insert
 from sqlmodel import col, func, select
+from sqlmodel.sql.expression import Select
 
 from handlers.core import Context, Reply, Role, Scope, UserError, bold
 from handlers.grammar import check_text, parse_ref
@@ -321,7 +322,7 @@ def _partner_meeting(ctx: Context, meeting_id: int | None) -> None:
         return
     upcoming = ctx.session.exec(theirs.where(
         Meeting.starts_at > ctx.now, Meeting.status == MeetingStatus.SCHEDULED
-    ).order_by(Meeting.starts_at)).all()
+    ).order_by(col(Meeting.starts_at))).all()
     listed = ", ".join(f"#{m}" for m in upcoming) or "none scheduled yet"
     raise UserError(f"As a partner ({ctx.actor.partner}) you work on the meetings of your "
                     f"working groups ({', '.join(groups) or 'none yet'}); name one with #N. "
@@ -350,11 +351,14 @@ def _propose(ctx: Context, text: str, tags: list[int], meeting: Meeting | None) 
     the backlog); returns its id."""
     meeting_id = meeting.id if meeting else None
     connection = ctx.session.connection()
-    item_id: int = connection.execute(_INSERT_ITEM[meeting_id is None], {
+    inserted = connection.execute(_INSERT_ITEM[meeting_id is None], {
         "meeting_id": meeting_id, "target": meeting_id, "text": text,
         "agency_id": ctx.actor.agency_id, "proposer_id": ctx.actor.person_id,
         "status": AgendaStatus.PROPOSED, "created_at": ctx.now,
-    }).inserted_primary_key[0]
+    }).inserted_primary_key
+    if inserted is None:  # SQLAlchemy's type allows it; a one-row INSERT always has its key
+        raise RuntimeError("The agenda item's INSERT gave no primary key.")
+    item_id: int = inserted[0]
     if tags:
         connection.execute(_INSERT_TAG, [{"item_id": item_id, "objective_number": number}
                                          for number in tags])
@@ -398,11 +402,15 @@ def _listing(scope: Scope, meeting_id: int | None, *, shown: int | None = None,
     return "\n".join(lines)
 
 
-def _listing_query(backlog: bool, limited: bool) -> Select[tuple[int, str, str, str, int]]:
+# An agenda's rows: each item's id, text, status and proposer, and how many items it has.
+Listing = Select[int | None, str, str, str, int]
+
+
+def _listing_query(backlog: bool, limited: bool) -> Listing:
     meeting = col(AgendaItem.meeting_id)
-    query = (
-        select(AgendaItem.id, AgendaItem.text, AgendaItem.status, _PROPOSER,
-               func.count().over())  # every item of the meeting, counted before the limit
+    query: Listing = (
+        select(AgendaItem.id, AgendaItem.text, AgendaItem.status,  # type: ignore[call-overload]
+               _PROPOSER, func.count().over())  # all the meeting's items, counted before the limit
         .outerjoin(Agency, Agency.id == AgendaItem.agency_id)
         .outerjoin(Person, Person.id == AgendaItem.proposer_id)
         .where(_IN_BACKLOG if backlog else meeting == bindparam("meeting_id"))
@@ -435,7 +443,7 @@ _PROPOSER = func.coalesce(Agency.code, Person.partner_org, "a partner")
 # over (or cancelled) with no later one to roll to yet (meeting_common.carry_over moves both
 # when one is scheduled).
 _IN_BACKLOG = col(AgendaItem.meeting_id).is_(None) | (
-    (AgendaItem.status == AgendaStatus.DEFERRED) & col(AgendaItem.meeting_id).in_(
+    (col(AgendaItem.status) == AgendaStatus.DEFERRED) & col(AgendaItem.meeting_id).in_(
         select(Meeting.id).where(col(Meeting.wg_id).is_(None),
                                  (Meeting.starts_at <= bindparam("now"))
                                  | (Meeting.status == MeetingStatus.CANCELLED))))
@@ -445,8 +453,8 @@ _LISTING = {(backlog, limited): _listing_query(backlog, limited)
             for backlog in (False, True) for limited in (False, True)}
 _PROPOSERS_OF = (
     select(AgendaItem.id, _PROPOSER)
-    .outerjoin(Agency, Agency.id == AgendaItem.agency_id)
-    .outerjoin(Person, Person.id == AgendaItem.proposer_id)
+    .outerjoin(Agency, col(Agency.id) == AgendaItem.agency_id)
+    .outerjoin(Person, col(Person.id) == AgendaItem.proposer_id)
     .where(col(AgendaItem.id).in_(bindparam("ids", expanding=True)))
 )
 _TAGS_OF = (

@@ -132,7 +132,7 @@ def meeting_list(ctx: Context, args: str) -> Reply:
         select(AgendaItem.meeting_id, func.count())
         .where(col(AgendaItem.meeting_id).in_([m.id for m in meetings]),
                AgendaItem.status != AgendaStatus.WITHDRAWN)
-        .group_by(AgendaItem.meeting_id)).all())
+        .group_by(col(AgendaItem.meeting_id))).all())
     slugs = dict(ctx.session.exec(select(WorkingGroup.id, WorkingGroup.slug)).all())
     lines = [f"#{m.id} {when(ctx, m)} — {m.title} "
              f"({_kind_label(m, slugs.get(m.wg_id))}; {n} agenda item{'s' if n != 1 else ''})"
@@ -214,9 +214,9 @@ def meeting_move(ctx: Context, args: str) -> Reply:
            "open for items, or back to the backlog.",
 )
 def meeting_cancel(ctx: Context, args: str) -> Reply:
-    ref, _, reason = args.strip().partition(" ")
+    ref, _, given = args.strip().partition(" ")
     meeting = _changeable(ctx, parse_ref(ref, "meeting", CANCEL_EXAMPLE), CANCEL_EXAMPLE)
-    reason = check_text(reason, what="reason", example=CANCEL_EXAMPLE) if reason.strip() \
+    reason = check_text(given, what="reason", example=CANCEL_EXAMPLE) if given.strip() \
         else None
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancel_reason = reason

@@ -32,9 +32,9 @@ def schedule_reminders(scope: Scope, item: ActionItem, agency_code: str) -> list
     """Queue the reminders still ahead of ``scope.now``; none without a due date or people."""
     if item.due_at is None:
         return []
-    people = list(scope.session.exec(
+    people = [p for p in scope.session.exec(
         select(Person.id).where(Person.agency_id == item.agency_id, Person.active)
-    ).all())
+    ).all() if p is not None]
     if not people:
         return []
     zone = scope.config.network.zone

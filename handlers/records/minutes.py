@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from handlers.core import Choice, Context, Form, FormField, Reply, Role, UserError
 from handlers.dates import understand_when
@@ -276,7 +276,7 @@ def _numbers(ctx: Context, meeting: Meeting) -> Numbers:
     ).all()
     actions = ctx.session.exec(
         select(Agency.code, ActionItem)
-        .join(Agency, Agency.id == ActionItem.agency_id)
+        .join(Agency, col(Agency.id) == ActionItem.agency_id)
         .where(ActionItem.meeting_id == meeting.id,
                ActionItem.status != ActionStatus.SUPERSEDED)
     ).all()

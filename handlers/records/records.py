@@ -4,7 +4,7 @@ import re
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, case
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from handlers.core import Context, Reply, Role, UserError, bold
 from handlers.dates import understand_when
@@ -56,7 +56,7 @@ def decisions(ctx: Context, args: str) -> Reply:
         return Reply(title="Decisions", text=f"No decisions recorded for {scope}.")
     latest = ctx.session.exec(
         select(Decision, Meeting.title)
-        .join(Meeting, Meeting.id == Decision.meeting_id, isouter=True)
+        .join(Meeting, col(Meeting.id) == Decision.meeting_id, isouter=True)
         .where(*conditions)
         .order_by(Decision.decided_at.desc(), Decision.id.desc())  # type: ignore[attr-defined,union-attr]
         .limit(PAGE)).all()
@@ -96,19 +96,18 @@ def actions(ctx: Context, args: str) -> Reply:
                             f"Known agencies: {', '.join(sorted(known))}.")
         conditions.append(Agency.code == code)  # type: ignore[arg-type]
         scope = f"open action items of {code}"
-    listed = select(ActionItem, Agency.code).join(Agency, Agency.id == ActionItem.agency_id) \
+    listed = select(ActionItem, Agency.code).join(Agency, col(Agency.id) == ActionItem.agency_id) \
         .where(*conditions)
-    overdue = (ActionItem.status == ActionStatus.OPEN) & (ActionItem.due_at < ctx.now)  # type: ignore[operator]
+    overdue = (col(ActionItem.status) == ActionStatus.OPEN) & (col(ActionItem.due_at) < ctx.now)
     total, late = ctx.session.exec(
         select(func.count(), func.coalesce(func.sum(case((overdue, 1), else_=0)), 0))
-        .select_from(ActionItem).join(Agency, Agency.id == ActionItem.agency_id)
+        .select_from(ActionItem).join(Agency, col(Agency.id) == ActionItem.agency_id)
         .where(*conditions)).one()
     if not total:
         return Reply(title="Action items", text=f"There are no {scope}.")
     rows = ctx.session.exec(listed.order_by(
-        ActionItem.status.desc(),  # type: ignore[attr-defined]
-        ActionItem.due_at.is_(None), ActionItem.due_at,  # type: ignore[union-attr]
-        ActionItem.id).limit(PAGE)).all()
+        col(ActionItem.status).desc(), col(ActionItem.due_at).is_(None), col(ActionItem.due_at),
+        col(ActionItem.id)).limit(PAGE)).all()
     lines = [describe_action(ctx, item, code) for item, code in rows]
     if total > PAGE:
         lines.append(more(total - PAGE, "action items", "narrow the list with actions mine or "
@@ -175,7 +174,7 @@ def _own_item(ctx: Context, ref: str, example: str) -> tuple[ActionItem, str]:
     """The open action item ``#A`` if the speaker may change it, with its agency's code."""
     number = parse_ref(ref, "action item", example)
     found = ctx.session.exec(
-        select(ActionItem, Agency.code).join(Agency, Agency.id == ActionItem.agency_id)
+        select(ActionItem, Agency.code).join(Agency, col(Agency.id) == ActionItem.agency_id)
         .where(ActionItem.id == number)
     ).first()
     if found is None:
