@@ -7,8 +7,9 @@ At the deadline the ``agenda.deadline`` job compiles the agenda and queues it fo
 
 import re
 
-from sqlalchemy import Insert, Select, bindparam, insert
+from sqlalchemy import Insert, bindparam, insert
 from sqlmodel import col, func, select
+from sqlmodel.sql.expression import Select
 
 from handlers.core import Context, Reply, Role, Scope, UserError, bold
 from handlers.grammar import check_text, parse_ref
@@ -116,6 +117,7 @@ def agenda(ctx: Context, args: str) -> Reply:
     partners=True,
 )
 def agenda_list(ctx: Context, args: str) -> Reply:
+    # `agenda` runs this too: its refusals show agenda list's example, not its own.
     number = parse_ref(args, "meeting", "agenda list #1") if args.strip() else None
     if ctx.actor.is_partner:
         _partner_meeting(ctx, number)
@@ -147,11 +149,11 @@ def agenda_list(ctx: Context, args: str) -> Reply:
     example="agenda withdraw #4",
 )
 def agenda_withdraw(ctx: Context, args: str) -> Reply:
-    earlier = ctx.session.get(AgendaItem, parse_ref(args, "agenda item", "agenda withdraw #4"))
+    earlier = ctx.session.get(AgendaItem, parse_ref(args, "agenda item"))
     if earlier is not None and earlier.status == AgendaStatus.WITHDRAWN:
         raise UserError(f"Agenda item #{earlier.id} was already withdrawn, so nothing changed.",
                         "agenda")
-    item = _item(ctx, args, "agenda withdraw #4")
+    item = _item(ctx, args)
     agency = ctx.session.get(Agency, item.agency_id) if item.agency_id else None
     if not (ctx.actor.has(Role.SECRETARIAT) or (agency and agency.code == ctx.actor.agency)):
         raise UserError(f"Only the proposing agency ({agency.code if agency else 'unknown'}) "
@@ -168,7 +170,7 @@ def agenda_withdraw(ctx: Context, args: str) -> Reply:
     example="agenda accept #4",
 )
 def agenda_accept(ctx: Context, args: str) -> Reply:
-    item = _organised_item(ctx, args, "agenda accept #4")
+    item = _organised_item(ctx, args)
     item.status = AgendaStatus.ACCEPTED
     ctx.session.add(item)
     return Reply(text=f"Accepted agenda item #{item.id}: {item.text}", private=False)
@@ -183,7 +185,7 @@ def agenda_accept(ctx: Context, args: str) -> Reply:
            "backlog until one is scheduled.",
 )
 def agenda_defer(ctx: Context, args: str) -> Reply:
-    item = _organised_item(ctx, args, "agenda defer #4")
+    item = _organised_item(ctx, args)
     current = ctx.session.get(Meeting, item.meeting_id) if item.meeting_id else None
     if current is None:
         raise UserError(f"Item #{item.id} waits in the backlog; it joins the next meeting "
@@ -210,7 +212,7 @@ def agenda_defer(ctx: Context, args: str) -> Reply:
 )
 def agenda_order(ctx: Context, args: str) -> Reply:
     ref, _, wanted = args.strip().partition(" ")
-    item = _organised_item(ctx, ref, "agenda order #4 1")
+    item = _organised_item(ctx, ref)
     siblings = [other for other in open_items(ctx, item.meeting_id) if other.id != item.id]
     if not wanted.strip().isdigit() or not 1 <= int(wanted) <= len(siblings) + 1:
         raise UserError(f"Give a position from 1 to {len(siblings) + 1}.",
@@ -230,8 +232,7 @@ def agenda_order(ctx: Context, args: str) -> Reply:
            "The agenda also goes out by itself at the deadline.",
 )
 def agenda_publish(ctx: Context, args: str) -> Reply:
-    meeting = get_meeting(ctx, parse_ref(args, "meeting", "agenda publish #1"),
-                          "agenda publish #1")
+    meeting = get_meeting(ctx, parse_ref(args, "meeting"))
     if not may_organise(ctx, ctx.actor, meeting):
         raise UserError(f"Only the organisers of meeting #{meeting.id} (the Chair or the "
                         "Secretariat) may publish its agenda.", f"agenda list #{meeting.id}")
@@ -288,11 +289,11 @@ def _read_item(ctx: Context, args: str) -> tuple[str, list[int], int | None]:
             break
     if (last := _LAST_WORD.search(body)) is not None and last.group(1).startswith("#"):
         raise UserError(f"'{last.group(1)}' at the end is neither an objective tag nor "
-                        "'for #N': write tags as #obj6, each on its own.", ADD_EXAMPLE)
+                        "'for #N': write tags as #obj6, each on its own.")
     if (shaped := _TAG_SHAPED.search(body)) is not None:
         raise UserError(f"'{shaped.group(1)}' is in the middle of the text: objective tags "
-                        "come at the end of it.", ADD_EXAMPLE)
-    text = check_text(body, what="agenda item", example=ADD_EXAMPLE)
+                        "come at the end of it.")
+    text = check_text(body, what="agenda item")
     return text, list(dict.fromkeys(tags)), meeting_ref
 
 
@@ -308,7 +309,7 @@ def _objective(ctx: Context, word: str, number: int) -> int:
     if number not in valid:
         raise UserError(f"{word} is not a GCM objective: objectives are numbered "
                         f"{valid[0]} to {valid[-1]} (#obj{valid[0]} to #obj{valid[-1]}). "
-                        "Type objectives to see them.", ADD_EXAMPLE)
+                        "Type objectives to see them.")
     return number
 
 
@@ -321,7 +322,7 @@ def _partner_meeting(ctx: Context, meeting_id: int | None) -> None:
         return
     upcoming = ctx.session.exec(theirs.where(
         Meeting.starts_at > ctx.now, Meeting.status == MeetingStatus.SCHEDULED
-    ).order_by(Meeting.starts_at)).all()
+    ).order_by(col(Meeting.starts_at))).all()
     listed = ", ".join(f"#{m}" for m in upcoming) or "none scheduled yet"
     raise UserError(f"As a partner ({ctx.actor.partner}) you work on the meetings of your "
                     f"working groups ({', '.join(groups) or 'none yet'}); name one with #N. "
@@ -331,17 +332,16 @@ def _partner_meeting(ctx: Context, meeting_id: int | None) -> None:
 
 
 def _target(ctx: Context, meeting_id: int) -> Meeting:
-    meeting = get_meeting(ctx, meeting_id, ADD_EXAMPLE)
+    meeting = get_meeting(ctx, meeting_id)
     if meeting.status == MeetingStatus.CANCELLED or meeting.starts_at <= ctx.now:
         raise UserError(f"Meeting #{meeting.id} is " + (
             "cancelled" if meeting.status == MeetingStatus.CANCELLED else "over")
-            + "; propose the item for the next one.", ADD_EXAMPLE)
+            + "; propose the item for the next one.")
     deadline = meeting.agenda_closes_at
     if deadline <= ctx.now and not may_organise(ctx, ctx.actor, meeting):
         raise UserError(f"The agenda of meeting #{meeting.id} closed "
                         f"{show_time(deadline, zone(ctx))}; only the Chair or the Secretariat "
-                        "may add to it now. Leave out 'for' to propose it for the next meeting.",
-                        ADD_EXAMPLE)
+                        "may add to it now. Leave out 'for' to propose it for the next meeting.")
     return meeting
 
 
@@ -350,11 +350,14 @@ def _propose(ctx: Context, text: str, tags: list[int], meeting: Meeting | None) 
     the backlog); returns its id."""
     meeting_id = meeting.id if meeting else None
     connection = ctx.session.connection()
-    item_id: int = connection.execute(_INSERT_ITEM[meeting_id is None], {
+    inserted = connection.execute(_INSERT_ITEM[meeting_id is None], {
         "meeting_id": meeting_id, "target": meeting_id, "text": text,
         "agency_id": ctx.actor.agency_id, "proposer_id": ctx.actor.person_id,
         "status": AgendaStatus.PROPOSED, "created_at": ctx.now,
-    }).inserted_primary_key[0]
+    }).inserted_primary_key
+    if inserted is None:  # SQLAlchemy's type allows it; a one-row INSERT always has its key
+        raise RuntimeError("The agenda item's INSERT gave no primary key.")
+    item_id: int = inserted[0]
     if tags:
         connection.execute(_INSERT_TAG, [{"item_id": item_id, "objective_number": number}
                                          for number in tags])
@@ -398,11 +401,15 @@ def _listing(scope: Scope, meeting_id: int | None, *, shown: int | None = None,
     return "\n".join(lines)
 
 
-def _listing_query(backlog: bool, limited: bool) -> Select[tuple[int, str, str, str, int]]:
+# An agenda's rows: each item's id, text, status and proposer, and how many items it has.
+Listing = Select[int | None, str, str, str, int]
+
+
+def _listing_query(backlog: bool, limited: bool) -> Listing:
     meeting = col(AgendaItem.meeting_id)
-    query = (
-        select(AgendaItem.id, AgendaItem.text, AgendaItem.status, _PROPOSER,
-               func.count().over())  # every item of the meeting, counted before the limit
+    query: Listing = (
+        select(AgendaItem.id, AgendaItem.text, AgendaItem.status,  # type: ignore[call-overload]
+               _PROPOSER, func.count().over())  # all the meeting's items, counted before the limit
         .outerjoin(Agency, Agency.id == AgendaItem.agency_id)
         .outerjoin(Person, Person.id == AgendaItem.proposer_id)
         .where(_IN_BACKLOG if backlog else meeting == bindparam("meeting_id"))
@@ -435,7 +442,7 @@ _PROPOSER = func.coalesce(Agency.code, Person.partner_org, "a partner")
 # over (or cancelled) with no later one to roll to yet (meeting_common.carry_over moves both
 # when one is scheduled).
 _IN_BACKLOG = col(AgendaItem.meeting_id).is_(None) | (
-    (AgendaItem.status == AgendaStatus.DEFERRED) & col(AgendaItem.meeting_id).in_(
+    (col(AgendaItem.status) == AgendaStatus.DEFERRED) & col(AgendaItem.meeting_id).in_(
         select(Meeting.id).where(col(Meeting.wg_id).is_(None),
                                  (Meeting.starts_at <= bindparam("now"))
                                  | (Meeting.status == MeetingStatus.CANCELLED))))
@@ -445,8 +452,8 @@ _LISTING = {(backlog, limited): _listing_query(backlog, limited)
             for backlog in (False, True) for limited in (False, True)}
 _PROPOSERS_OF = (
     select(AgendaItem.id, _PROPOSER)
-    .outerjoin(Agency, Agency.id == AgendaItem.agency_id)
-    .outerjoin(Person, Person.id == AgendaItem.proposer_id)
+    .outerjoin(Agency, col(Agency.id) == AgendaItem.agency_id)
+    .outerjoin(Person, col(Person.id) == AgendaItem.proposer_id)
     .where(col(AgendaItem.id).in_(bindparam("ids", expanding=True)))
 )
 _TAGS_OF = (
@@ -469,18 +476,18 @@ def _tags(numbers: list[int]) -> str:
     return ", ".join(f"obj {n}" for n in numbers)
 
 
-def _item(ctx: Context, args: str, example: str) -> AgendaItem:
-    item_id = parse_ref(args, "agenda item", example)
+def _item(ctx: Context, args: str) -> AgendaItem:
+    item_id = parse_ref(args, "agenda item")
     item = ctx.session.get(AgendaItem, item_id)
     if item is None:
-        raise UserError(f"There is no agenda item #{item_id}. Type agenda to see them.", example)
+        raise UserError(f"There is no agenda item #{item_id}. Type agenda to see them.")
     if item.status == AgendaStatus.WITHDRAWN:
         raise UserError(f"Agenda item #{item.id} was withdrawn.", "agenda")
     return item
 
 
-def _organised_item(ctx: Context, args: str, example: str) -> AgendaItem:
-    item = _item(ctx, args, example)
+def _organised_item(ctx: Context, args: str) -> AgendaItem:
+    item = _item(ctx, args)
     meeting = ctx.session.get(Meeting, item.meeting_id) if item.meeting_id else None
     allowed = may_organise(ctx, ctx.actor, meeting) if meeting else ctx.actor.has(
         Role.CHAIR, Role.SECRETARIAT)

@@ -26,10 +26,10 @@ class Invitee:
 def organizer(scope: Scope) -> Invitee | None:
     """The Secretariat's first active focal point with an e-mail, if there is one."""
     person = scope.session.exec(
-        select(Person).join(Agency, Agency.id == Person.agency_id)
+        select(Person).join(Agency, col(Agency.id) == Person.agency_id)
         .where(Agency.code == scope.config.network.secretariat, Agency.active, Person.active,
                col(Person.email).is_not(None))
-        .order_by(Person.id)).first()
+        .order_by(col(Person.id))).first()
     return Invitee(f"{person.name} (Secretariat)", person.email or "") if person else None
 
 
@@ -38,14 +38,14 @@ def attendees(scope: Scope, meeting: Meeting) -> list[Invitee]:
     CHAIR); a working group's, its agencies' focal points (its chairs' as CHAIR) and its
     partners' people (optional)."""
     people = select(Person.name, Person.email, Agency.code).join(
-        Agency, Agency.id == Person.agency_id).where(
-        Agency.active, Person.active, col(Person.email).is_not(None)).order_by(Person.id)
+        Agency, col(Agency.id) == Person.agency_id).where(
+        Agency.active, Person.active, col(Person.email).is_not(None)).order_by(col(Person.id))
     if meeting.wg_id is None:
         chairs = {scope.config.network.chair}
         rows = scope.session.exec(people).all()
     else:
         chairs = set(scope.session.exec(
-            select(Agency.code).join(WGAgency, WGAgency.agency_id == Agency.id)
+            select(Agency.code).join(WGAgency, col(WGAgency.agency_id) == Agency.id)
             .where(WGAgency.wg_id == meeting.wg_id, WGAgency.role == WGRole.CHAIR)).all())
         seats = select(WGAgency.agency_id).where(WGAgency.wg_id == meeting.wg_id)
         rows = scope.session.exec(people.where(col(Agency.id).in_(seats))).all()
@@ -56,5 +56,5 @@ def attendees(scope: Scope, meeting: Meeting) -> list[Invitee]:
             select(Person.name, Person.email)
             .join(WGPartner, col(WGPartner.organisation) == Person.partner_org)
             .where(WGPartner.wg_id == meeting.wg_id, Person.active,
-                   col(Person.email).is_not(None)).order_by(Person.id)).all()]
+                   col(Person.email).is_not(None)).order_by(col(Person.id))).all()]
     return found

@@ -56,9 +56,7 @@ from templates import render
 
 SCHEDULE_EXAMPLE = 'meeting schedule regular 14 Mar 2031 10:00 "Mid-year review" where IOM office'
 LENGTH_EXAMPLE = 'meeting schedule regular 14 Mar 2031 10:00-12:30 "Mid-year review"'
-MOVE_EXAMPLE = "meeting move #1 21 Mar 2031 14:00"
 MOVE_LENGTH_EXAMPLE = "meeting move #1 21 Mar 2031 14:00 for 90m"
-CANCEL_EXAMPLE = "meeting cancel #1 The Chair is travelling"
 SCHEDULED = declare(OutboxKind("meeting.scheduled"))
 MOVED = declare(OutboxKind("meeting.moved"))
 CANCELLED = declare(OutboxKind("meeting.cancelled"))
@@ -89,7 +87,7 @@ def meeting_schedule(ctx: Context, args: str) -> Reply:
     phrase, title, place = _split_schedule(rest)
     phrase, length = take_length(phrase, longest=ctx.config.meetings.LONGEST,
                                  example=LENGTH_EXAMPLE)
-    starts_at = understand_when(phrase, zone=zone(ctx), now=ctx.now, example=SCHEDULE_EXAMPLE,
+    starts_at = understand_when(phrase, zone=zone(ctx), now=ctx.now, example=ctx.spec.example,
                                 command=f"meeting schedule {args.strip()}")
     meeting = Meeting(
         kind=kind, wg_id=group.id if group else None, title=title, starts_at=starts_at,
@@ -120,7 +118,7 @@ def meeting_schedule(ctx: Context, args: str) -> Reply:
     partners=True,
 )
 def meeting_list(ctx: Context, args: str) -> Reply:
-    refuse_arguments("meeting list", args, "meeting list")
+    refuse_arguments("meeting list", args)
     upcoming = (Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > ctx.now)
     total = ctx.session.exec(select(func.count()).select_from(Meeting).where(*upcoming)).one()
     if not total:
@@ -133,7 +131,7 @@ def meeting_list(ctx: Context, args: str) -> Reply:
         select(AgendaItem.meeting_id, func.count())
         .where(col(AgendaItem.meeting_id).in_([m.id for m in meetings]),
                AgendaItem.status != AgendaStatus.WITHDRAWN)
-        .group_by(AgendaItem.meeting_id)).all())
+        .group_by(col(AgendaItem.meeting_id))).all())
     slugs = dict(ctx.session.exec(select(WorkingGroup.id, WorkingGroup.slug)).all())
     lines = [f"#{m.id} {when(ctx, m)} — {m.title} "
              f"({_kind_label(m, slugs.get(m.wg_id))}; {n} agenda item{'s' if n != 1 else ''})"
@@ -152,7 +150,7 @@ def meeting_list(ctx: Context, args: str) -> Reply:
     example="meeting show #1",
 )
 def meeting_show(ctx: Context, args: str) -> Reply:
-    meeting = get_meeting(ctx, parse_ref(args, "meeting", "meeting show #1"), "meeting show #1")
+    meeting = get_meeting(ctx, parse_ref(args, "meeting"))
     fields = [("When", when(ctx, meeting)),
               ("Length", show_duration(meeting.ends_at - meeting.starts_at)),
               ("Kind", _kind_label(meeting, wg_slug(ctx, meeting))),
@@ -173,18 +171,18 @@ def meeting_show(ctx: Context, args: str) -> Reply:
     "meeting move",
     summary="Move a meeting to another time (the network is told, reminders follow)",
     usage="meeting move #N <when> [for <length>]",
-    example=MOVE_EXAMPLE,
+    example="meeting move #1 21 Mar 2031 14:00",
     detail="The organisers of the meeting only (Chair, Secretariat, the WG's chairs). The "
            "meeting keeps its length unless a new end (14:00-16:30) or length (for 90m) is "
            "given; 'meeting move #N for 3h' changes the length alone.",
 )
 def meeting_move(ctx: Context, args: str) -> Reply:
     ref, _, phrase = args.strip().partition(" ")
-    meeting = _changeable(ctx, parse_ref(ref, "meeting", MOVE_EXAMPLE), MOVE_EXAMPLE)
+    meeting = _changeable(ctx, parse_ref(ref, "meeting"))
     phrase, length = take_length(phrase, longest=ctx.config.meetings.LONGEST,
                                  example=MOVE_LENGTH_EXAMPLE)
     starts_at = meeting.starts_at if length and not phrase.strip() else understand_when(
-        phrase, zone=zone(ctx), now=ctx.now, example=MOVE_EXAMPLE,
+        phrase, zone=zone(ctx), now=ctx.now, example=ctx.spec.example,
         command=f"meeting move {args.strip()}")
     ends_at = starts_at + (length or meeting.ends_at - meeting.starts_at)
     if (starts_at, ends_at) == (meeting.starts_at, meeting.ends_at):
@@ -210,15 +208,14 @@ def meeting_move(ctx: Context, args: str) -> Reply:
     "meeting cancel",
     summary="Cancel a meeting (the network is told; its open agenda items move on)",
     usage="meeting cancel #N [reason]",
-    example=CANCEL_EXAMPLE,
+    example="meeting cancel #1 The Chair is travelling",
     detail="The organisers of the meeting only. Open agenda items go to the next meeting "
            "open for items, or back to the backlog.",
 )
 def meeting_cancel(ctx: Context, args: str) -> Reply:
-    ref, _, reason = args.strip().partition(" ")
-    meeting = _changeable(ctx, parse_ref(ref, "meeting", CANCEL_EXAMPLE), CANCEL_EXAMPLE)
-    reason = check_text(reason, what="reason", example=CANCEL_EXAMPLE) if reason.strip() \
-        else None
+    ref, _, given = args.strip().partition(" ")
+    meeting = _changeable(ctx, parse_ref(ref, "meeting"))
+    reason = check_text(given, what="reason") if given.strip() else None
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancel_reason = reason
     meeting.sequence += 1
@@ -253,7 +250,7 @@ def meeting_cancel(ctx: Context, args: str) -> Reply:
     example="meeting ics #1",
 )
 def meeting_ics_command(ctx: Context, args: str) -> Reply:
-    meeting = get_meeting(ctx, parse_ref(args, "meeting", "meeting ics #1"), "meeting ics #1")
+    meeting = get_meeting(ctx, parse_ref(args, "meeting"))
     text = f"Calendar file for {describe(ctx, meeting)}."
     if not is_invitation(ctx):
         text += (" It is a calendar entry, not an invitation: the Secretariat has no e-mail on "
@@ -370,7 +367,7 @@ def _kind(ctx: Context, word: str) -> tuple[MeetingKind, WorkingGroup | None]:
             raise UserError(f"There is no working group '{slug}'. Type wg to list them.",
                             'meeting schedule wg:labour-migration 20 Mar 2031 14:00 "WG review"')
         return MeetingKind.WG, group
-    raise UserError("Say which kind of meeting: regular, adhoc or wg:<slug>.", SCHEDULE_EXAMPLE)
+    raise UserError("Say which kind of meeting: regular, adhoc or wg:<slug>.")
 
 
 def _split_schedule(rest: str) -> tuple[str, str, str | None]:
@@ -380,23 +377,22 @@ def _split_schedule(rest: str) -> tuple[str, str, str | None]:
         if title is not None:
             break
     else:
-        raise UserError("Put the meeting's title in quotes after the time.", SCHEDULE_EXAMPLE)
-    title = check_text(title, what="title", example=SCHEDULE_EXAMPLE, max_length=TITLE_LIMIT)
+        raise UserError("Put the meeting's title in quotes after the time.")
+    title = check_text(title, what="title", max_length=TITLE_LIMIT)
     phrase = rest[:index].strip()
     if not phrase:
-        raise UserError("Say when the meeting starts, before its title.", SCHEDULE_EXAMPLE)
+        raise UserError("Say when the meeting starts, before its title.")
     if not after:
         return phrase, title, None
     word, _, place = after.partition(" ")
     if word.lower() != "where":
         raise UserError(f"I did not understand '{after}' after the title; write the place "
-                        "after 'where'.", SCHEDULE_EXAMPLE)
-    return phrase, title, check_text(place, what="place", example=SCHEDULE_EXAMPLE,
-                                     max_length=PLACE_LIMIT)
+                        "after 'where'.")
+    return phrase, title, check_text(place, what="place", max_length=PLACE_LIMIT)
 
 
-def _changeable(ctx: Context, meeting_id: int, example: str) -> Meeting:
-    meeting = get_meeting(ctx, meeting_id, example)
+def _changeable(ctx: Context, meeting_id: int) -> Meeting:
+    meeting = get_meeting(ctx, meeting_id)
     if not may_organise(ctx, ctx.actor, meeting):
         raise UserError(f"Only the organisers of meeting #{meeting.id} (the Chair, the "
                         "Secretariat" + (" or the working group's chairs" if meeting.wg_id

@@ -35,9 +35,9 @@ def schedule_reminders(scope: Scope, item: ActionItem, agency_code: str) -> list
     """Queue the reminders still ahead of ``scope.now``; none without a due date or people."""
     if item.due_at is None:
         return []
-    people = list(scope.session.exec(
+    people = [p for p in scope.session.exec(
         select(Person.id).where(Person.agency_id == item.agency_id, Person.active)
-    ).all())
+    ).all() if p is not None]
     if not people:
         return []
     zone = scope.config.network.zone
@@ -74,6 +74,7 @@ def _done(params: Mapping[str, int], _: Mapping[str, str]) -> str:
 
 
 def _reminder(item: ActionItem, agency_code: str, when: str, zone: ZoneInfo) -> Reply:
+    assert item.id is not None  # a stored item
     source = f"\nFrom the minutes of meeting #{item.meeting_id}." if item.meeting_id else ""
     return Reply(
         title=f"Action item #{item.id} is due {when}",

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from handlers.core import Context, Form, FormField, Reply, Role, UserError
 from handlers.dates import understand_when
@@ -130,7 +130,7 @@ def _require_held(ctx: Context, meeting: Meeting) -> None:
     if meeting.starts_at > ctx.now:
         when = show_time(meeting.starts_at, ctx.config.network.zone)
         raise UserError(f"Meeting #{meeting.id} starts {when}; its minutes can be posted once "
-                        "it has been held.", EXAMPLE, about=MEETING_FIELD)
+                        "it has been held.", about=MEETING_FIELD)
 
 
 def _post(ctx: Context, meeting: Meeting, rest: str) -> Reply:
@@ -139,8 +139,7 @@ def _post(ctx: Context, meeting: Meeting, rest: str) -> Reply:
     _require_held(ctx, meeting)
     agencies = _known_agencies(ctx)
     try:
-        body = check_text(body, what="text of the minutes", example=EXAMPLE,
-                          max_length=BODY_MAX_LENGTH)
+        body = check_text(body, what="text of the minutes", max_length=BODY_MAX_LENGTH)
         entries = parse_markers(body)
         for entry in entries:
             codes = split_codes(entry.text) if entry.marker is Marker.ATTENDEES \
@@ -153,7 +152,7 @@ def _post(ctx: Context, meeting: Meeting, rest: str) -> Reply:
     previous = _latest(ctx, meeting)
     if mode == ADD and previous is not None:
         try:
-            body = check_text(f"{previous.body}\n{body}", example=EXAMPLE,
+            body = check_text(f"{previous.body}\n{body}",
                               what="text of the minutes with the entries added",
                               max_length=BODY_MAX_LENGTH)
             entries = parse_markers(body)
@@ -200,6 +199,7 @@ def _mode(rest: str) -> tuple[str, str]:
 def _confirm_removal(meeting: Meeting, body: str, removed: list[str]) -> Reply:
     """Nothing stored: the correction would remove records, so it must be confirmed (the
     button, or the command again with --replace; markers read the same on one line)."""
+    assert meeting.id is not None  # a stored meeting
     one_line = " ".join(body.split())
     replace = f"minutes #{meeting.id} {REPLACE} {one_line}"
     confirm = button(f"Replace, removing {len(removed)}", REPLACE_FORM,
@@ -280,7 +280,7 @@ def _numbers(ctx: Context, meeting: Meeting) -> Numbers:
     ).all()
     actions = ctx.session.exec(
         select(Agency.code, ActionItem)
-        .join(Agency, Agency.id == ActionItem.agency_id)
+        .join(Agency, col(Agency.id) == ActionItem.agency_id)
         .where(ActionItem.meeting_id == meeting.id,
                ActionItem.status != ActionStatus.SUPERSEDED)
     ).all()

@@ -5,7 +5,7 @@ others. Those are named one by one (a done action item as done) before anything 
 so a one-line repost cannot wipe a meeting's record unnoticed.
 """
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from handlers.records.minutes_markers import Entry, Marker, short
 from storage.models import ActionItem, ActionStatus, Decision
@@ -19,7 +19,7 @@ def current_decisions(session: Session, meeting_id: int) -> dict[str, Decision]:
         select(Decision).where(Decision.meeting_id == meeting_id,
                                Decision.minutes_id.is_not(None),  # type: ignore[union-attr]
                                Decision.superseded.is_(False))  # type: ignore[attr-defined]
-        .order_by(Decision.id)).all()}
+        .order_by(col(Decision.id))).all()}
 
 
 def current_actions(session: Session, meeting_id: int,
@@ -28,7 +28,7 @@ def current_actions(session: Session, meeting_id: int,
     return {(code_of.get(a.agency_id, ""), a.task): a for a in session.exec(
         select(ActionItem).where(ActionItem.meeting_id == meeting_id,
                                  ActionItem.status != ActionStatus.SUPERSEDED)
-        .order_by(ActionItem.id)).all()}
+        .order_by(col(ActionItem.id))).all()}
 
 
 def describe_decision(decision: Decision) -> str:

@@ -4,7 +4,7 @@ import re
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, case
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from handlers.core import Context, Reply, Role, UserError, bold
 from handlers.dates import understand_when
@@ -19,18 +19,13 @@ from handlers.timefmt import show_date
 from handlers.wording import counted
 from storage.models import ActionItem, ActionStatus, Agency, Decision, Meeting
 
-DECISIONS_EXAMPLE = "decisions 2031"
-ACTIONS_EXAMPLE = "actions mine"
-DONE_EXAMPLE = "action done #4"
-DUE_EXAMPLE = "action due #4 30 Jun 2031"
-
 
 @command(
     "decisions",
     reads_only=True,
     summary="The decisions register: every decision agreed in minutes or by a poll",
     usage="decisions [year | #N]",
-    example=DECISIONS_EXAMPLE,
+    example="decisions 2031",
     detail="Without an argument, this year's decisions. With a year, that year's. With #N, "
            f"the decisions of meeting #N. A long register shows its latest {PAGE}; the CSV file "
            "of report <year> has every one.",
@@ -56,7 +51,7 @@ def decisions(ctx: Context, args: str) -> Reply:
         return Reply(title="Decisions", text=f"No decisions recorded for {scope}.")
     latest = ctx.session.exec(
         select(Decision, Meeting.title)
-        .join(Meeting, Meeting.id == Decision.meeting_id, isouter=True)
+        .join(Meeting, col(Meeting.id) == Decision.meeting_id, isouter=True)
         .where(*conditions)
         .order_by(Decision.decided_at.desc(), Decision.id.desc())  # type: ignore[attr-defined,union-attr]
         .limit(PAGE)).all()
@@ -75,7 +70,7 @@ def decisions(ctx: Context, args: str) -> Reply:
     reads_only=True,
     summary="List action items: open ones, all, your agency's, or another agency's",
     usage="actions [mine | open | all | AGENCY]",
-    example=ACTIONS_EXAMPLE,
+    example="actions mine",
     detail="Without an argument, every open item. mine and AGENCY show that agency's open "
            "items; all shows done ones too. Overdue items are marked OVERDUE. A long list "
            f"shows its first {PAGE}, open ones first and the soonest due first.",
@@ -96,19 +91,18 @@ def actions(ctx: Context, args: str) -> Reply:
                             f"Known agencies: {', '.join(sorted(known))}.")
         conditions.append(Agency.code == code)  # type: ignore[arg-type]
         scope = f"open action items of {code}"
-    listed = select(ActionItem, Agency.code).join(Agency, Agency.id == ActionItem.agency_id) \
+    listed = select(ActionItem, Agency.code).join(Agency, col(Agency.id) == ActionItem.agency_id) \
         .where(*conditions)
-    overdue = (ActionItem.status == ActionStatus.OPEN) & (ActionItem.due_at < ctx.now)  # type: ignore[operator]
+    overdue = (col(ActionItem.status) == ActionStatus.OPEN) & (col(ActionItem.due_at) < ctx.now)
     total, late = ctx.session.exec(
         select(func.count(), func.coalesce(func.sum(case((overdue, 1), else_=0)), 0))
-        .select_from(ActionItem).join(Agency, Agency.id == ActionItem.agency_id)
+        .select_from(ActionItem).join(Agency, col(Agency.id) == ActionItem.agency_id)
         .where(*conditions)).one()
     if not total:
         return Reply(title="Action items", text=f"There are no {scope}.")
     rows = ctx.session.exec(listed.order_by(
-        ActionItem.status.desc(),  # type: ignore[attr-defined]
-        ActionItem.due_at.is_(None), ActionItem.due_at,  # type: ignore[union-attr]
-        ActionItem.id).limit(PAGE)).all()
+        col(ActionItem.status).desc(), col(ActionItem.due_at).is_(None), col(ActionItem.due_at),
+        col(ActionItem.id)).limit(PAGE)).all()
     lines = [describe_action(ctx, item, code) for item, code in rows]
     if total > PAGE:
         lines.append(more(total - PAGE, "action items", "narrow the list with actions mine or "
@@ -121,10 +115,10 @@ def actions(ctx: Context, args: str) -> Reply:
     "action done",
     summary="Mark an action item done (its agency's focal points or the Secretariat)",
     usage="action done #A",
-    example=DONE_EXAMPLE,
+    example="action done #4",
 )
 def action_done(ctx: Context, args: str) -> Reply:
-    item, code = _own_item(ctx, args.strip(), DONE_EXAMPLE)
+    item, code = _own_item(ctx, args.strip())
     item.status = ActionStatus.DONE
     item.done_at = ctx.now
     cancel_reminders(ctx, item)
@@ -135,16 +129,16 @@ def action_done(ctx: Context, args: str) -> Reply:
     "action due",
     summary="Change an action item's due date (its agency's focal points or the Secretariat)",
     usage="action due #A <date>",
-    example=DUE_EXAMPLE,
+    example="action due #4 30 Jun 2031",
     detail="The reminders move with it: a day before and on the day.",
 )
 def action_due(ctx: Context, args: str) -> Reply:
     ref, _, phrase = args.strip().partition(" ")
-    item, code = _own_item(ctx, ref, DUE_EXAMPLE)
+    item, code = _own_item(ctx, ref)
     if not phrase.strip():
         raise UserError(f"When is action item #{item.id} due?")
     due = understand_when(phrase, zone=ctx.config.network.zone, now=ctx.now,
-                          require_time=False, example=DUE_EXAMPLE,
+                          require_time=False, example=ctx.spec.example,
                           command=f"action due {args.strip()}")
     reminders = reschedule_reminders(ctx, item, due, code)
     return Reply(text=f"Action item #{item.id} for {code} is now due "
@@ -171,16 +165,15 @@ def is_overdue(item: ActionItem, now: datetime) -> bool:
     return item.status == ActionStatus.OPEN and item.due_at is not None and item.due_at < now
 
 
-def _own_item(ctx: Context, ref: str, example: str) -> tuple[ActionItem, str]:
+def _own_item(ctx: Context, ref: str) -> tuple[ActionItem, str]:
     """The open action item ``#A`` if the speaker may change it, with its agency's code."""
-    number = parse_ref(ref, "action item", example)
+    number = parse_ref(ref, "action item")
     found = ctx.session.exec(
-        select(ActionItem, Agency.code).join(Agency, Agency.id == ActionItem.agency_id)
+        select(ActionItem, Agency.code).join(Agency, col(Agency.id) == ActionItem.agency_id)
         .where(ActionItem.id == number)
     ).first()
     if found is None:
-        raise UserError(f"There is no action item #{number}. Type actions to list them.",
-                        example)
+        raise UserError(f"There is no action item #{number}. Type actions to list them.")
     item, code = found
     if item.status == ActionStatus.SUPERSEDED:
         raise UserError(f"Action item #{number} was left out of the corrected minutes of "

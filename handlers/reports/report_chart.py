@@ -47,7 +47,6 @@ PALETTE = Image.new("P", (1, 1))
 PALETTE.putpalette([c for colour in (AGENDA_COLOUR, DECISIONS_COLOUR, GRID, AXIS, *TEXT_EDGES)
                     for c in colour])
 SMALL, NORMAL, TITLE_SIZE = 12, 13, 18  # font sizes: numbers, labels, the title
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
 def activity_chart(network: str, period: str, lines: "Sequence[ObjectiveLine]") -> bytes:
@@ -111,8 +110,13 @@ def _ticks(largest: int) -> list[int]:
 
 
 @functools.cache
-def _font(size: int) -> Font:
-    return ImageFont.load_default(size=size)
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    """Pillow's bundled scalable font; a Pillow built without FreeType has only a bitmap
+    font, which cannot draw text in these sizes."""
+    font = ImageFont.load_default(size=size)
+    if not isinstance(font, ImageFont.FreeTypeFont):
+        raise RuntimeError("The report's chart needs Pillow with FreeType, as its wheels have.")
+    return font
 
 
 @functools.lru_cache(maxsize=4096)

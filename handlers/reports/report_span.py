@@ -9,7 +9,7 @@ are a year's target times the years.
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 
 from handlers.reports.report_data import ObjectiveLine, ReportData
 
@@ -102,14 +102,13 @@ def span_figures(span: SpanReport) -> list[Figure]:
     add(HELD, "working group", lambda r: r.meetings.get("wg", 0))
     for section, count in ((OBJECTIVE_ITEMS, "agenda_items"), (OBJECTIVE_DECISIONS, "decisions")):
         for n, line in enumerate(span.total.objectives):
-            add(section, f"{line.number}. {line.text}",
-                lambda r, n=n, count=count: getattr(r.objectives[n], count),
+            add(section, f"{line.number}. {line.text}", partial(_objective_count, n, count),
                 objective=line.number)
     add(DECISIONS, "recorded", lambda r: len(r.decisions))
     for outcome in sorted(span.total.polls):
-        add(POLLS, outcome, lambda r, outcome=outcome: r.polls.get(outcome, 0))
+        add(POLLS, outcome, partial(_poll_count, outcome))
     for status in ("done", "open", "overdue"):
-        add(ACTIONS, status, lambda r, status=status: r.action_counts[status])
+        add(ACTIONS, status, partial(_action_count, status))
     add(MINUTES, "meetings held", lambda r: len(r.minutes))
     add(MINUTES, f"first minutes within {span.total.minutes_due_days} days",
         lambda r: r.minutes_on_time)
@@ -117,3 +116,16 @@ def span_figures(span: SpanReport) -> list[Figure]:
     add(MINUTES, "average days to first minutes",
         lambda r: "" if r.average_minutes_days is None else r.average_minutes_days)
     return figures
+
+
+def _objective_count(n: int, count: str, report: ReportData) -> int:
+    """A year's agenda items or decisions (``count``, by name) of its n-th objective."""
+    return int(getattr(report.objectives[n], count))
+
+
+def _poll_count(outcome: str, report: ReportData) -> int:
+    return report.polls.get(outcome, 0)
+
+
+def _action_count(status: str, report: ReportData) -> int:
+    return report.action_counts[status]

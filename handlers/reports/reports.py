@@ -95,7 +95,7 @@ def gather(scope: Scope, year: int) -> ReportData:
     agenda, decided = _objective_counts(session, held, in_year)
     data.objectives = [
         ObjectiveLine(o.number, o.text, agenda.get(o.number, 0), decided.get(o.number, 0))
-        for o in session.exec(select(Objective).order_by(Objective.number)).all()]
+        for o in session.exec(select(Objective).order_by(col(Objective.number))).all()]
 
     # Columns rather than whole rows: a year holds hundreds of decisions and action items.
     data.decisions = [
@@ -103,8 +103,8 @@ def gather(scope: Scope, year: int) -> ReportData:
                      f"poll #{poll_id}: {question}" if poll_id
                      else f"meeting #{meeting_id}: {title}")
         for number, decided_at, text, meeting_id, poll_id, title, question in session.exec(
-            select(Decision.id, Decision.decided_at, Decision.text, Decision.meeting_id,
-                   Decision.poll_id, Meeting.title, Poll.question)
+            select(Decision.id, Decision.decided_at, Decision.text,  # type: ignore[call-overload]
+                   Decision.meeting_id, Decision.poll_id, Meeting.title, Poll.question)
             .join(Meeting, Meeting.id == Decision.meeting_id, isouter=True)
             .join(Poll, Poll.id == Decision.poll_id, isouter=True)
             .where(*in_year).order_by(Decision.decided_at, Decision.id)).all()]
@@ -118,8 +118,8 @@ def gather(scope: Scope, year: int) -> ReportData:
         ActionLine(number, code, task, meeting_id, day(due_at), status, day(done_at),
                    status == ActionStatus.OPEN and due_at is not None and due_at < scope.now)
         for number, code, task, meeting_id, due_at, status, done_at in session.exec(
-            select(ActionItem.id, Agency.code, ActionItem.task, ActionItem.meeting_id,
-                   ActionItem.due_at, ActionItem.status, ActionItem.done_at)
+            select(ActionItem.id, Agency.code, ActionItem.task,  # type: ignore[call-overload]
+                   ActionItem.meeting_id, ActionItem.due_at, ActionItem.status, ActionItem.done_at)
             .join(Agency, Agency.id == ActionItem.agency_id)
             .join(Meeting, Meeting.id == ActionItem.meeting_id)
             .where(*held, ActionItem.status != ActionStatus.SUPERSEDED)
@@ -129,9 +129,9 @@ def gather(scope: Scope, year: int) -> ReportData:
         MinutesLine(meeting_id or 0, title, starts_at.astimezone(zone).date(), day(first))
         for meeting_id, title, starts_at, first in session.exec(
             select(Meeting.id, Meeting.title, Meeting.starts_at, func.min(Minutes.posted_at))
-            .join(Minutes, Minutes.meeting_id == Meeting.id, isouter=True)
-            .where(*held).group_by(Meeting.id, Meeting.title, Meeting.starts_at)
-            .order_by(Meeting.starts_at)).all()]
+            .join(Minutes, col(Minutes.meeting_id) == Meeting.id, isouter=True)
+            .where(*held).group_by(col(Meeting.id), col(Meeting.title), col(Meeting.starts_at))
+            .order_by(col(Meeting.starts_at))).all()]
     return data
 
 
@@ -149,13 +149,13 @@ def _objective_counts(
     held_ids = set(session.exec(select(Meeting.id).where(*held)).all())
     decisions = dict(session.exec(
         select(Decision.meeting_id, func.count()).where(*in_year)
-        .group_by(Decision.meeting_id)).all())
+        .group_by(col(Decision.meeting_id))).all())
     tagged = session.exec(
         select(AgendaItem.meeting_id, AgendaItemObjective.objective_number, func.count())
-        .join(AgendaItem, AgendaItem.id == AgendaItemObjective.item_id)
+        .join(AgendaItem, col(AgendaItem.id) == AgendaItemObjective.item_id)
         .where(col(AgendaItem.meeting_id).in_(held_ids | set(decisions) - {None}),
                AgendaItem.status != AgendaStatus.WITHDRAWN)
-        .group_by(AgendaItem.meeting_id, AgendaItemObjective.objective_number)).all()
+        .group_by(col(AgendaItem.meeting_id), col(AgendaItemObjective.objective_number))).all()
     agenda: Counter[int] = Counter()
     decided: Counter[int] = Counter()
     for meeting_id, number, items in tagged:
