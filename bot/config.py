@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from settings.schema import AppConfig
 
@@ -22,7 +23,7 @@ class ConfigError(Exception):
     """A problem in app.yaml, already phrased for the person who edits it."""
 
 
-def _describe(error: dict[str, Any], source: str) -> str:
+def _describe(error: ErrorDetails, source: str) -> str:
     location = ""
     for part in error["loc"]:
         location += f"[{part}]" if isinstance(part, int) else f".{part}" if location else str(part)

@@ -15,8 +15,9 @@ from typing import TextIO
 from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import make_url
 
+from settings.timeouts import DEFAULT_TIMEOUTS
 from storage.backup import BackupRefused, backup_sqlite, copy_sqlite, sqlite_file, sqlite_tables
-from storage.db import DEFAULT_TIMEOUTS, head_revision, make_engine, upgrade
+from storage.db import head_revision, make_engine, upgrade
 
 PG_DUMP = """\
 PostgreSQL is backed up with its own pg_dump, which reads one consistent snapshot while serve
@@ -97,7 +98,7 @@ def _tables(engine: Engine) -> list[str]:
 
 def _major(engine: Engine) -> int:
     """The PostgreSQL server's major version (known once the engine has connected)."""
-    return (engine.dialect.server_version_info or (0,))[0]
+    return int((engine.dialect.server_version_info or (0,))[0])
 
 
 def _plain(url: str) -> str:

@@ -21,7 +21,8 @@ def show_outbox(app: App, out: TextIO, failed_only: bool) -> int:
     if not rows:
         print("No failed rows." if failed_only else "Nothing waiting or failed.", file=out)
         return 0
-    table = [("id", "kind", f"due ({zone.key})", "status", "attempts", "last error")]
+    table: list[tuple[str, ...]] = [
+        ("id", "kind", f"due ({zone.key})", "status", "attempts", "last error")]
     table += [_cells(row, zone) for row in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
     for line in table:

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.config import parse_config
 from settings.schema import AppConfig
@@ -29,18 +29,19 @@ def export_roster(engine: Engine, config: AppConfig) -> str:
     with Session(engine) as session:
         data = config.model_dump(mode="json", exclude_none=True)
         data["objectives"] = {int(number): text for number, text in data["objectives"].items()}
-        agencies = session.exec(select(Agency).where(Agency.active).order_by(Agency.id)).all()
+        agencies = session.exec(select(Agency).where(Agency.active).order_by(col(Agency.id))).all()
         codes = {a.id: a.code for a in agencies}
         data["agencies"] = [{"code": a.code, "name": a.name} for a in agencies]
         data["people"] = [_person(session, p, codes) for p in session.exec(
-            select(Person).where(Person.active).order_by(Person.id)).all()
+            select(Person).where(Person.active).order_by(col(Person.id))).all()
             if p.partner_org or p.agency_id in codes]
         data["partners"] = list(session.exec(
             select(Partner.organisation).order_by(Partner.organisation)).all())
         data["working_groups"] = [_working_group(session, wg, codes) for wg in session.exec(
-            select(WorkingGroup).where(WorkingGroup.active).order_by(WorkingGroup.id)).all()]
+            select(WorkingGroup).where(WorkingGroup.active).order_by(col(WorkingGroup.id))).all()]
     parse_config(data, "roster export")
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    text: str = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return text
 
 
 def _person(session: Session, person: Person, codes: dict[int | None, str]) -> dict[str, Any]:

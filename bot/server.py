@@ -83,8 +83,8 @@ class OutboxSettings:
 
 
 APP = web.AppKey("network_app", App)
-PLATFORMS = web.AppKey("platforms", dict)
-SERVICES = web.AppKey("services", list)
+PLATFORMS: web.AppKey[dict[str, str]] = web.AppKey("platforms", dict)
+SERVICES: web.AppKey[list[Service]] = web.AppKey("services", list)
 SLACK_ADAPTER: web.AppKey["SlackAdapter"] = web.AppKey("slack_adapter")
 TEAMS_ADAPTER: web.AppKey["TeamsAdapter"] = web.AppKey("teams_adapter")
 
@@ -148,7 +148,8 @@ async def _start_services(web_app: web.Application) -> None:
 
 
 async def _stop_services(web_app: web.Application) -> None:
-    for service in reversed(web_app[SERVICES]):
+    services = web_app[SERVICES]
+    for service in reversed(services):
         try:
             await service.stop()
         except Exception:

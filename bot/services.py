@@ -53,13 +53,17 @@ class OutboxDelivery:
     def __init__(self, service: OutboxService, app: App) -> None:
         self.service = service
         self.app = app
-        self._wake: Callable[[], object] | None = None
+        self._wake: Callable[[], None] | None = None
 
     async def start(self) -> None:
         await self.service.start()
         loop = asyncio.get_running_loop()
-        self._wake = lambda: loop.call_soon_threadsafe(self.service.poke)
-        self.app.runner.after_queueing.append(self._wake)
+
+        def wake() -> None:
+            loop.call_soon_threadsafe(self.service.poke)
+
+        self._wake = wake
+        self.app.runner.after_queueing.append(wake)
 
     async def stop(self) -> None:
         if self._wake is not None and self._wake in self.app.runner.after_queueing:

@@ -361,7 +361,8 @@ class SlackAdapter:
     async def _email_of(self, user: str) -> str | None:
         async def ask() -> str | None:
             found = await self.client.users_info(user=user)
-            return found["user"].get("profile", {}).get("email")
+            email: str | None = found["user"].get("profile", {}).get("email")
+            return email
 
         return await self.emails.of(user, ask)
 

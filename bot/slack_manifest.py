@@ -60,5 +60,6 @@ def slack_manifest(config: AppConfig, url: str | None, socket_mode: bool) -> dic
 
 
 def manifest_yaml(config: AppConfig, url: str | None, socket_mode: bool) -> str:
-    return yaml.safe_dump(slack_manifest(config, url, socket_mode), sort_keys=False,
-                          allow_unicode=True)
+    text: str = yaml.safe_dump(slack_manifest(config, url, socket_mode), sort_keys=False,
+                               allow_unicode=True)
+    return text

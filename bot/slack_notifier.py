@@ -7,6 +7,7 @@ refusal (channel_not_found, not_in_channel, ...) a permanent one.
 
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -78,14 +79,14 @@ class SlackNotifier:
         if delivery.to_network:
             targets.append(("network", self._network_channel))
         for user in delivery.people:
-            targets.append((f"user:{user}", lambda user=user: self.dm_channel(user)))
+            targets.append((f"user:{user}", partial(self.dm_channel, user)))
 
         async def post_to(channel: Callable[[], Awaitable[str]]) -> list[PostedRef]:
             return await self.post(await channel(), delivery.reply)
 
         return await self._reached.send_each(
-            delivery.outbox_id, [(target, lambda c=channel: post_to(c)) for target, channel in
-                                 targets])
+            delivery.outbox_id,
+            [(target, partial(post_to, channel)) for target, channel in targets])
 
     async def _network_channel(self) -> str:
         if not self.config.channels.slack:
@@ -94,7 +95,8 @@ class SlackNotifier:
 
     async def dm_channel(self, user: str) -> str:
         opened = await call_slack(self.client.conversations_open(users=user))
-        return opened["channel"]["id"]
+        channel_id: str = opened["channel"]["id"]
+        return channel_id
 
     async def post(self, channel: str, reply: Reply) -> list[PostedRef]:
         """Post a reply as one message, then its files (and the whole reply as a file when it

@@ -58,7 +58,7 @@ class SocketMode:
         while True:
             try:
                 handler.client.wss_uri = await handler.client.issue_new_wss_url()
-                await handler.connect_async()
+                await handler.connect_async()  # type: ignore[no-untyped-call]
                 log.info("Slack Socket Mode connected")
                 return
             except SlackApiError as problem:
@@ -80,4 +80,4 @@ class SocketMode:
         if self._connecting is not None:
             self._connecting.cancel()
         if self.handler is not None:
-            await self.handler.close_async()
+            await self.handler.close_async()  # type: ignore[no-untyped-call]

@@ -129,7 +129,8 @@ class TeamsAdapter:
 
         async def ask() -> str | None:
             member = await TeamsInfo.get_member(turn, turn.activity.from_property.id)
-            return member.email or member.user_principal_name
+            email: str | None = member.email or member.user_principal_name
+            return email
 
         return await self.emails.of(_user_id(turn.activity), ask)
 
@@ -139,7 +140,8 @@ def _submitted_form(activity: Activity) -> bool:
 
 
 def _user_id(activity: Activity) -> str:
-    return activity.from_property.aad_object_id or activity.from_property.id
+    user_id: str = activity.from_property.aad_object_id or activity.from_property.id
+    return user_id
 
 
 def command_line(activity: Activity) -> str:

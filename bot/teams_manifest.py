@@ -92,7 +92,7 @@ def png(width: int, height: int, pixel: Any) -> bytes:
 
 def _in_ring(x: int, y: int, size: int) -> bool:
     centre = (size - 1) / 2
-    distance = ((x - centre) ** 2 + (y - centre) ** 2) ** 0.5
+    distance: float = ((x - centre) ** 2 + (y - centre) ** 2) ** 0.5
     return size * 0.22 <= distance <= size * 0.36
 
 

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 import aiohttp
@@ -92,7 +93,7 @@ def _activities(reply: Reply, tenant: str | None = None,
 
 def _status(problem: HttpOperationError) -> tuple[int, str | None]:
     response = problem.response
-    status = getattr(response, "status_code", None) or getattr(response, "status", 0)
+    status = getattr(response, "status_code", 0) or getattr(response, "status", 0)
     headers = getattr(response, "headers", {}) or {}
     return int(status), headers.get("Retry-After")
 
@@ -160,13 +161,13 @@ class TeamsNotifier:
         if delivery.to_network:
             targets.append(("network", self._network_reference))
         for user in delivery.people:
-            targets.append((f"user:{user}", lambda user=user: self._personal_reference(user)))
+            targets.append((f"user:{user}", partial(self._personal_reference, user)))
 
         async def post_to(reference: Callable[[], Awaitable[dict[str, Any]]]) -> list[PostedRef]:
             return await self._post(await reference(), delivery.reply)
 
         return await self._reached.send_each(
-            delivery.outbox_id, [(target, lambda r=ref: post_to(r)) for target, ref in targets])
+            delivery.outbox_id, [(target, partial(post_to, ref)) for target, ref in targets])
 
     async def post(self, conversation_id: str, reply: Reply) -> list[PostedRef]:
         return await self._post(await self._reference(conversation_id), reply)

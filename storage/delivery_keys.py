@@ -8,7 +8,7 @@ batches, so one purge never holds the table for long.
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.models import ProcessedCommand
 
@@ -17,8 +17,8 @@ BATCH = 5000
 
 def purge_keys(session: Session, before: datetime) -> int:
     """Delete up to one batch of keys recorded before ``before``; how many."""
-    old = select(ProcessedCommand.key).where(
-        ProcessedCommand.created_at < before).limit(BATCH)  # type: ignore[arg-type]
+    old = select(col(ProcessedCommand.key)).where(
+        col(ProcessedCommand.created_at) < before).limit(BATCH)
     result = session.execute(delete(ProcessedCommand).where(
-        ProcessedCommand.key.in_(old.scalar_subquery())))  # type: ignore[attr-defined]
+        col(ProcessedCommand.key).in_(old.scalar_subquery())))
     return result.rowcount or 0  # type: ignore[attr-defined]

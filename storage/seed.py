@@ -5,9 +5,10 @@ changed from chat (working groups adopted by consensus, agencies joining or leav
 sync only adds what is missing and refreshes names and chat ids; it never deletes.
 """
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import (
     Agency,
@@ -64,7 +65,7 @@ class _KnownPeople:
     whole roster rather than a few per person (every start of the bot runs the sync)."""
 
     def __init__(self, session: Session) -> None:
-        self.people = list(session.exec(select(Person).order_by(Person.id)).all())
+        self.people = list(session.exec(select(Person).order_by(col(Person.id))).all())
         self.identities = {(i.person_id, i.platform): i
                            for i in session.exec(select(Identity)).all()}
 
@@ -74,8 +75,10 @@ class _KnownPeople:
             for (person_id, known_platform), identity in self.identities.items():
                 if (known_platform, identity.external_id) == (platform, external_id):
                     return next(person for person in self.people if person.id == person_id)
-        for matches in (lambda p: bool(configured.email) and p.email == configured.email,
-                        lambda p: p.name == configured.name):
+        by_email_then_name: tuple[Callable[[Person], bool], ...] = (
+            lambda p: bool(configured.email) and p.email == configured.email,
+            lambda p: p.name == configured.name)
+        for matches in by_email_then_name:
             found = next((person for person in self.people if matches(person)), None)
             if found is not None:
                 return found
@@ -97,12 +100,13 @@ def _sync_person(
     else:
         person.name = configured.name
         person.email = configured.email or person.email
+    person_id = _saved_id(person.id)
     for platform, external_id in ids.items():
-        identity = known.identities.get((person.id, platform))
+        identity = known.identities.get((person_id, platform))
         if identity is None:
-            identity = Identity(person_id=person.id, platform=platform, external_id=external_id)
+            identity = Identity(person_id=person_id, platform=platform, external_id=external_id)
             session.add(identity)
-            known.identities[(person.id, platform)] = identity
+            known.identities[(person_id, platform)] = identity
         else:
             identity.external_id = external_id
 
@@ -117,12 +121,20 @@ def _sync_working_groups(
         wg = WorkingGroup(slug=configured.slug, name=configured.name, mandate=configured.mandate)
         session.add(wg)
         session.flush()
+        wg_id = _saved_id(wg.id)
         for organisation in configured.partners:
-            session.add(WGPartner(wg_id=wg.id, organisation=organisation))
+            session.add(WGPartner(wg_id=wg_id, organisation=organisation))
         seats = {(code, WGRole.MEMBER) for code in [*configured.members, *configured.chairs]}
         seats |= {(code, WGRole.CHAIR) for code in configured.chairs}
         for code, role in sorted(seats):
-            session.add(WGAgency(wg_id=wg.id, agency_id=agencies[code].id, role=role))
+            session.add(WGAgency(wg_id=wg_id, agency_id=_saved_id(agencies[code].id), role=role))
+
+
+def _saved_id(row_id: int | None) -> int:
+    """A row's id, which the database has given once the row is flushed."""
+    if row_id is None:
+        raise ValueError("the row has no id: it was not flushed")
+    return row_id
 
 
 def _sync_objectives(session: Session, objectives: dict[int, str]) -> None:
