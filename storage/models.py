@@ -242,6 +242,27 @@ class Vote(SQLModel, table=True):
     cast_at: datetime = _created()
 
 
+class AttendAnswer(StrEnum):
+    YES = "yes"
+    MAYBE = "maybe"
+    NO = "no"
+
+
+class Attendance(SQLModel, table=True):
+    """Every answer to whether an agency (or, for a working group's meeting, a partner
+    organisation: ``partner_org``) attends a meeting is kept; the latest one counts."""
+
+    __table_args__ = (Index("ix_attendance_meeting", "meeting_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id")
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    partner_org: str | None = Field(default=None, max_length=200)
+    person_id: int = Field(foreign_key="person.id")
+    answer: str = Field(max_length=10)
+    names: str | None = Field(default=None, max_length=500)  # who comes, as typed
+    answered_at: datetime = _created()
+
+
 class Minutes(SQLModel, table=True):
     """One version of a meeting's minutes; a correction adds a version."""
 
