@@ -23,6 +23,7 @@ DOMAINS = (
     "handlers.roster.roster",
     "handlers.roster.people_admin",
     "handlers.roster.partners",
+    "handlers.meetings.attendance",
     "handlers.meetings.meetings",
     "handlers.meetings.meeting_plan",
     "handlers.polls.polls",

@@ -13,6 +13,8 @@ from sqlmodel import col, func, select
 from handlers.core import Context, Reply, Role, Scope, UserError
 from handlers.dates import understand_when
 from handlers.grammar import check_text, parse_ref, refuse_arguments, take_quoted
+from handlers.meetings import attendance
+from handlers.meetings.attendance import attend_choices, attendance_fields
 from handlers.meetings.calendar_file import is_invitation, meeting_ics
 from handlers.meetings.meeting_common import (
     DEADLINE,
@@ -163,8 +165,14 @@ def meeting_show(ctx: Context, args: str) -> Reply:
     if meeting.agenda_published_at:
         fields.append(("Agenda published", show_time(meeting.agenda_published_at, zone(ctx))))
     fields.append(("Agenda items", str(len(open_items(ctx, meeting.id)))))
-    return Reply(title=f"Meeting #{meeting.id}: {meeting.title}", fields=fields,
-                 text=f"See the agenda with: agenda list #{meeting.id}")
+    fields += attendance_fields(ctx, meeting)
+    text = f"See the agenda with: agenda list #{meeting.id}"
+    taking = meeting.status == MeetingStatus.SCHEDULED and meeting.starts_at > ctx.now
+    if taking:
+        text += ("\nSay whether your agency attends with the buttons, or: meeting attend "
+                 f"#{meeting.id} yes|no|maybe [names]")
+    return Reply(title=f"Meeting #{meeting.id}: {meeting.title}", fields=fields, text=text,
+                 choices=attend_choices(meeting.id) if taking and meeting.id else [])
 
 
 @command(
@@ -271,6 +279,7 @@ def _partner_audience(scope: Scope, meeting: Meeting) -> list[Audience]:
 def plan_rows(scope: Scope, meeting: Meeting) -> None:
     """(Re)write the meeting's reminders, agenda deadline job and minutes-overdue nudge."""
     cancel_pending(scope.session, meeting_id=meeting.id, kinds=SCHEDULED_KINDS)
+    attendance.plan_reminder(scope, meeting)
     values = _values(scope, meeting)
     audiences = [NETWORK, *_partner_audience(scope, meeting)]
     for lead in scope.config.meetings.reminders:
@@ -293,7 +302,8 @@ def reminder(scope: Scope, meeting: Meeting, lead: timedelta | None = None) -> R
     (to the minute), for a reminder sent late (``scheduler.dispatch``)."""
     left = lead if lead is not None else _to_minute(meeting.starts_at - scope.now)
     return Reply(text=render("meeting_reminder.j2", lead=show_duration(left),
-                             **_values(scope, meeting)), private=False)
+                             **_values(scope, meeting)), private=False,
+                 choices=attend_choices(meeting.id or 0))
 
 
 def _meeting_of(scope: Scope, row: Outbox) -> Meeting | None:
@@ -314,7 +324,7 @@ def _reminder_now(scope: Scope, row: Outbox) -> Reply | None:
 
 
 REMINDER = declare(OutboxKind("meeting.reminder", stale=_started, current=_reminder_now))
-SCHEDULED_KINDS = (REMINDER.name, DEADLINE.name, OVERDUE.name)
+SCHEDULED_KINDS = (REMINDER.name, DEADLINE.name, OVERDUE.name, *attendance.KINDS)
 
 
 def _closing(scope: Scope, meeting: Meeting) -> str:
@@ -342,8 +352,9 @@ def _announce(ctx: Context, meeting: Meeting, kind: OutboxKind,
     text = render("meeting_announcement.j2", event=kind.name.removeprefix("meeting."),
                   previous=previous,
                   reason=meeting.cancel_reason, **_values(ctx, meeting))
-    queue(ctx, kind, Reply(text=text, private=False, files=[meeting_ics(ctx, meeting)]),
-          audience=NETWORK, meeting_id=meeting.id)
+    choices = attend_choices(meeting.id or 0) if kind != CANCELLED else []
+    queue(ctx, kind, Reply(text=text, private=False, files=[meeting_ics(ctx, meeting)],
+                           choices=choices), audience=NETWORK, meeting_id=meeting.id)
 
 
 def _values(scope: Scope, meeting: Meeting) -> dict[str, object]:
