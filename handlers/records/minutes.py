@@ -44,6 +44,7 @@ from handlers.records.minutes_removals import (
 from handlers.registry import LINE_ROOM, command
 from handlers.timefmt import show_date, show_time
 from handlers.wording import counted
+from storage.attendance import attending_agencies
 from storage.models import (
     ActionItem,
     ActionStatus,
@@ -351,22 +352,31 @@ def _replace_command(params: Mapping[str, int], values: Mapping[str, str]) -> st
     return f"minutes #{params[MEETING_FIELD]} {REPLACE} {values[BODY_FIELD]}"
 
 
-def _body_field() -> FormField:
+def _body_field(initial: str = "") -> FormField:
     return FormField(BODY_FIELD, "Minutes", multiline=True, max_length=BODY_MAX_LENGTH,
+                     initial=initial,
                      placeholder="#attendees RCO IOM ILO\n#topic ...\n#agreed ...\n"
                                  "#action ILO ... due 30 Jun 2031")
 
 
 def _meeting_form(ctx: Context, meeting: Meeting) -> Reply:
-    """The form for the minutes of one held meeting: only the body is asked."""
+    """The form for the minutes of one held meeting: only the body is asked. It starts with
+    the agencies that said they would attend (``meeting attend``), to be corrected to those
+    who did."""
     _require_held(ctx, meeting)
     assert meeting.id is not None
+    said_yes = attending_agencies(ctx.session, meeting.id)
+    initial = f"#{Marker.ATTENDEES.value} {' '.join(said_yes)}\n" if said_yes else ""
+    text = (f"Write the minutes of meeting #{meeting.id} ({meeting.title}) with markers: "
+            f"{MARKERS}.\nOr type: minutes #{meeting.id} {EXAMPLE_BODY}")
+    if said_yes:
+        text += (f"\n#attendees starts with the agencies that said they attend "
+                 f"({' '.join(said_yes)}): correct it to those who did.")
     return Reply(
-        title=f"Post minutes of meeting #{meeting.id}",
-        text=f"Write the minutes of meeting #{meeting.id} ({meeting.title}) with markers: "
-             f"{MARKERS}.\nOr type: minutes #{meeting.id} {EXAMPLE_BODY}",
-        form=Form(f"Minutes of meeting #{meeting.id}", MEETING_MINUTES_FORM, [_body_field()],
-                  params={MEETING_FIELD: meeting.id}, submit_label="Post"),
+        title=f"Post minutes of meeting #{meeting.id}", text=text,
+        form=Form(f"Minutes of meeting #{meeting.id}", MEETING_MINUTES_FORM,
+                  [_body_field(initial)], params={MEETING_FIELD: meeting.id},
+                  submit_label="Post"),
     )
 
 
