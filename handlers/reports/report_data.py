@@ -42,6 +42,16 @@ class ActionLine:
 
 
 @dataclass(frozen=True)
+class AttendanceLine:
+    """An agency's attendance: the Network's meetings (regular and ad-hoc) held in the year
+    that its latest minutes list it under #attendees, of those held while it was a member."""
+
+    agency: str
+    attended: int
+    held: int
+
+
+@dataclass(frozen=True)
 class MinutesLine:
     meeting: int
     title: str
@@ -69,6 +79,8 @@ class ReportData:
     polls: dict[str, int] = field(default_factory=dict)
     actions: list[ActionLine] = field(default_factory=list)
     minutes: list[MinutesLine] = field(default_factory=list)
+    attendance: list[AttendanceLine] = field(default_factory=list)
+    without_minutes: int = 0  # network meetings held whose attendance no minutes record
 
     @property
     def regular_held(self) -> int:

@@ -5,21 +5,26 @@ Agenda items count towards the GCM objectives they are tagged with; a meeting's 
 towards the objectives of the items on that meeting's agenda (a withdrawn item was not on it;
 poll decisions have no objective). Meetings count as held when they were not cancelled and have
 started. Days to minutes are calendar days in the network's zone, from the day of the meeting
-to the day of its first minutes.
+to the day of its first minutes. An agency attended a meeting when the meeting's latest
+minutes list it under #attendees; attendance counts the Network's own meetings (regular and
+ad-hoc) held while the agency was a member.
 """
 
 from collections import Counter
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import String, Text, and_, cast, null, union_all
 from sqlmodel import Session, col, func, select
 
-from handlers.core import Context, Reply, Scope
+from handlers.core import Context, Reply, Scope, UserError
 from handlers.period import read_years, year_bounds
 from handlers.record_years import first_year
+from handlers.records.minutes_markers import Marker, parse_markers, split_codes
 from handlers.registry import command
 from handlers.reports.report_data import (
     ActionLine,
+    AttendanceLine,
     DecisionLine,
     MinutesLine,
     ObjectiveLine,
@@ -36,6 +41,7 @@ from storage.models import (
     AgendaStatus,
     Decision,
     Meeting,
+    MeetingKind,
     MeetingStatus,
     Minutes,
     Objective,
@@ -132,7 +138,47 @@ def gather(scope: Scope, year: int) -> ReportData:
             .join(Minutes, col(Minutes.meeting_id) == Meeting.id, isouter=True)
             .where(*held).group_by(col(Meeting.id), col(Meeting.title), col(Meeting.starts_at))
             .order_by(col(Meeting.starts_at))).all()]
+    data.attendance, data.without_minutes = _attendance(session, held, start, end)
     return data
+
+
+def _attendance(session: Session, held: tuple[Any, ...], start: datetime,
+                end: datetime) -> tuple[list[AttendanceLine], int]:
+    """Per agency that was a member in the year: the Network's meetings held while it was a
+    member that their latest minutes list it under #attendees, of those meetings; and how
+    many of the meetings have no minutes. One statement: the agencies (code, joined, left),
+    then the meetings (start, latest minutes' text, if any)."""
+    latest = select(Minutes.meeting_id, func.max(Minutes.version).label("version")) \
+        .group_by(Minutes.meeting_id).subquery()
+    agencies = select(Agency.code, Agency.joined_at, Agency.left_at,
+                      cast(null(), Text).label("body")).where(
+        Agency.joined_at < end, col(Agency.left_at).is_(None) | (col(Agency.left_at) >= start))
+    meetings = select(cast(null(), String), Meeting.starts_at, Meeting.starts_at, Minutes.body) \
+        .select_from(Meeting) \
+        .join(latest, latest.c.meeting_id == Meeting.id, isouter=True) \
+        .join(Minutes, and_(col(Minutes.meeting_id) == Meeting.id,
+                            col(Minutes.version) == latest.c.version), isouter=True) \
+        .where(*held, col(Meeting.kind).in_([MeetingKind.REGULAR, MeetingKind.ADHOC]))
+    rows = session.connection().execute(union_all(agencies, meetings)).all()
+    members = [(code, joined, left) for code, joined, left, _ in rows if code is not None]
+    held_at = [(at, _attendees(body)) for code, at, _, body in rows if code is None]
+    lines = []
+    for code, joined, left in members:
+        during = [came for at, came in held_at if joined <= at and (left is None or at < left)]
+        lines.append(AttendanceLine(code, sum(1 for came in during if came and code in came),
+                                    len(during)))
+    return lines, sum(1 for _, came in held_at if came is None)
+
+
+def _attendees(body: str | None) -> set[str] | None:
+    """The agencies a minutes text lists under #attendees (None: no minutes)."""
+    if body is None:
+        return None
+    try:
+        entries = parse_markers(body)
+    except UserError:  # a stored text was read when it was posted: never expected here
+        return set()
+    return {code for e in entries if e.marker is Marker.ATTENDEES for code in split_codes(e.text)}
 
 
 def _objective_counts(
