@@ -25,6 +25,7 @@ from storage.models import (
     Agency,
     AgendaItem,
     AgendaStatus,
+    Attendance,
     Decision,
     JoinRequest,
     JoinStatus,
@@ -218,6 +219,10 @@ EFFECTS: dict[str, Effect] = {
     "agenda order": lambda bot, _: (_item(bot).position, 1),
     "agenda publish": lambda bot, _: (_meeting(bot).agenda_published_at is not None, True),
     "agenda withdraw": lambda bot, _: (_item(bot).status, AgendaStatus.WITHDRAWN),
+    "meeting attend": lambda bot, _: (
+        (lambda a: (a.meeting_id, _row(bot, Agency, Agency.id == a.agency_id).code, a.answer,
+                    a.names))(_row(bot, Attendance, Attendance.meeting_id == 1)),
+        (1, "IOM", "yes", "Somchai, Jane")),
     "meeting cancel": lambda bot, _: ((_meeting(bot).status, _meeting(bot).cancel_reason),
                                       (MeetingStatus.CANCELLED, "The Chair is travelling")),
     "meeting move": lambda bot, _: (_local(_meeting(bot).starts_at),

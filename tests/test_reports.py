@@ -270,11 +270,15 @@ def test_what_members_typed_reads_literally_in_the_markdown_report(bot: BotHarne
     assert live == []
     assert [text for tag, text in shown if tag.startswith("h")] == [
         "UN Network on Migration in Lao PDR: report 2031", "Meetings held",
-        "Agenda items and decisions per GCM objective", "Decisions (4)", "Polls",
+        "Agenda items and decisions per GCM objective", "Attendance per agency",
+        "Decisions (4)", "Polls",
         "Action items", "Minutes timeliness (due within 14 days)"]
     source = f"meeting #{number}: Review | {HOSTILE[0]}"
     items = [text for tag, text in shown if tag == "p"]
     assert items[1:] == [
+        "The Network's regular and ad-hoc meetings held in 2031 while the agency was a member, "
+        "and those of them it attended: an agency attended a meeting when the meeting's latest "
+        "minutes list it under #attendees.",
         *(f"#{n} (2031-03-02): {text} — {source}" for n, text in enumerate(HOSTILE, start=1)),
         "open: 1", "0 done, 4 open, 0 overdue.",
         *(f"#{n} ILO: {text} — open" for n, text in enumerate(HOSTILE, start=1)), CALENDAR_DAYS]
