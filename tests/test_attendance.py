@@ -23,6 +23,7 @@ from storage.db import transaction
 from storage.models import Agency, Attendance, Outbox, OutboxStatus, Person
 from tests.conftest import START, BotHarness, Clock, pressed, shown
 from tests.db_state import assert_refused
+from tests.due_jobs import run_jobs
 from tests.meeting_rows import held_meeting
 from tests.slack_reference import message_problems
 from tests.teams_reference import card_problems
@@ -179,16 +180,6 @@ def test_the_slack_message_and_the_teams_card_with_the_buttons_are_valid(
         assert "Action.Submit" in str(cards)
 
 
-def _run_jobs(bot: BotHarness, kind: str) -> None:
-    for row in _rows(bot, kind, OutboxStatus.PENDING):
-        bot.clock.now = max(bot.clock.now, row.due_at)
-        with transaction(bot.engine) as session:
-            claimed = session.get(Outbox, row.id)
-            assert claimed is not None
-            claimed.status = OutboxStatus.SENT
-            JOBS[row.kind](Scope(session, bot.config, bot.clock.now), claimed)
-
-
 def _person_ids(bot: BotHarness, *codes: str) -> list[int]:
     with bot.session() as session:
         return sorted(p.id or 0 for p, code in session.exec(
@@ -203,21 +194,22 @@ def test_a_day_before_those_who_have_not_answered_are_reminded(bot: BotHarness) 
     for code in ("RCO", "IOM", "ILO", "OHCHR", "UNHCR", "UNICEF", "UNDP"):
         assert bot.say("meeting attend #1 no" if code == "UNDP" else "meeting attend #1 yes",
                        as_=code).ok
-    _run_jobs(bot, "meeting.attendance_remind")
+    run_jobs(bot, "meeting.attendance_remind")
     [reminder] = _rows(bot, "meeting.attendance_reminder")
     missing = _person_ids(bot, "UN-HABITAT", "WORLD-BANK", "WHO")
     assert reminder.audience == "people:" + ",".join(map(str, missing))
     text = shown(Reply.from_dict(reminder.payload))
     assert "These have not said whether they attend: UN-HABITAT, WORLD-BANK and WHO." in text
     choices: Any = reminder.payload["choices"]
-    assert [pressed(c) for c in choices][0] == "meeting attend #1 yes"
+    assert [pressed(c) for c in choices] == [
+        "meeting attend #1 yes", "meeting attend #1 maybe", "meeting attend #1 no"]
 
 
 def test_no_reminder_when_everyone_answered(bot: BotHarness) -> None:
     assert bot.say(SCHEDULE).ok
     for code in ["IOM", "ILO", *OTHERS]:
         assert bot.say("meeting attend #1 maybe", as_=code).ok
-    _run_jobs(bot, "meeting.attendance_remind")
+    run_jobs(bot, "meeting.attendance_remind")
     assert _rows(bot, "meeting.attendance_reminder") == []
 
 
@@ -228,7 +220,7 @@ def test_a_moved_meeting_is_reminded_at_its_new_time_and_a_cancelled_one_not_at_
     jobs = _rows(bot, "meeting.attendance_remind")
     assert [j.status for j in jobs] == [OutboxStatus.CANCELLED, OutboxStatus.PENDING]
     assert jobs[1].due_at == START + timedelta(days=17, hours=5)  # 20 Mar 14:00 Vientiane
-    _run_jobs(bot, "meeting.attendance_remind")
+    run_jobs(bot, "meeting.attendance_remind")
     [reminder] = _rows(bot, "meeting.attendance_reminder")
     assert "Fri 21 Mar 2031, 14:00" in reminder.payload["text"]  # type: ignore[operator]
     assert bot.say('meeting schedule adhoc 28 Mar 2031 10:00 "Floods"').ok
@@ -259,7 +251,8 @@ def test_two_focal_points_of_one_agency_answering_at_once(bot: BotHarness) -> No
         barrier = threading.Barrier(2)
         replies: list[Reply] = []
 
-        def answer(speaker: Speaker, line: str) -> None:
+        def answer(speaker: Speaker, line: str, barrier: threading.Barrier = barrier,
+                   replies: list[Reply] = replies) -> None:
             barrier.wait()
             replies.append(bot.runner.run(speaker, Where("shell", "t"), line))
 

@@ -23,6 +23,7 @@ from storage.models import (
 )
 from tests.conftest import START, BotHarness, pressed, shown
 from tests.db_state import assert_refused
+from tests.due_jobs import run_jobs
 
 AGENCIES = ["RCO", "IOM", "ILO", "OHCHR", "UNHCR", "UNICEF", "UNDP", "UN-HABITAT",
             "WORLD-BANK", "WHO"]
@@ -50,17 +51,6 @@ def _poll(bot: BotHarness, poll_id: int = 1) -> Poll:
         poll = session.get(Poll, poll_id)
         assert poll is not None
         return poll
-
-
-def _run_jobs(bot: BotHarness, kind: str) -> None:
-    """Run the pending job rows of ``kind`` as the dispatcher would at their due time."""
-    for row in _rows(bot, kind, OutboxStatus.PENDING):
-        bot.clock.now = max(bot.clock.now, row.due_at)
-        with transaction(bot.engine) as session:
-            claimed = session.get(Outbox, row.id)
-            assert claimed is not None
-            claimed.status = OutboxStatus.SENT
-            JOBS[row.kind](Scope(session, bot.config, bot.clock.now), claimed)
 
 
 def _everyone(bot: BotHarness, position: str = "agree", poll_id: int = 1,
@@ -269,7 +259,7 @@ def test_no_consensus_at_the_deadline_lists_the_objections(bot: BotHarness) -> N
     assert bot.say(RENAME).ok
     _everyone(bot, who=AGENCIES[:8])
     assert bot.say("vote #1 object The name drops trafficking", as_="UNICEF").ok
-    _run_jobs(bot, "poll.deadline")
+    run_jobs(bot, "poll.deadline")
     poll = _poll(bot)
     assert (poll.status, poll.outcome, poll.closed_at) == (
         "closed", "no consensus", START + timedelta(days=7))
@@ -295,7 +285,7 @@ def test_consensus_needs_a_quorum_of_positions(
 ) -> None:
     assert bot.say('poll propose "Adopt the 2031 annual work plan"').ok
     _everyone(bot, "abstain", who=AGENCIES[:voters])
-    _run_jobs(bot, "poll.deadline")
+    run_jobs(bot, "poll.deadline")
     outcome = shown(_rows(bot, "poll.outcome")[0].payload["text"])
     if consensus:
         assert outcome.startswith("*Consensus* on poll #1: Adopt the 2031 annual work plan\n"
@@ -336,7 +326,7 @@ def test_an_adopted_change_is_applied_and_recorded(
     assert bot.say(line).ok
     _everyone(bot)
     assert _poll(bot).status == "open"  # polls.min_open has not passed yet
-    _run_jobs(bot, "poll.min_open")
+    run_jobs(bot, "poll.min_open")
     poll = _poll(bot)
     assert (poll.status, poll.outcome) == ("closed", "consensus")
     listing = shown(bot.say(show))
@@ -407,7 +397,7 @@ def test_a_change_overtaken_by_events_is_not_forced(bot: BotHarness) -> None:
 def test_the_reminder_names_the_agencies_that_have_not_voted(bot: BotHarness) -> None:
     assert bot.say(RENAME).ok
     _everyone(bot, who=AGENCIES[:8])
-    _run_jobs(bot, "poll.remind")
+    run_jobs(bot, "poll.remind")
     [reminder] = _rows(bot, "poll.reminder")
     assert reminder.due_at == START + timedelta(days=6) and reminder.audience == NETWORK
     text: Any = reminder.payload["text"]
@@ -421,7 +411,7 @@ def test_no_reminder_when_everyone_voted(bot: BotHarness) -> None:
     assert [r.kind for r in _rows(bot)] == ["poll.opened", "poll.deadline", "poll.remind",
                                            "poll.min_open"]
     _everyone(bot)
-    _run_jobs(bot, "poll.remind")
+    run_jobs(bot, "poll.remind")
     assert _rows(bot, "poll.reminder") == []
 
 
@@ -463,7 +453,7 @@ def test_a_member_is_told_who_may_open_polls_before_any_syntax_help(bot: BotHarn
 def test_jobs_leave_a_poll_alone_when_they_have_nothing_to_do(bot: BotHarness) -> None:
     assert bot.say(RENAME).ok
     _everyone(bot, who=AGENCIES[:9])
-    _run_jobs(bot, "poll.min_open")
+    run_jobs(bot, "poll.min_open")
     assert _poll(bot).status == "open"  # WHO has not voted yet
     assert bot.say("poll close #1").ok
     [deadline] = _rows(bot, "poll.deadline")
