@@ -272,7 +272,9 @@ def test_a_reminder_for_a_meeting_not_yet_started_goes_out_marked_late(
         "(Sent late: this was due Mon 3 Mar 2031, 06:00 (Asia/Vientiane).)\n"
         f"*Reminder: Ahead* (meeting #{ahead_id}) starts in 2 hours.\n"  # not "in 1 hour"
         "When: Mon 3 Mar 2031, 11:00–13:00 (Asia/Vientiane)\n"
-        f"See the agenda with: agenda list #{ahead_id}",
+        f"See the agenda with: agenda list #{ahead_id}\n"
+        "Not answered yet whether your agency attends? Use the buttons, or: meeting attend "
+        f"#{ahead_id} yes <names>",
         f"announced by job #{poll_due}",
     ]
     assert notifier.sent[0].late and not notifier.sent[1].late
