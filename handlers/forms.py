@@ -102,6 +102,14 @@ def button(label: str, form_id: str, *, params: Mapping[str, int] | None = None,
     return Choice(label, form_id, params, values, style)
 
 
+def answer_buttons(form_id: str, params: Mapping[str, int], field: str,
+                   answers: tuple[tuple[str, str | None], ...]) -> list[Choice]:
+    """One button per answer (label, style), each submitting its label in lower case as
+    ``field`` of the form ``form_id`` about ``params`` (a poll's Agree / Abstain / Object)."""
+    return [button(label, form_id, params=params, values={field: label.lower()}, style=style)
+            for label, style in answers]
+
+
 BUTTON_VALUE_LIMIT = 2000
 
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from handlers.core import Choice, Context, Reply, Scope, UserError
-from handlers.forms import button, form
+from handlers.forms import answer_buttons, form
 from handlers.grammar import check_text, parse_ref
 from handlers.jobs import job
 from handlers.meetings.meeting_common import describe, wg_slug, zone
@@ -55,9 +55,8 @@ def _attend(params: Mapping[str, int], values: Mapping[str, str]) -> str:
 
 def attend_choices(meeting_id: int) -> list[Choice]:
     """Yes / Maybe / No: a click answers for the clicker's agency."""
-    return [button(label, ATTEND_FORM, params={"meeting": meeting_id},
-                   values={"answer": label.lower()}, style=style)
-            for label, style in (("Yes", "primary"), ("Maybe", None), ("No", "danger"))]
+    return answer_buttons(ATTEND_FORM, {"meeting": meeting_id}, "answer",
+                          (("Yes", "primary"), ("Maybe", None), ("No", "danger")))
 
 
 @command(

@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from handlers.core import Choice, Reply, Scope, UserError, bold
-from handlers.forms import button, form
+from handlers.forms import answer_buttons, form
 from handlers.grammar import parse_ref
 from handlers.jobs import job
 from handlers.notify import queue
@@ -122,9 +122,8 @@ def _vote(params: Mapping[str, int], values: Mapping[str, str]) -> str:
 
 
 def vote_choices(poll_id: int) -> list[Choice]:
-    return [button(label, VOTE_FORM, params={"poll": poll_id},
-                   values={"position": label.lower()}, style=style)
-            for label, style in (("Agree", "primary"), ("Abstain", None), ("Object", "danger"))]
+    return answer_buttons(VOTE_FORM, {"poll": poll_id}, "position",
+                          (("Agree", "primary"), ("Abstain", None), ("Object", "danger")))
 
 
 def _ballot(scope: Scope, ballot: Ballot) -> dict[str, Any]:
