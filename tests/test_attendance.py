@@ -19,6 +19,7 @@ from handlers.people import shell_speaker
 from handlers.runner import Runner
 from settings.schema import AppConfig
 from storage.attendance import latest_answers
+from storage.audience import Audience
 from storage.db import transaction
 from storage.models import Agency, Attendance, Outbox, OutboxStatus, Person
 from tests.conftest import START, BotHarness, Clock, pressed, shown
@@ -197,7 +198,7 @@ def test_a_day_before_those_who_have_not_answered_are_reminded(bot: BotHarness) 
     run_jobs(bot, "meeting.attendance_remind")
     [reminder] = _rows(bot, "meeting.attendance_reminder")
     missing = _person_ids(bot, "UN-HABITAT", "WORLD-BANK", "WHO")
-    assert reminder.audience == "people:" + ",".join(map(str, missing))
+    assert reminder.audience == Audience.of_people(missing)
     text = shown(Reply.from_dict(reminder.payload))
     assert "These have not said whether they attend: UN-HABITAT, WORLD-BANK and WHO." in text
     choices: Any = reminder.payload["choices"]

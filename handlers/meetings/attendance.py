@@ -25,6 +25,7 @@ from handlers.registry import command
 from handlers.timefmt import show_time
 from handlers.wording import listed
 from storage.attendance import Answer, latest_answers
+from storage.audience import Audience
 from storage.models import (
     Agency,
     Attendance,
@@ -36,7 +37,6 @@ from storage.models import (
     WGAgency,
     WGPartner,
 )
-from storage.outbox import people_audience
 
 ATTEND_EXAMPLE = "meeting attend #1 yes Somchai, Jane"
 ATTEND_FORM = "attend"
@@ -247,4 +247,4 @@ def remind_not_answered(scope: Scope, row: Outbox) -> None:
     queue(scope, NOT_ANSWERED,
           Reply(title=f"Meeting #{meeting.id}: will you attend?", text=text[0].upper() + text[1:],
                 private=False, choices=attend_choices(meeting.id)),
-          audience=people_audience(people), meeting_id=meeting.id)
+          audience=Audience.of_people(people), meeting_id=meeting.id)

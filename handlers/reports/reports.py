@@ -11,6 +11,7 @@ ad-hoc) held while the agency was a member.
 """
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -149,7 +150,7 @@ def _attendance(session: Session, held: tuple[Any, ...], start: datetime,
     many of the meetings have no minutes. One statement: the agencies (code, joined, left),
     then the meetings (start, latest minutes' text, if any)."""
     latest = select(Minutes.meeting_id, func.max(Minutes.version).label("version")) \
-        .group_by(Minutes.meeting_id).subquery()
+        .group_by(col(Minutes.meeting_id)).subquery()
     agencies = select(Agency.code, Agency.joined_at, Agency.left_at,
                       cast(null(), Text).label("body")).where(
         Agency.joined_at < end, col(Agency.left_at).is_(None) | (col(Agency.left_at) >= start))
@@ -159,7 +160,8 @@ def _attendance(session: Session, held: tuple[Any, ...], start: datetime,
         .join(Minutes, and_(col(Minutes.meeting_id) == Meeting.id,
                             col(Minutes.version) == latest.c.version), isouter=True) \
         .where(*held, col(Meeting.kind).in_([MeetingKind.REGULAR, MeetingKind.ADHOC]))
-    rows = session.connection().execute(union_all(agencies, meetings)).all()
+    rows: Sequence[Any] = session.connection().execute(
+        union_all(agencies, meetings)).all()
     members = [(code, joined, left) for code, joined, left, _ in rows if code is not None]
     held_at = [(at, _attendees(body)) for code, at, _, body in rows if code is None]
     lines = []
