@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from handlers.core import Reply
+from handlers.core import Reply, Speaker, Where
 from tests.conftest import BotHarness, shown
 from tests.meeting_rows import held_meeting
 from tests.test_report_chart import AGENDA_COLOUR, bars, decode, says
@@ -24,6 +24,7 @@ class Held:
     objectives: tuple[int, ...]
     decisions: int
     minutes_after: int | None
+    attendees: tuple[str, ...] = ()  # the agencies its minutes list under #attendees
 
 
 WORK = (
@@ -43,6 +44,8 @@ def _hold(bot: BotHarness, work: tuple[Held, ...] = WORK) -> None:
         if meeting.minutes_after is not None:
             bot.clock.now = meeting.at + timedelta(days=meeting.minutes_after)
             entries = [f"#agreed Decision {n}.{d}" for d in range(meeting.decisions)]
+            if meeting.attendees:
+                entries.append("#attendees " + " ".join(meeting.attendees))
             assert bot.say(f"minutes #{number} #action ILO task {n} "
                            + " ".join(entries)).ok
     bot.clock.now = later
@@ -140,8 +143,8 @@ def test_the_span_s_markdown_has_a_column_per_year_and_a_total(bot: BotHarness) 
     headings = [text for tag, text in shown_ if tag.startswith("h")]
     assert headings == [
         "UN Network on Migration in Lao PDR: report 2030-2031", "Meetings held",
-        "Agenda items per GCM objective", "Decisions per GCM objective", "Decisions",
-        "Polls", "Action items", "Minutes", "Decisions (5)", "Action items (3)",
+        "Agenda items per GCM objective", "Decisions per GCM objective", "Attendance",
+        "Decisions", "Polls", "Action items", "Minutes", "Decisions (5)", "Action items (3)",
         "Minutes timeliness (due within 14 days)"]
     decisions = [text for tag, text in shown_ if tag == "p" and text.startswith("#")]
     assert decisions[:5] == [
@@ -223,3 +226,50 @@ def test_a_span_may_be_written_with_an_en_dash_or_spaces(bot: BotHarness) -> Non
     expected = _figures(bot.say("report 2030-2031"))
     for line in ("report 2030–2031", "report 2030 - 2031"):
         assert _figures(bot.say(line)) == expected
+
+
+ATTENDED = (
+    Held(datetime(2030, 6, 10, 3, tzinfo=UTC), "regular", (), 0, 3, ("RCO", "IOM", "ILO")),
+    Held(datetime(2030, 11, 20, 3, tzinfo=UTC), "adhoc", (), 0, 4, ("IOM",)),
+    Held(datetime(2031, 2, 20, 3, tzinfo=UTC), "regular", (), 0, 5, ("IOM", "UNFPA")),
+    Held(datetime(2031, 2, 25, 3, tzinfo=UTC), "adhoc", (), 0, None),
+)
+JOINED = datetime(2031, 1, 5, 3, tzinfo=UTC)  # UNFPA, approved between the years' meetings
+
+
+def test_a_span_shows_each_agency_s_attendance_per_year_and_in_all(bot: BotHarness) -> None:
+    """Counted here from ATTENDED, not by the bot's code: an agency attended the meetings whose
+    minutes list it, of those held while it was a member (a meeting without minutes counts as
+    held, with nobody recorded); an agency that joined in 2031 has no 2030 figure."""
+    _hold(bot, ATTENDED[:2])
+    later, bot.clock.now = bot.clock.now, JOINED
+    assert bot.runner.run(Speaker("slack", "U-UNFPA-1", "Slack user"), Where("slack", "C1"),
+                          'members join UNFPA "United Nations Population Fund"').ok
+    assert bot.say("members approve UNFPA").ok
+    bot.clock.now = later
+    _hold(bot, ATTENDED[2:])
+
+    def expected(code: str) -> list[str]:
+        values = []
+        for years in ((2030,), (2031,), (2030, 2031)):
+            held = [m for m in ATTENDED if m.at.year in years
+                    and (code != "UNFPA" or m.at > JOINED)]
+            came = sum(code in m.attendees for m in held)
+            values.append(f"{came} of {len(held)}" if held else "")
+        return values
+
+    reply = bot.say("report 2030-2031")
+    figures = _figures(reply)
+    attendance = {label: values for (section, label), values in figures.items()
+                  if section == "Attendance"}
+    assert attendance["IOM"] == expected("IOM") == ["2 of 2", "1 of 2", "3 of 4"]
+    assert attendance["RCO"] == expected("RCO") == ["1 of 2", "0 of 2", "1 of 4"]
+    assert attendance["WHO"] == expected("WHO") == ["0 of 2", "0 of 2", "0 of 4"]
+    assert attendance["UNFPA"] == expected("UNFPA") == ["", "1 of 2", "1 of 2"]
+    assert len(attendance) == 11
+    text = shown(reply)
+    assert "\nAttendance: RCO 1 of 2 | 0 of 2 | 1 of 4; IOM 2 of 2 | 1 of 2 | 3 of 4; " in text
+    assert "; UNFPA – | 1 of 2 | 1 of 2.\n" in text
+    markdown = _files(reply)["report-2030-2031.md"].decode()
+    assert "## Attendance\n\n| figure | 2030 | 2031 | total |\n" in markdown
+    assert "| UNFPA |  | 1 of 2 | 1 of 2 |\n" in markdown

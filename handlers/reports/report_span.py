@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, partial
 
-from handlers.reports.report_data import ObjectiveLine, ReportData
+from handlers.reports.report_data import AttendanceLine, ObjectiveLine, ReportData
 
 Value = int | float | str  # "" where a year has no figure (no minutes, no average)
-HELD, OBJECTIVE_ITEMS, OBJECTIVE_DECISIONS, DECISIONS, POLLS, ACTIONS, MINUTES = SECTIONS = (
-    "Meetings held", "Agenda items per GCM objective", "Decisions per GCM objective",
-    "Decisions", "Polls", "Action items", "Minutes")
+HELD, OBJECTIVE_ITEMS, OBJECTIVE_DECISIONS, ATTENDANCE, DECISIONS, POLLS, ACTIONS, MINUTES = \
+    SECTIONS = ("Meetings held", "Agenda items per GCM objective", "Decisions per GCM objective",
+                "Attendance", "Decisions", "Polls", "Action items", "Minutes")
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,21 @@ def combined(years: list[ReportData]) -> ReportData:
         polls=dict(sum((Counter(y.polls) for y in years), Counter[str]())),
         actions=[a for y in years for a in y.actions],
         minutes=[m for y in years for m in y.minutes],
+        attendance=_attendance_over(years),
+        without_minutes=sum(y.without_minutes for y in years),
     )
+
+
+def _attendance_over(years: list[ReportData]) -> list[AttendanceLine]:
+    """Each agency that was a member in some year of the span (in order of first appearance):
+    the meetings it attended and those held while it was a member, over the span."""
+    attended: Counter[str] = Counter()
+    held: Counter[str] = Counter()
+    for year in years:
+        for line in year.attendance:
+            attended[line.agency] += line.attended
+            held[line.agency] += line.held
+    return [AttendanceLine(code, attended[code], held[code]) for code in held]
 
 
 def span_figures(span: SpanReport) -> list[Figure]:
@@ -104,6 +118,8 @@ def span_figures(span: SpanReport) -> list[Figure]:
         for n, line in enumerate(span.total.objectives):
             add(section, f"{line.number}. {line.text}", partial(_objective_count, n, count),
                 objective=line.number)
+    for member in span.total.attendance:
+        add(ATTENDANCE, member.agency, partial(_attended, member.agency))
     add(DECISIONS, "recorded", lambda r: len(r.decisions))
     for outcome in sorted(span.total.polls):
         add(POLLS, outcome, partial(_poll_count, outcome))
@@ -121,6 +137,12 @@ def span_figures(span: SpanReport) -> list[Figure]:
 def _objective_count(n: int, count: str, report: ReportData) -> int:
     """A year's agenda items or decisions (``count``, by name) of its n-th objective."""
     return int(getattr(report.objectives[n], count))
+
+
+def _attended(agency: str, report: ReportData) -> str:
+    """An agency's attendance in a year or the span, "2 of 3" ("" when it was not a member)."""
+    line = next((a for a in report.attendance if a.agency == agency), None)
+    return "" if line is None else f"{line.attended} of {line.held}"
 
 
 def _poll_count(outcome: str, report: ReportData) -> int:
