@@ -17,6 +17,7 @@ inputs ("continued") whose values are joined again when the form is submitted.
 import json
 import re
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 from bot.render_text import emphasis, render_text
@@ -150,9 +151,14 @@ def _button(number: int, choice: Choice) -> Block:
 
 
 def _button_blocks(choices: list[Choice]) -> list[Block]:
-    buttons = [_button(n, choice) for n, choice in enumerate(choices, start=1)]
-    return [{"type": "actions", "elements": buttons[i:i + BUTTONS_PER_BLOCK]}
-            for i in range(0, len(buttons), BUTTONS_PER_BLOCK)]
+    """An actions block per row of buttons (``Choice.row``), of at most
+    ``BUTTONS_PER_BLOCK``."""
+    blocks: list[Block] = []
+    for _, numbered in groupby(enumerate(choices, start=1), key=lambda pair: pair[1].row):
+        buttons = [_button(n, choice) for n, choice in numbered]
+        blocks += [{"type": "actions", "elements": buttons[i:i + BUTTONS_PER_BLOCK]}
+                   for i in range(0, len(buttons), BUTTONS_PER_BLOCK)]
+    return blocks
 
 
 def _attached(names: list[str]) -> Block:

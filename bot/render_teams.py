@@ -8,9 +8,9 @@ HTML entities, since Teams would take ``<text>`` for a tag and drop it: user tex
 and cannot format or link (Adaptive Cards never turn ``<at>`` text into a mention). Text with
 no markdown (buttons, input labels) is given as it is, without the core's bold markers. Fields
 become a FactSet, choices Action.Submit buttons whose data submits a form (its id, record
-numbers and values), a file the bot serves an Action.OpenUrl to download it, and a form becomes
-inputs with an Action.Submit carrying the form's id and record numbers (Teams adds the inputs'
-values).
+numbers and values; a row of them, ``Choice.row``, an ActionSet in the body), a file the bot
+serves an Action.OpenUrl to download it, and a form becomes inputs with an Action.Submit
+carrying the form's id and record numbers (Teams adds the inputs' values).
 
 A reply too large for one message is split into several cards ("Part i of n"), by the size of
 the activity as botbuilder posts it (see ``MESSAGE_BYTES``); a form's inputs stay on the last
@@ -19,6 +19,7 @@ card, with the buttons.
 
 import json
 import re
+from itertools import groupby
 from typing import Any
 
 from bot.render_text import emphasis
@@ -93,6 +94,13 @@ def _button(choice: Choice) -> Element:
     if choice.style in STYLES:
         action["style"] = STYLES[choice.style]
     return action
+
+
+def _button_rows(choices: list[Choice]) -> list[Element]:
+    """An ActionSet per row of buttons (``Choice.row``), in the card's body: Teams shows only
+    the first few of a card's own actions, and a date poll has three a slot."""
+    return [{"type": "ActionSet", "actions": [_button(choice) for choice in row]}
+            for _, row in groupby(choices, key=lambda choice: choice.row)]
 
 
 def _input(field: FormField) -> Element:
@@ -178,7 +186,8 @@ def render_cards(reply: Reply, files_url: str | None = None) -> list[Element]:
     if unserved := [file.filename for file in reply.files if file not in served]:
         body.append(text_block(f"Files ({', '.join(unserved)}) are sent to Slack and the "
                                "shell only.", isSubtle=True))
-    actions = [_button(choice) for choice in reply.choices]
+    body += _button_rows([choice for choice in reply.choices if choice.row])
+    actions = [_button(choice) for choice in reply.choices if not choice.row]
     actions += [{"type": "Action.OpenUrl", "title": f"Download {file.filename}",
                  "url": f"{files_url}/{file.link}"} for file in served]
     form: list[Element] = []

@@ -110,6 +110,9 @@ class Choice:
     params: dict[str, int] = field(default_factory=dict)
     values: dict[str, str] = field(default_factory=dict)
     style: str | None = None  # "primary" or "danger"
+    # Buttons with the same row number above 0 are shown together on a line of their own:
+    # a date poll's Yes / If need be / No of one slot. Row 0 is the reply's common buttons.
+    row: int = 0
 
 
 @dataclass

@@ -92,14 +92,15 @@ def command_for(form_id: object, params: object, values: Mapping[str, Any]) -> s
 
 
 def button(label: str, form_id: str, *, params: Mapping[str, int] | None = None,
-           values: Mapping[str, str] | None = None, style: str | None = None) -> Choice:
+           values: Mapping[str, str] | None = None, style: str | None = None,
+           row: int = 0) -> Choice:
     """A button that submits the form ``form_id`` about ``params`` with ``values``; checked
     against the form's definition here, so a wrong button fails where it is made."""
     spec = FORMS.get(form_id)
     params, values = dict(params or {}), dict(values or {})
     if spec is None or set(params) != set(spec.params) or set(values) != set(spec.fields):
         raise RuntimeError(f"button '{label}': not a submission of a defined form {form_id!r}")
-    return Choice(label, form_id, params, values, style)
+    return Choice(label, form_id, params, values, style, row)
 
 
 def answer_buttons(form_id: str, params: Mapping[str, int], field: str,

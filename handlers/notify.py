@@ -19,10 +19,11 @@ def queue(
     meeting_id: int | None = None,
     poll_id: int | None = None,
     action_item_id: int | None = None,
+    date_poll_id: int | None = None,
 ) -> Outbox:
     """Queue ``reply`` for ``audience`` at ``due_at`` (default: now, i.e. send at once)."""
     return enqueue(
         ctx.session, kind=kind.name, due_at=due_at or ctx.now, payload=reply.to_dict(),
         audience=audience, meeting_id=meeting_id, poll_id=poll_id,
-        action_item_id=action_item_id,
+        action_item_id=action_item_id, date_poll_id=date_poll_id,
     )

@@ -25,6 +25,8 @@ DOMAINS = (
     "handlers.roster.partners",
     "handlers.meetings.attendance",
     "handlers.meetings.meetings",
+    "handlers.meetings.date_poll_propose",
+    "handlers.meetings.date_polls",
     "handlers.meetings.meeting_plan",
     "handlers.polls.polls",
     "handlers.records.minutes",

@@ -41,8 +41,13 @@ def latest_answers(session: Session, meeting_id: int) -> list[Answer]:
     for row, code, name in rows:
         latest[row.agency_id, row.partner_org] = Answer(
             code, row.partner_org, AttendAnswer(row.answer), row.names, name, row.answered_at)
-    return [latest[key] for key in sorted(latest, key=lambda k: (k[0] is None, k[0] or 0,
-                                                                 k[1] or ""))]
+    return [latest[key] for key in sorted(latest, key=roster_order)]
+
+
+def roster_order(key: tuple[int | None, str | None]) -> tuple[bool, int, str]:
+    """Answers keyed (agency id, partner organisation): the agencies in the roster's order,
+    then the partners by name."""
+    return key[0] is None, key[0] or 0, key[1] or ""
 
 
 def attending_agencies(session: Session, meeting_id: int) -> list[str]:

@@ -263,6 +263,54 @@ class Attendance(SQLModel, table=True):
     answered_at: datetime = _created()
 
 
+class DatePollStatus(StrEnum):
+    OPEN = "open"
+    PICKED = "picked"
+
+
+class DatePoll(SQLModel, table=True):
+    """A search for a meeting's date (``meeting propose``): candidate slots that agencies
+    answer; picking one schedules the meeting (``meeting_id``) and closes the poll."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=10)  # a MeetingKind
+    wg_id: int | None = Field(default=None, foreign_key="workinggroup.id")
+    title: str = Field(max_length=300)
+    answers_until: datetime | None = _when(default=None)  # ``until``: answers close then
+    status: str = Field(default=DatePollStatus.OPEN, max_length=10)
+    proposed_by_id: int | None = Field(default=None, foreign_key="person.id")
+    proposed_at: datetime = _created()
+    picked_slot: int | None = None  # the slot's number
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
+    closed_at: datetime | None = _when(default=None)
+
+
+class DateSlot(SQLModel, table=True):
+    """A candidate time of a date poll, numbered from 1 in the order proposed."""
+
+    __table_args__ = (UniqueConstraint("poll_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(foreign_key="datepoll.id")
+    number: int
+    starts_at: datetime = _when()
+    ends_at: datetime = _when()
+
+
+class DateAnswer(SQLModel, table=True):
+    """Every answer to a slot is kept; an agency's (or, for a working group's slot, a partner
+    organisation's: ``partner_org``) latest answer to it counts."""
+
+    __table_args__ = (Index("ix_dateanswer_poll", "poll_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(foreign_key="datepoll.id")
+    slot: int  # the slot's number
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    partner_org: str | None = Field(default=None, max_length=200)
+    person_id: int = Field(foreign_key="person.id")
+    answer: str = Field(max_length=10)  # an AttendAnswer: yes, maybe (if need be), no
+    answered_at: datetime = _created()
+
+
 class Minutes(SQLModel, table=True):
     """One version of a meeting's minutes; a correction adds a version."""
 
@@ -320,8 +368,8 @@ class Outbox(SQLModel, table=True):
     people directly (stored as ``network`` or ``people:<id>,<id>``, see ``AudienceText``).
     ``delivered`` lists the platforms that already have it, so a retry after a partial failure
     sends only to the rest.
-    The foreign keys let moves and cancellations find the rows that belong to a meeting, poll
-    or action item.
+    The foreign keys let moves and cancellations find the rows that belong to a meeting, poll,
+    date poll or action item.
     """
 
     __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)
@@ -342,6 +390,7 @@ class Outbox(SQLModel, table=True):
     meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
     poll_id: int | None = Field(default=None, foreign_key="poll.id", index=True)
     action_item_id: int | None = Field(default=None, foreign_key="actionitem.id", index=True)
+    date_poll_id: int | None = Field(default=None, foreign_key="datepoll.id", index=True)
     created_at: datetime = _created()
     sent_at: datetime | None = _when(default=None)
 

@@ -27,9 +27,11 @@ def enqueue(
     meeting_id: int | None = None,
     poll_id: int | None = None,
     action_item_id: int | None = None,
+    date_poll_id: int | None = None,
 ) -> Outbox:
     row = Outbox(kind=kind, due_at=due_at, payload=payload, audience=audience,
-                 meeting_id=meeting_id, poll_id=poll_id, action_item_id=action_item_id)
+                 meeting_id=meeting_id, poll_id=poll_id, action_item_id=action_item_id,
+                 date_poll_id=date_poll_id)
     session.add(row)
     session.flush()
     session.info[QUEUED] = True
@@ -54,12 +56,14 @@ def cancel_pending(
     meeting_id: int | None = None,
     poll_id: int | None = None,
     action_item_id: int | None = None,
+    date_poll_id: int | None = None,
     kinds: tuple[str, ...] | None = None,
 ) -> int:
     """Cancel the not-yet-sent rows belonging to a record; returns how many."""
     query = update(Outbox).where(col(Outbox.status) == OutboxStatus.PENDING)
     for column, value in ((Outbox.meeting_id, meeting_id), (Outbox.poll_id, poll_id),
-                          (Outbox.action_item_id, action_item_id)):
+                          (Outbox.action_item_id, action_item_id),
+                          (Outbox.date_poll_id, date_poll_id)):
         if value is not None:
             query = query.where(col(column) == value)
     if kinds:

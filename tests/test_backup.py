@@ -104,7 +104,7 @@ def test_restore_refuses_a_database_in_use_and_upgrades_an_old_backup(
     capsys.readouterr()
 
     assert main(["--database-url", in_use, "db", "restore", str(backup)]) == 2
-    assert capsys.readouterr().err == (f"{tmp_path / 'in-use.db'} is not empty (24 tables): "
+    assert capsys.readouterr().err == (f"{tmp_path / 'in-use.db'} is not empty (27 tables): "
                                        "restore only into a new or empty database\n")
     new_url = f"sqlite:///{tmp_path / 'new.db'}"
     assert main(["--database-url", new_url, "db", "restore", str(backup)]) == 0

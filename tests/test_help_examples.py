@@ -13,7 +13,7 @@ from types import SimpleNamespace
 from typing import Any, TypeVar
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.config import load_config
 from handlers import registry
@@ -26,6 +26,8 @@ from storage.models import (
     AgendaItem,
     AgendaStatus,
     Attendance,
+    DateAnswer,
+    DatePoll,
     Decision,
     JoinRequest,
     JoinStatus,
@@ -89,7 +91,7 @@ EXAMPLES = help_examples([help_text(line) for line in help_lines()])
 # meetings #1 (regular, 10 Apr) and #2 (labour-migration's, 24 Mar) to come; then meetings #3
 # and #4 held (written straight into the database: no command schedules the past); then
 # agenda items #1 to #4 on meeting #1, polls #1 to #3 open, a person added to UNICEF, a
-# partner, and minutes of meeting #4 with decision #1 and action items #1 to #4 (#2 IOM's,
+# partner, date poll #1 (three times for an ad-hoc meeting), and minutes of meeting #4 with decision #1 and action items #1 to #4 (#2 IOM's,
 # #4 UNICEF's).
 MEETINGS_TO_COME = [
     ('meeting schedule regular 10 Apr 2031 10:00 "First regular meeting of 2031"', "IOM"),
@@ -105,6 +107,8 @@ RECORD = [
     ('poll propose "Endorse the 2031 communication plan"', "IOM"),
     ('people add @"Khampheng" UNICEF', "UNICEF"),
     ('partners add "Lao Red Cross" to wg:labour-migration', "IOM"),
+    ('meeting propose adhoc "Floods response" 12 Mar 2031 10:00 | 13 Mar 2031 14:00 | '
+     "19 Mar 2031 9:00", "IOM"),
     ("minutes #4 #attendees RCO IOM ILO UNICEF #topic Planning #agreed Adopt the work plan "
      "#action ILO circulate the draft due 30 Apr 2031 #action IOM book a room "
      "#action WHO share figures #action UNICEF map services due 20 Mar 2031", "IOM"),
@@ -206,6 +210,12 @@ def _wg_partner(bot: BotHarness) -> str:
     return _row(bot, WGPartner, WGPartner.wg_id == protection.id).organisation
 
 
+def _date_answers(bot: BotHarness) -> list[tuple[int, str]]:
+    with bot.session() as session:
+        return [(a.slot, a.answer) for a in session.exec(
+            select(DateAnswer).where(DateAnswer.poll_id == 1).order_by(col(DateAnswer.id)))]
+
+
 Effect = Callable[[BotHarness, str], tuple[object, object]]
 # What each command that changes the record must have stored: what is there, what should be.
 EFFECTS: dict[str, Effect] = {
@@ -223,6 +233,16 @@ EFFECTS: dict[str, Effect] = {
         (lambda a: (a.meeting_id, _row(bot, Agency, Agency.id == a.agency_id).code, a.answer,
                     a.names))(_row(bot, Attendance, Attendance.meeting_id == 1)),
         (1, "IOM", "yes", "Somchai, Jane")),
+    "meeting available": lambda bot, _: (_date_answers(bot), [(1, "yes"), (2, "maybe"),
+                                                                (3, "no")]),
+    "meeting pick": lambda bot, _: (
+        (_row(bot, DatePoll, DatePoll.id == 1).meeting_id,
+         (lambda m: (m.title, m.location, _local(m.starts_at)))(_meeting(bot, 5))),
+        (5, ("Floods response", "IOM office", datetime(2031, 3, 13, 14, 0)))),
+    "meeting propose": lambda bot, _: (
+        (lambda p: (p.kind, p.title, _local(p.answers_until)))(_row(bot, DatePoll,
+                                                                    DatePoll.id == 2)),
+        ("regular", "Mid-year review", datetime(2031, 3, 10, 23, 59))),
     "meeting cancel": lambda bot, _: ((_meeting(bot).status, _meeting(bot).cancel_reason),
                                       (MeetingStatus.CANCELLED, "The Chair is travelling")),
     "meeting move": lambda bot, _: (_local(_meeting(bot).starts_at),
@@ -254,6 +274,7 @@ SHOWS = {
     "agenda list": "Data on migrant workers",
     "decisions": "Adopt the work plan",
     "help": "agenda add",
+    "meeting availability": "Floods response",
     "meeting ics": "First regular meeting of 2031",
     "meeting list": "WG review",
     "meeting plan": "Planning meeting",

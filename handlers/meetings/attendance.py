@@ -103,7 +103,7 @@ def meeting_attend(ctx: Context, args: str) -> Reply:
                             f"meeting attend #{number} no")
         names = " ".join(check_text(names_text, what="list of names", example=ATTEND_EXAMPLE,
                                     max_length=NAMES_LIMIT).split())
-    who, agency_id, partner = _answering_for(ctx, meeting)
+    who, agency_id, partner = answering_for(ctx, wg_slug(ctx, meeting), f"meeting #{number}")
     latest = ctx.session.exec(
         select(Attendance).where(Attendance.meeting_id == number,
                                  col(Attendance.agency_id) == agency_id if agency_id
@@ -126,19 +126,19 @@ def meeting_attend(ctx: Context, args: str) -> Reply:
     return Reply(text=text)
 
 
-def _answering_for(ctx: Context, meeting: Meeting) -> tuple[str, int | None, str | None]:
-    """Who the speaker answers for: (shown name, agency id, partner organisation)."""
+def answering_for(ctx: Context, slug: str | None, what: str,
+                  question: str = "whether it attends") -> tuple[str, int | None, str | None]:
+    """Who the speaker answers for about ``what`` (``meeting #3``), of the working group
+    ``slug`` or the network's: (shown name, agency id, partner organisation)."""
     partner = ctx.actor.partner
     if partner is not None:
-        slug = wg_slug(ctx, meeting)
         if slug is None or slug not in ctx.actor.partner_wgs:
             groups = ", ".join(sorted(ctx.actor.partner_wgs)) or "none yet"
             raise UserError(f"{partner} answers for the meetings of its working groups "
-                            f"({groups}); meeting #{meeting.id} is not one of them.",
-                            "meeting list")
+                            f"({groups}); {what} is not one of them.", "meeting list")
         return partner, None, partner
     if ctx.actor.agency is None or ctx.actor.agency_id is None:
-        raise UserError("Only an agency's focal points answer whether it attends.", "whoami")
+        raise UserError(f"Only an agency's focal points answer {question}.", "whoami")
     return ctx.actor.agency, ctx.actor.agency_id, None
 
 
@@ -151,16 +151,17 @@ class Expected:
     partners: list[str]
 
 
-def expected(scope: Scope, meeting: Meeting) -> Expected:
+def expected(scope: Scope, wg_id: int | None) -> Expected:
+    """Who is asked to the network's meetings (``wg_id`` None) or a working group's."""
     agencies = select(Agency.code).where(
         Agency.active, col(Agency.id).in_(select(Person.agency_id).where(Person.active)))
-    if meeting.wg_id is None:
+    if wg_id is None:
         return Expected(list(scope.session.exec(agencies.order_by(col(Agency.id))).all()), [])
-    seats = select(WGAgency.agency_id).where(WGAgency.wg_id == meeting.wg_id)
+    seats = select(WGAgency.agency_id).where(WGAgency.wg_id == wg_id)
     codes = scope.session.exec(
         agencies.where(col(Agency.id).in_(seats)).order_by(col(Agency.id))).all()
     partners = scope.session.exec(
-        select(WGPartner.organisation).where(WGPartner.wg_id == meeting.wg_id)
+        select(WGPartner.organisation).where(WGPartner.wg_id == wg_id)
         .order_by(col(WGPartner.organisation))).all()
     return Expected(list(codes), list(partners))
 
@@ -174,7 +175,7 @@ def attendance_fields(scope: Scope, meeting: Meeting) -> list[tuple[str, str]]:
     partners' answers apart."""
     assert meeting.id is not None
     answers = latest_answers(scope.session, meeting.id)
-    invited = expected(scope, meeting)
+    invited = expected(scope, meeting.wg_id)
     agencies = [a for a in answers if a.agency is not None]
     fields = []
     for answer, label in LABELS.items():
@@ -192,11 +193,20 @@ def attendance_fields(scope: Scope, meeting: Meeting) -> list[tuple[str, str]]:
     return fields
 
 
+def people_of_missing(scope: Scope, missing: Expected) -> list[int]:
+    """The active people of these agencies and partner organisations."""
+    return [i for i in scope.session.exec(
+        select(Person.id).join(Agency, col(Agency.id) == Person.agency_id, isouter=True)
+        .where(Person.active, col(Agency.code).in_(missing.agencies)
+               | col(Person.partner_org).in_(missing.partners))
+        .order_by(col(Person.id))).all() if i is not None]
+
+
 def not_answered(scope: Scope, meeting: Meeting) -> Expected:
     """The agencies and partners asked to ``meeting`` that have not answered."""
     assert meeting.id is not None
     said = {a.who for a in latest_answers(scope.session, meeting.id)}
-    invited = expected(scope, meeting)
+    invited = expected(scope, meeting.wg_id)
     return Expected([c for c in invited.agencies if c not in said],
                     [p for p in invited.partners if p not in said])
 
@@ -232,11 +242,7 @@ def remind_not_answered(scope: Scope, row: Outbox) -> None:
     if meeting is None or meeting.id is None or _gone(scope, row) is not None:
         return
     missing = not_answered(scope, meeting)
-    people = [i for i in scope.session.exec(
-        select(Person.id).join(Agency, col(Agency.id) == Person.agency_id, isouter=True)
-        .where(Person.active, col(Agency.code).in_(missing.agencies)
-               | col(Person.partner_org).in_(missing.partners))
-        .order_by(col(Person.id))).all() if i is not None]
+    people = people_of_missing(scope, missing)
     if not people:
         return
     who = listed(missing.agencies + missing.partners)

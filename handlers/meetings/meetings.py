@@ -5,7 +5,7 @@ before it, the agenda deadline job, and the minutes-overdue nudge to the Secreta
 or cancelling replaces or cancels those rows and announces the change to the network.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 from sqlmodel import col, func, select
@@ -45,6 +45,7 @@ from storage.audience import NETWORK, Audience
 from storage.models import (
     AgendaItem,
     AgendaStatus,
+    DatePoll,
     Meeting,
     MeetingKind,
     MeetingStatus,
@@ -80,21 +81,26 @@ PLACE_LIMIT = 500
 )
 def meeting_schedule(ctx: Context, args: str) -> Reply:
     kind_word, _, rest = args.strip().partition(" ")
-    kind, group = _kind(ctx, kind_word.lower())
-    if not (ctx.actor.has(Role.CHAIR, Role.SECRETARIAT)
-            or (group is not None and ctx.actor.chairs_wg(group.slug))):
-        who = f"the Chair, the Secretariat or the chairs of {group.slug}" if group \
-            else "the Chair or the Secretariat"
-        raise UserError(f"Only {who} may schedule a {KIND_NAMES[kind]}.", "meeting list")
+    kind, group = organised_kind(ctx, kind_word.lower(), "schedule")
     phrase, title, place = _split_schedule(rest)
     phrase, length = take_length(phrase, longest=ctx.config.meetings.LONGEST,
                                  example=LENGTH_EXAMPLE)
     starts_at = understand_when(phrase, zone=zone(ctx), now=ctx.now, example=ctx.spec.example,
                                 command=f"meeting schedule {args.strip()}")
+    ends_at = starts_at + (length or ctx.config.meetings.duration)
+    lines = schedule(ctx, kind, group, title, (starts_at, ends_at), place)[1]
+    return Reply(text="\n".join(lines), private=False)
+
+
+def schedule(ctx: Context, kind: MeetingKind, group: WorkingGroup | None, title: str,
+             times: tuple[datetime, datetime], place: str | None) -> tuple[Meeting, list[str]]:
+    """Store a new meeting from ``times[0]`` to ``times[1]`` with everything due later for it,
+    announce it and carry the backlog over: the meeting and the reply's lines. ``meeting
+    schedule`` and a date poll's ``meeting pick`` both come here."""
+    starts_at, ends_at = times
     meeting = Meeting(
         kind=kind, wg_id=group.id if group else None, title=title, starts_at=starts_at,
-        ends_at=starts_at + (length or ctx.config.meetings.duration),
-        agenda_closes_at=agenda_closing(ctx, starts_at), location=place,
+        ends_at=ends_at, agenda_closes_at=agenda_closing(ctx, starts_at), location=place,
         uid=f"{uuid4()}@network-bot", created_by_id=ctx.actor.person_id,
         created_at=ctx.now, updated_at=ctx.now,
     )
@@ -108,7 +114,7 @@ def meeting_schedule(ctx: Context, args: str) -> Reply:
     if joined:
         lines.append(f"{counted(joined, 'waiting agenda item')} joined its agenda.")
     lines.append("The network is being told.")
-    return Reply(text="\n".join(lines), private=False)
+    return meeting, lines
 
 
 @command(
@@ -136,7 +142,7 @@ def meeting_list(ctx: Context, args: str) -> Reply:
         .group_by(col(AgendaItem.meeting_id))).all())
     slugs = dict(ctx.session.exec(select(WorkingGroup.id, WorkingGroup.slug)).all())
     lines = [f"#{m.id} {when(ctx, m)} — {m.title} "
-             f"({_kind_label(m, slugs.get(m.wg_id))}; {n} agenda item{'s' if n != 1 else ''})"
+             f"({kind_label(m, slugs.get(m.wg_id))}; {n} agenda item{'s' if n != 1 else ''})"
              for m in meetings for n in [counts.get(m.id, 0)]]
     if total > len(meetings):
         lines.append(more(total - len(meetings), "meetings scheduled later",
@@ -155,7 +161,7 @@ def meeting_show(ctx: Context, args: str) -> Reply:
     meeting = get_meeting(ctx, parse_ref(args, "meeting"))
     fields = [("When", when(ctx, meeting)),
               ("Length", show_duration(meeting.ends_at - meeting.starts_at)),
-              ("Kind", _kind_label(meeting, wg_slug(ctx, meeting))),
+              ("Kind", kind_label(meeting, wg_slug(ctx, meeting))),
               ("Status", meeting.status)]
     if meeting.location:
         fields.append(("Where", meeting.location))
@@ -266,13 +272,13 @@ def meeting_ics_command(ctx: Context, args: str) -> Reply:
     return Reply(text=text, files=[meeting_ics(ctx, meeting)])
 
 
-def _partner_audience(scope: Scope, meeting: Meeting) -> list[Audience]:
-    """A working group's partners are not in the network's channels: remind them directly."""
-    if meeting.wg_id is None:
+def partner_audience(scope: Scope, wg_id: int | None) -> list[Audience]:
+    """A working group's partners are not in the network's channels: tell them directly."""
+    if wg_id is None:
         return []
     partners = [p for p in scope.session.exec(
         select(Person.id).join(WGPartner, col(WGPartner.organisation) == Person.partner_org)
-        .where(WGPartner.wg_id == meeting.wg_id, Person.active)).all() if p is not None]
+        .where(WGPartner.wg_id == wg_id, Person.active)).all() if p is not None]
     return [Audience.of_people(partners)] if partners else []
 
 
@@ -281,7 +287,7 @@ def plan_rows(scope: Scope, meeting: Meeting) -> None:
     cancel_pending(scope.session, meeting_id=meeting.id, kinds=SCHEDULED_KINDS)
     attendance.plan_reminder(scope, meeting)
     values = _values(scope, meeting)
-    audiences = [NETWORK, *_partner_audience(scope, meeting)]
+    audiences = [NETWORK, *partner_audience(scope, meeting.wg_id)]
     for lead in scope.config.meetings.reminders:
         due = meeting.starts_at - lead
         for audience in audiences if due > scope.now else ():
@@ -360,14 +366,28 @@ def _announce(ctx: Context, meeting: Meeting, kind: OutboxKind,
 def _values(scope: Scope, meeting: Meeting) -> dict[str, object]:
     return {"id": meeting.id, "title": meeting.title, "where": meeting.location,
             "when": when(scope, meeting),
-            "kind_name": _kind_label(meeting, wg_slug(scope, meeting))}
+            "kind_name": kind_label(meeting, wg_slug(scope, meeting))}
 
 
-def _kind_label(meeting: Meeting, slug: str | None) -> str:
+def kind_label(meeting: Meeting | DatePoll, slug: str | None) -> str:
     return f"{slug} working group meeting" if slug else KIND_NAMES[MeetingKind(meeting.kind)]
 
 
-def _kind(ctx: Context, word: str) -> tuple[MeetingKind, WorkingGroup | None]:
+def organised_kind(ctx: Context, word: str, doing: str) -> tuple[MeetingKind,
+                                                                 WorkingGroup | None]:
+    """The kind of meeting (and working group) ``word`` names, if the speaker may organise
+    one: the Chair and the Secretariat any, a working group's chairs their group's.
+    ``doing`` is the verb of the refusal ("schedule", "propose")."""
+    kind, group = _kind(ctx, word, doing)
+    if not (ctx.actor.has(Role.CHAIR, Role.SECRETARIAT)
+            or (group is not None and ctx.actor.chairs_wg(group.slug))):
+        who = f"the Chair, the Secretariat or the chairs of {group.slug}" if group \
+            else "the Chair or the Secretariat"
+        raise UserError(f"Only {who} may {doing} a {KIND_NAMES[kind]}.", "meeting list")
+    return kind, group
+
+
+def _kind(ctx: Context, word: str, doing: str) -> tuple[MeetingKind, WorkingGroup | None]:
     if word in (MeetingKind.REGULAR, MeetingKind.ADHOC):
         return MeetingKind(word), None
     if word.startswith("wg:"):
@@ -376,7 +396,9 @@ def _kind(ctx: Context, word: str) -> tuple[MeetingKind, WorkingGroup | None]:
             select(WorkingGroup).where(WorkingGroup.slug == slug, WorkingGroup.active)).first()
         if group is None:
             raise UserError(f"There is no working group '{slug}'. Type wg to list them.",
-                            'meeting schedule wg:labour-migration 20 Mar 2031 14:00 "WG review"')
+                            f"meeting {doing} wg:labour-migration "
+                            + ('"WG review" 20 Mar 2031 14:00 | 21 Mar 2031 9:00'
+                               if doing == "propose" else '20 Mar 2031 14:00 "WG review"'))
         return MeetingKind.WG, group
     raise UserError("Say which kind of meeting: regular, adhoc or wg:<slug>.")
 
