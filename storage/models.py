@@ -266,6 +266,7 @@ class Attendance(SQLModel, table=True):
 class DatePollStatus(StrEnum):
     OPEN = "open"
     PICKED = "picked"
+    DROPPED = "dropped"  # closed without a time picked (``meeting drop``)
 
 
 class DatePoll(SQLModel, table=True):
@@ -283,6 +284,7 @@ class DatePoll(SQLModel, table=True):
     picked_slot: int | None = None  # the slot's number
     meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
     closed_at: datetime | None = _when(default=None)
+    drop_reason: str | None = Field(default=None, max_length=1000)
 
 
 class DateSlot(SQLModel, table=True):

@@ -127,9 +127,9 @@ def test_an_unknown_verb_gets_did_you_mean(bot: BotHarness) -> None:
     ("meeting sho #1", "I don't know 'sho' after 'meeting'. Did you mean meeting show?",
      "meeting show #1"),
     ("meeting zzz", "I don't know 'zzz' after 'meeting': the meeting commands are meeting "
-     "attend, meeting availability, meeting available, meeting cancel, meeting ics, meeting "
-     "list, meeting move, meeting pick, meeting plan, meeting propose, meeting schedule, "
-     "meeting show (help meeting explains each).", "help meeting"),
+     "attend, meeting availability, meeting available, meeting cancel, meeting drop, meeting "
+     "ics, meeting list, meeting move, meeting pick, meeting plan, meeting propose, meeting "
+     "schedule, meeting show (help meeting explains each).", "help meeting"),
     # A verb that is a command of its own read the wrong word as its arguments (issue 18).
     ("members histroy", "I don't know 'histroy' after 'members'. Did you mean members "
      "history?", "members history 2031"),

@@ -9,6 +9,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
@@ -110,7 +111,8 @@ def test_a_proposal_asks_the_network_with_a_row_of_buttons_a_slot(bot: BotHarnes
     choices: Any = asked.payload["choices"]
     assert [pressed(c) for c in choices] == [
         f"meeting available #1 {slot} {answer}"
-        for slot in (1, 2, 3) for answer in ("yes", "maybe", "no")]
+        for slot in (1, 2, 3) for answer in ("yes", "maybe", "no")] + [
+        "meeting availability #1"]
     assert [(c["label"], c["row"]) for c in choices[:3]] == [
         ("1: Yes", 1), ("1: If need be", 1), ("1: No", 1)]
     assert "meeting available #1 1 yes 2 maybe 3 no" in asked.payload["text"]  # type: ignore[operator]
@@ -263,9 +265,11 @@ def test_a_pick_schedules_the_meeting_as_meeting_schedule_does(bot: BotHarness) 
             + _rows(bot, "meeting.date_poll_deadline")} == {OutboxStatus.CANCELLED}
     assert_refused(bot, "meeting available #1 1 yes", "Date poll #1 is closed: slot 2 was "
                    "picked (meeting #1).", as_="ILO")
-    assert_refused(bot, "meeting pick #1 3", "slot 2 was picked already (meeting #1)")
+    assert_refused(bot, "meeting pick #1 3", "slot 2 was picked (meeting #1). Move the meeting "
+                   "instead.")
     closed = bot.say("meeting availability #1")
-    assert closed.text.startswith("Closed: slot 2 was picked, and meeting #1 scheduled")
+    assert closed.text == ("Date poll #1 is closed: slot 2 was picked (meeting #1). See the "
+                           "meeting with: meeting show #1")
     assert closed.choices == []
 
 
@@ -286,7 +290,7 @@ def test_the_deadline_reminds_who_has_not_answered_then_tells_the_organisers(
     assert ("These have not said which times suit them: IOM, OHCHR, UNHCR, UNICEF, UNDP, "
             "UN-HABITAT and WORLD-BANK.") in text
     choices: Any = reminder.payload["choices"]
-    assert len(choices) == 9
+    assert len(choices) == 3 * 3 + 1  # and "Who said what"
     run_jobs(bot, "meeting.date_poll_remind")  # once: the job ran, nothing is pending
     assert len(_rows(bot, "meeting.date_poll_reminder")) == 1
     run_jobs(bot, "meeting.date_poll_deadline")
@@ -376,10 +380,11 @@ def test_the_slack_message_modal_and_teams_card_are_valid(bot: BotHarness) -> No
     message = render_message(replies[0])
     rows = [[e["text"]["text"] for e in b["elements"]] for b in message.blocks
             if b["type"] == "actions"]
-    assert rows == [[f"{n}: Yes", f"{n}: If need be", f"{n}: No"] for n in range(1, 9)]
+    slot_rows = [[f"{n}: Yes", f"{n}: If need be", f"{n}: No"] for n in range(1, 9)]
+    assert rows == [*slot_rows, ["Who said what"]]
     [card] = render_cards(replies[0])
     sets = [[a["title"] for a in e["actions"]] for e in card["body"] if e["type"] == "ActionSet"]
-    assert sets == rows and "actions" not in card
+    assert sets == slot_rows and [a["title"] for a in card["actions"]] == ["Who said what"]
     form = bot.say("meeting propose").form
     assert form is not None
     view = modal_view(form, "", FormOrigin(form.id, form.params, "C1"))
@@ -475,3 +480,49 @@ def test_a_pick_racing_an_answer_never_leaves_an_answer_on_a_closed_poll(
                 _rows(bot, "meeting.date_picked")[-1].payload))
         else:
             assert "is closed: slot 1 was picked" in answer.text and rows == []
+
+
+def test_the_shell_asks_the_proposal_form_field_by_field(
+        engine: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = iter(["meeting propose", "2", "Floods response", "14 Mar 2031 10:00",
+                    "17 Mar 2031 14:00-16:00", "END", ""])
+
+    def typed(prompt: str = "") -> str:
+        try:
+            return next(answers)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("builtins.input", typed)
+    out = io.StringIO()
+    app = App(config=config, engine=engine, runner=Runner(engine, config, Clock()))
+    Shell(app, io.StringIO(), out, interactive=True).run()
+    assert 'Date poll #1 proposes 2 times for the ad-hoc meeting "Floods response"' in \
+        out.getvalue(), out.getvalue()
+
+
+def test_a_dropped_poll_takes_no_answers_and_its_reminders_are_cancelled(
+        bot: BotHarness) -> None:
+    assert bot.say(PROPOSE).ok
+    assert bot.say("meeting available #1 1 yes", as_="ILO").ok
+    assert_refused(bot, "meeting drop #1", "Only the Chair or the Secretariat may drop the date "
+                   "poll of a regular meeting.", as_="WHO")
+    assert_refused(bot, "meeting drop #2", "There is no date poll #2.")
+    dropped = bot.say("meeting drop #1 The Chair's mission was moved", as_="RCO")
+    assert dropped.text == "Dropped date poll #1; the agencies are being told.", dropped.text
+    poll = _poll(bot)
+    assert (poll.status, poll.drop_reason, poll.closed_at) == (
+        "dropped", "The Chair's mission was moved", START)
+    [told] = _rows(bot, "meeting.date_dropped")
+    assert shown(Reply.from_dict(told.payload)) == (
+        "Date poll #1 was dropped: The Chair's mission was moved. No meeting was scheduled "
+        "from it.")
+    assert {r.status for r in _rows(bot, "meeting.date_poll_remind")
+            + _rows(bot, "meeting.date_poll_deadline")} == {OutboxStatus.CANCELLED}
+    assert_refused(bot, "meeting available #1 2 yes", "Date poll #1 was dropped", as_="ILO")
+    assert_refused(bot, "meeting pick #1 1", "Propose new times instead.")
+    assert_refused(bot, "meeting drop #1", "Date poll #1 was dropped")
+    view = bot.say("meeting availability #1")
+    assert view.text == "Date poll #1 was dropped: The Chair's mission was moved."
+    assert view.fields[0][1].startswith("Yes (1): ILO") and view.choices == []
+    assert "No date poll is open." in bot.say("meeting availability").text

@@ -91,8 +91,8 @@ EXAMPLES = help_examples([help_text(line) for line in help_lines()])
 # meetings #1 (regular, 10 Apr) and #2 (labour-migration's, 24 Mar) to come; then meetings #3
 # and #4 held (written straight into the database: no command schedules the past); then
 # agenda items #1 to #4 on meeting #1, polls #1 to #3 open, a person added to UNICEF, a
-# partner, date poll #1 (three times for an ad-hoc meeting), and minutes of meeting #4 with decision #1 and action items #1 to #4 (#2 IOM's,
-# #4 UNICEF's).
+# partner, date poll #1 (three times for an ad-hoc meeting), and minutes of meeting #4 with
+# decision #1 and action items #1 to #4 (#2 IOM's, #4 UNICEF's).
 MEETINGS_TO_COME = [
     ('meeting schedule regular 10 Apr 2031 10:00 "First regular meeting of 2031"', "IOM"),
     ('meeting schedule wg:labour-migration 24 Mar 2031 09:30 "WG review"', "ILO"),
@@ -243,6 +243,9 @@ EFFECTS: dict[str, Effect] = {
         (lambda p: (p.kind, p.title, _local(p.answers_until)))(_row(bot, DatePoll,
                                                                     DatePoll.id == 2)),
         ("regular", "Mid-year review", datetime(2031, 3, 10, 23, 59))),
+    "meeting drop": lambda bot, _: (
+        (lambda p: (p.status, p.drop_reason))(_row(bot, DatePoll, DatePoll.id == 1)),
+        ("dropped", "The Chair's mission was moved")),
     "meeting cancel": lambda bot, _: ((_meeting(bot).status, _meeting(bot).cancel_reason),
                                       (MeetingStatus.CANCELLED, "The Chair is travelling")),
     "meeting move": lambda bot, _: (_local(_meeting(bot).starts_at),

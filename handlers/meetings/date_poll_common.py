@@ -5,7 +5,7 @@ from handlers.meetings.meetings import kind_label, partner_audience
 from handlers.notify import queue
 from handlers.outbox_kinds import OutboxKind
 from storage.audience import NETWORK
-from storage.models import DatePoll, WorkingGroup
+from storage.models import DatePoll, DatePollStatus, WorkingGroup
 
 PROPOSE_EXAMPLE = ('meeting propose regular "Mid-year review" 14 Mar 2031 10:00 | '
                    '17 Mar 2031 14:00-16:00 | 18 Mar 2031 9:00 until 10 Mar 2031')
@@ -19,6 +19,17 @@ def get_poll(ctx: Context, number: int, lock: bool = False) -> DatePoll:
         raise UserError(f"There is no date poll #{number}. Type meeting availability to see "
                         "the open ones.", "meeting availability")
     return poll
+
+
+def closed(poll: DatePoll) -> str | None:
+    """How a closed poll ended, as a sentence; None while it is open."""
+    if poll.status == DatePollStatus.PICKED:
+        return (f"Date poll #{poll.id} is closed: slot {poll.picked_slot} was picked "
+                f"(meeting #{poll.meeting_id}).")
+    if poll.status == DatePollStatus.DROPPED:
+        reason = f": {poll.drop_reason}" if poll.drop_reason else ""
+        return f"Date poll #{poll.id} was dropped{reason}."
+    return None
 
 
 def poll_slug(scope: Scope, poll: DatePoll) -> str | None:

@@ -1,7 +1,7 @@
 """A date poll's deadline (``until``): a day before it, the agencies (and a working group's
 partners) that have answered no time are reminded, once; at it, the organisers are told the
 best time, with a button to pick it. Both rows belong to the poll (``Outbox.date_poll_id``)
-and are cancelled when a time is picked (``date_polls.meeting_pick``).
+and are cancelled when a time is picked or the poll is dropped (``date_polls``).
 """
 
 from datetime import timedelta
@@ -13,6 +13,7 @@ from handlers.jobs import job
 from handlers.meetings.attendance import people_of_missing
 from handlers.meetings.date_poll_tally import (
     answer_choices,
+    availability_choice,
     best_slot,
     not_answered,
     pick_choice,
@@ -39,22 +40,23 @@ def _poll_of(scope: Scope, row: Outbox) -> DatePoll | None:
 def _closed(scope: Scope, row: Outbox) -> str | None:
     """A reminder to answer is dropped once a time is picked or answers have closed."""
     poll = _poll_of(scope, row)
-    if poll is None or poll.status == DatePollStatus.PICKED:
+    if poll is None or poll.status != DatePollStatus.OPEN:
         return f"date poll #{row.date_poll_id} was closed"
     late = poll.answers_until is not None and poll.answers_until <= scope.now
     return f"answers to date poll #{poll.id} had closed" if late else None
 
 
-def _picked(scope: Scope, row: Outbox) -> str | None:
+def _ended(scope: Scope, row: Outbox) -> str | None:
+    """The best time is not worth sending once a time is picked or the poll dropped."""
     poll = _poll_of(scope, row)
-    picked = poll is None or poll.status == DatePollStatus.PICKED
-    return f"a time of date poll #{row.date_poll_id} was picked" if picked else None
+    ended = poll is None or poll.status != DatePollStatus.OPEN
+    return f"date poll #{row.date_poll_id} was closed" if ended else None
 
 
 REMIND = declare(OutboxKind("meeting.date_poll_remind"))
 NOT_ANSWERED = declare(OutboxKind("meeting.date_poll_reminder", stale=_closed))
 DEADLINE = declare(OutboxKind("meeting.date_poll_deadline"))
-BEST = declare(OutboxKind("meeting.date_poll_best", stale=_picked))
+BEST = declare(OutboxKind("meeting.date_poll_best", stale=_ended))
 
 
 def plan(scope: Scope, poll: DatePoll) -> None:
@@ -86,14 +88,15 @@ def remind_not_answered(scope: Scope, row: Outbox) -> None:
     queue(scope, NOT_ANSWERED,
           Reply(title=f"Date poll #{poll.id}: which times suit you?", text=text, private=False,
                 fields=[(f"Slot {s.number}", slot_when(scope, s)) for s in slots],
-                choices=answer_choices(scope, poll.id, slots)),
+                choices=[*answer_choices(scope, poll.id, slots),
+                         availability_choice(poll.id)]),
           audience=Audience.of_people(people), date_poll_id=poll.id)
 
 
 @job(DEADLINE)
 def tell_the_best(scope: Scope, row: Outbox) -> None:
     poll = _poll_of(scope, row)
-    if poll is None or poll.id is None or poll.status == DatePollStatus.PICKED:
+    if poll is None or poll.id is None or _ended(scope, row) is not None:
         return
     best = best_slot(scope, tally(scope, poll, slots_of(scope, poll.id)))
     if best is None:

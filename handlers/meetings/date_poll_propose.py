@@ -13,7 +13,7 @@ from handlers.forms import form
 from handlers.grammar import check_text, take_quoted
 from handlers.meetings import date_poll_jobs
 from handlers.meetings.date_poll_common import PROPOSE_EXAMPLE, poll_label, poll_title, tell
-from handlers.meetings.date_poll_tally import answer_choices, slot_when
+from handlers.meetings.date_poll_tally import answer_choices, availability_choice, slot_when
 from handlers.meetings.meeting_common import KIND_NAMES, zone
 from handlers.meetings.meeting_length import take_length
 from handlers.meetings.meetings import TITLE_LIMIT, organised_kind
@@ -180,4 +180,5 @@ def _asked(ctx: Context, poll: DatePoll, slots: list[DateSlot]) -> Reply:
             f"3 no\nSee who said what with: meeting availability #{poll.id}")
     return Reply(title=poll_title(poll), text=text, private=False,
                  fields=[(f"Slot {s.number}", slot_when(ctx, s)) for s in slots],
-                 choices=answer_choices(ctx, poll.id, slots))
+                 choices=[*answer_choices(ctx, poll.id, slots),
+                          availability_choice(poll.id)])

@@ -21,6 +21,7 @@ from storage.models import AttendAnswer, DatePoll, DateSlot
 
 DATE_ANSWER_FORM = "date-answer"
 DATE_PICK_FORM = "date-pick"
+DATE_AVAILABILITY_FORM = "date-availability"
 LABELS = {AttendAnswer.YES: "Yes", AttendAnswer.MAYBE: "If need be", AttendAnswer.NO: "No"}
 STYLES = {AttendAnswer.YES: "primary", AttendAnswer.MAYBE: None, AttendAnswer.NO: "danger"}
 
@@ -33,6 +34,11 @@ def _answer(params: Mapping[str, int], values: Mapping[str, str]) -> str:
 @form(DATE_PICK_FORM, params=("poll",), fields=("slot",))
 def _pick(params: Mapping[str, int], values: Mapping[str, str]) -> str:
     return f"meeting pick #{params['poll']} {values['slot']}"
+
+
+@form(DATE_AVAILABILITY_FORM, params=("poll",), fields=())
+def _availability(params: Mapping[str, int], _: Mapping[str, str]) -> str:
+    return f"meeting availability #{params['poll']}"
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,10 @@ def answer_choices(scope: Scope, poll_id: int, slots: list[DateSlot]) -> list[Ch
                    style=STYLES[answer], row=slot.number)
             for slot in slots if slot.starts_at > scope.now
             for answer, label in LABELS.items()]
+
+
+def availability_choice(poll_id: int) -> Choice:
+    return button("Who said what", DATE_AVAILABILITY_FORM, params={"poll": poll_id})
 
 
 def pick_choice(poll_id: int, slot: DateSlot) -> Choice:

@@ -20,6 +20,7 @@ from handlers.grammar import check_text, parse_ref
 from handlers.meetings.attendance import answering_for
 from handlers.meetings.date_poll_common import (
     PROPOSE_EXAMPLE,
+    closed,
     get_poll,
     kind_word,
     poll_label,
@@ -56,7 +57,10 @@ from storage.outbox import cancel_pending
 
 AVAILABLE_EXAMPLE = "meeting available #1 1 yes 2 maybe 3 no"
 PICK_EXAMPLE = "meeting pick #1 2 where IOM office"
+DROP_EXAMPLE = "meeting drop #1 The Chair's mission was moved"
+REASON_LIMIT = 1000
 PICKED = declare(OutboxKind("meeting.date_picked"))
+DROPPED = declare(OutboxKind("meeting.date_dropped"))
 # How an answer may be written: "if need be" (the button's words) is maybe.
 _WORDS = {"yes": AttendAnswer.YES, "y": AttendAnswer.YES, "maybe": AttendAnswer.MAYBE,
           "ifneedbe": AttendAnswer.MAYBE, "no": AttendAnswer.NO, "n": AttendAnswer.NO}
@@ -139,16 +143,16 @@ def meeting_availability(ctx: Context, args: str) -> Reply:
     slots = slots_of(ctx, poll.id)
     tallies = tally(ctx, poll, slots)
     fields = tally_fields(ctx, tallies)
-    if poll.status == DatePollStatus.PICKED:
-        text = (f"Closed: slot {poll.picked_slot} was picked, and meeting #{poll.meeting_id} "
-                f"scheduled (meeting show #{poll.meeting_id}).")
+    if ended := closed(poll):
+        text = ended + (f" See the meeting with: meeting show #{poll.meeting_id}"
+                        if poll.meeting_id else "")
         return Reply(title=poll_title(poll), text=text, fields=fields)
     best = best_slot(ctx, tallies)
     lines = [f"Best so far: slot {best.slot.number} ({best.summary()})." if best
              else "Every time proposed has passed: propose new ones."]
     if poll.answers_until:
-        closed = poll.answers_until <= ctx.now
-        lines.append(f"Answers {'closed' if closed else 'close'} "
+        over = poll.answers_until <= ctx.now
+        lines.append(f"Answers {'closed' if over else 'close'} "
                      f"{show_time(poll.answers_until, zone(ctx))}.")
     taking = _taking(ctx, poll)
     if taking:
@@ -176,10 +180,11 @@ def meeting_pick(ctx: Context, args: str) -> Reply:
     assert poll.id is not None
     group = ctx.session.get(WorkingGroup, poll.wg_id) if poll.wg_id else None
     organised_kind(ctx, kind_word(ctx, poll), "pick the time of")
-    if poll.status == DatePollStatus.PICKED:
-        raise UserError(f"Date poll #{poll.id} is closed: slot {poll.picked_slot} was picked "
-                        f"already (meeting #{poll.meeting_id}). Move the meeting instead.",
-                        f"meeting move #{poll.meeting_id} 21 Mar 2031 14:00")
+    if ended := closed(poll):
+        raise UserError(ended + (" Move the meeting instead." if poll.meeting_id else
+                                 " Propose new times instead."),
+                        f"meeting move #{poll.meeting_id} 21 Mar 2031 14:00"
+                        if poll.meeting_id else PROPOSE_EXAMPLE)
     word, _, place_text = rest.strip().partition(" ")
     slots = {slot.number: slot for slot in slots_of(ctx, poll.id)}
     slot = slots.get(int(word)) if word.isdigit() else None
@@ -204,6 +209,31 @@ def meeting_pick(ctx: Context, args: str) -> Reply:
     tell(ctx, poll, PICKED, Reply(title=poll_title(poll), text=text, private=False))
     return Reply(text="\n".join([f"Picked slot {slot.number} of date poll #{poll.id}, which "
                                  "is closed; the agencies are being told.", *lines]),
+                 private=False)
+
+
+@command(
+    "meeting drop",
+    summary="Drop a date poll without picking a time (the agencies are told)",
+    usage="meeting drop #D [reason]",
+    example=DROP_EXAMPLE,
+    detail="Whoever may schedule the meeting. The poll takes no more answers, its reminders "
+           "are cancelled, and its answers stay on record (meeting availability #D).",
+)
+def meeting_drop(ctx: Context, args: str) -> Reply:
+    ref, _, given = args.strip().partition(" ")
+    poll = get_poll(ctx, parse_ref(ref, "date poll", DROP_EXAMPLE), lock=True)
+    organised_kind(ctx, kind_word(ctx, poll), "drop the date poll of")
+    if ended := closed(poll):
+        raise UserError(ended, f"meeting availability #{poll.id}")
+    reason = check_text(given, what="reason", max_length=REASON_LIMIT) if given.strip() \
+        else None
+    poll.status, poll.drop_reason, poll.closed_at = DatePollStatus.DROPPED, reason, ctx.now
+    ctx.session.add(poll)
+    cancel_pending(ctx.session, date_poll_id=poll.id)
+    tell(ctx, poll, DROPPED, Reply(title=poll_title(poll), private=False,
+                                   text=f"{closed(poll)} No meeting was scheduled from it."))
+    return Reply(text=f"Dropped date poll #{poll.id}; the agencies are being told.",
                  private=False)
 
 
@@ -250,11 +280,11 @@ def _slot_number(ctx: Context, poll: DatePoll, slots: Mapping[int, DateSlot],
 
 
 def _refuse_closed(ctx: Context, poll: DatePoll) -> None:
-    if poll.status == DatePollStatus.PICKED:
-        raise UserError(f"Date poll #{poll.id} is closed: slot {poll.picked_slot} was picked "
-                        f"(meeting #{poll.meeting_id}). Say whether your agency attends with: "
-                        f"meeting attend #{poll.meeting_id} yes", f"meeting show "
-                        f"#{poll.meeting_id}")
+    if ended := closed(poll):
+        if poll.meeting_id:
+            raise UserError(f"{ended} Say whether your agency attends with: meeting attend "
+                            f"#{poll.meeting_id} yes", f"meeting show #{poll.meeting_id}")
+        raise UserError(ended, "meeting availability")
     if poll.answers_until is not None and poll.answers_until <= ctx.now:
         raise UserError(f"Answers to date poll #{poll.id} closed "
                         f"{show_time(poll.answers_until, zone(ctx))}; the organisers are "

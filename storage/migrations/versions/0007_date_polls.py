@@ -5,11 +5,11 @@ Revises: 0006
 Create Date: 2026-12-03 08:21:06.991420
 
 Three new tables: ``datepoll`` (``meeting propose``: the meeting to be, its deadline for
-answers, and once picked the slot and the meeting it became), ``dateslot`` (its two to eight
-candidate times) and ``dateanswer`` (every answer of an agency's focal point, or a partner
-organisation's person, to a slot; the latest counts). The outbox gains ``date_poll_id``, so a
-poll's deadline nudge and reminder are cancelled when a slot is picked. Nothing stored before
-changes: outbox rows already there belong to no date poll.
+answers, and once closed the slot picked and the meeting it became, or why it was dropped),
+``dateslot`` (its two to eight candidate times) and ``dateanswer`` (every answer of an
+agency's focal point, or a partner organisation's person, to a slot; the latest counts). The
+outbox gains ``date_poll_id``, so a poll's deadline nudge and reminder are cancelled when it
+closes. Nothing stored before changes: outbox rows already there belong to no date poll.
 """
 from collections.abc import Sequence
 
@@ -39,6 +39,7 @@ def upgrade() -> None:
     sa.Column('picked_slot', sa.Integer(), nullable=True),
     sa.Column('meeting_id', sa.Integer(), nullable=True),
     sa.Column('closed_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('drop_reason', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
     sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], ),
     sa.ForeignKeyConstraint(['proposed_by_id'], ['person.id'], ),
     sa.ForeignKeyConstraint(['wg_id'], ['workinggroup.id'], ),
