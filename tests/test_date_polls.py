@@ -132,8 +132,8 @@ def test_answers_are_per_agency_and_the_latest_counts(bot: BotHarness) -> None:
                                  "changed.")
     assert bot.say("meeting available #1 all yes", as_="WHO").ok
     assert bot.say("meeting available #1 2 no", as_="UNDP").text.endswith(
-        "Not answered yet: slots 1, 3.\nYou can change your answers until a time is picked. "
-        "See them all with: meeting availability #1")
+        "Not answered yet: slots 1, 3.\nYou can change your answers until answers close Mon "
+        "10 Mar 2031, 23:59 (Asia/Vientiane). See them all with: meeting availability #1")
     assert _stored(bot) == [(1, "yes"), (2, "maybe"), (3, "no"), (1, "no"),
                             (1, "yes"), (2, "yes"), (3, "yes"), (2, "no")]
     view = bot.say("meeting availability #1", as_="UNICEF")

@@ -121,8 +121,10 @@ def meeting_available(ctx: Context, args: str) -> Reply:
     if missing:
         lines.append(f"Not answered yet: slot{'s' if len(missing) > 1 else ''} "
                      f"{', '.join(missing)}.")
-    lines.append(f"You can change your answers until a time is picked. See them all with: "
-                 f"meeting availability #{poll.id}")
+    until = (f"answers close {show_time(poll.answers_until, zone(ctx))}"
+             if poll.answers_until else "a time is picked")
+    lines.append(f"You can change your answers until {until}. See them all with: meeting "
+                 f"availability #{poll.id}")
     return Reply(text="\n".join(lines))
 
 
