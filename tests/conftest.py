@@ -129,6 +129,19 @@ def register_form(monkeypatch: pytest.MonkeyPatch, form_id: str, field: str, ver
         form_id, (), (field,), (), lambda _, values: f"{verb} {values[field]}"))
 
 
+def typed(monkeypatch: pytest.MonkeyPatch, lines: list[str]) -> None:
+    """A terminal: ``input`` answers these lines, then end of input (Ctrl-D) as EOFError."""
+    pending = iter(lines)
+
+    def answer(prompt: str = "") -> str:
+        try:
+            return next(pending)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("builtins.input", answer)
+
+
 def pressed(choice: Any) -> str:
     """The command a button runs, as the server rebuilds it from its form (a ``Choice``, or
     one stored in an outbox payload)."""

@@ -1,7 +1,6 @@
 """Attendance (issue 20): ``meeting attend``, its buttons, ``meeting show``, the reminder to
 those who have not answered, the minutes' #attendees and the annual report's attendance."""
 
-import io
 import threading
 from datetime import timedelta
 from typing import Any
@@ -9,37 +8,27 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.app import App
 from bot.render_slack import render_message
 from bot.render_teams import render_cards
-from bot.shell import Shell
 from handlers.core import Reply, Scope, Speaker, Where
 from handlers.jobs import JOBS
 from handlers.people import shell_speaker
-from handlers.runner import Runner
 from settings.schema import AppConfig
 from storage.attendance import latest_answers
 from storage.audience import Audience
 from storage.db import transaction
-from storage.models import Agency, Attendance, Outbox, OutboxStatus, Person
-from tests.conftest import START, BotHarness, Clock, pressed, shown
+from storage.models import Attendance, Outbox, OutboxStatus
+from tests.conftest import START, BotHarness, pressed, shown
 from tests.db_state import assert_refused
 from tests.due_jobs import run_jobs
 from tests.meeting_rows import held_meeting
 from tests.slack_reference import message_problems
 from tests.teams_reference import card_problems
+from tests.world_rows import outbox_rows, person_ids, piped_shell, second_focal_point
 
 SCHEDULE = 'meeting schedule regular 14 Mar 2031 10:00 "Mid-year review"'
 WG_SCHEDULE = 'meeting schedule wg:protection 20 Mar 2031 09:30 "Protection WG"'
 OTHERS = ["RCO", "OHCHR", "UNHCR", "UNICEF", "UNDP", "UN-HABITAT", "WORLD-BANK", "WHO"]
-
-
-def _rows(bot: BotHarness, kind: str, status: str | None = None) -> list[Outbox]:
-    with bot.session() as session:
-        query = select(Outbox).where(Outbox.kind == kind).order_by(Outbox.id)  # type: ignore[arg-type]
-        if status:
-            query = query.where(Outbox.status == status)
-        return list(session.exec(query).all())
 
 
 def _answers(bot: BotHarness, meeting_id: int = 1) -> dict[str, tuple[str, str | None]]:
@@ -53,12 +42,6 @@ def _stored(bot: BotHarness) -> list[tuple[str, str | None]]:
             select(Attendance).order_by(Attendance.id)).all()]  # type: ignore[arg-type]
 
 
-def _second_ilo_focal_point(bot: BotHarness) -> None:
-    with transaction(bot.engine) as session:
-        ilo = session.exec(select(Agency).where(Agency.code == "ILO")).one()
-        session.add(Person(name="Second ILO Focal Point", agency_id=ilo.id))
-
-
 def _field(reply: Reply, start: str) -> tuple[str, str]:
     [found] = [(name, value) for name, value in reply.fields if name.startswith(start)]
     return found
@@ -66,7 +49,7 @@ def _field(reply: Reply, start: str) -> tuple[str, str]:
 
 def test_an_answer_is_read_back_and_the_latest_of_the_agency_counts(bot: BotHarness) -> None:
     assert bot.say(SCHEDULE).ok
-    _second_ilo_focal_point(bot)
+    second_focal_point(bot)
     first = bot.say("meeting attend #1 yes Somchai, Jane", as_="ILO")
     assert first.ok and first.private
     assert first.text.startswith("Recorded: ILO attends meeting #1 (Somchai, Jane).")
@@ -143,8 +126,8 @@ def test_the_announcements_and_reminders_carry_buttons_for_the_clickers_agency(
         bot: BotHarness) -> None:
     assert bot.say(SCHEDULE).ok
     assert bot.say("meeting move #1 21 Mar 2031 14:00").ok
-    posts = _rows(bot, "meeting.scheduled") + _rows(bot, "meeting.moved") + \
-        _rows(bot, "meeting.reminder", OutboxStatus.PENDING)
+    posts = outbox_rows(bot, "meeting.scheduled") + outbox_rows(bot, "meeting.moved") + \
+        outbox_rows(bot, "meeting.reminder", OutboxStatus.PENDING)
     assert len(posts) == 2 + 3
     for row in posts:
         choices: Any = row.payload["choices"]
@@ -160,7 +143,7 @@ def test_the_announcements_and_reminders_carry_buttons_for_the_clickers_agency(
         assert answered.ok, answered.text
     assert _answers(bot) == {"UNICEF": ("maybe", None), "WHO": ("maybe", None)}
     assert bot.say("meeting cancel #1").ok
-    cancelled: Any = _rows(bot, "meeting.cancelled")[0].payload
+    cancelled: Any = outbox_rows(bot, "meeting.cancelled")[0].payload
     assert cancelled["choices"] == []
 
 
@@ -169,7 +152,7 @@ def test_the_slack_message_and_the_teams_card_with_the_buttons_are_valid(
     assert bot.say(SCHEDULE).ok
     assert bot.say("meeting attend #1 yes Somchai, Jane", as_="ILO").ok
     replies = [Reply.from_dict(row.payload) for row in
-               _rows(bot, "meeting.scheduled") + _rows(bot, "meeting.reminder")]
+               outbox_rows(bot, "meeting.scheduled") + outbox_rows(bot, "meeting.reminder")]
     replies.append(bot.say("meeting show #1"))
     for reply in replies:
         message = render_message(reply)
@@ -181,23 +164,16 @@ def test_the_slack_message_and_the_teams_card_with_the_buttons_are_valid(
         assert "Action.Submit" in str(cards)
 
 
-def _person_ids(bot: BotHarness, *codes: str) -> list[int]:
-    with bot.session() as session:
-        return sorted(p.id or 0 for p, code in session.exec(
-            select(Person, Agency.code).join(Agency, Agency.id == Person.agency_id)).all()
-            if code in codes)
-
-
 def test_a_day_before_those_who_have_not_answered_are_reminded(bot: BotHarness) -> None:
     assert bot.say(SCHEDULE).ok
-    [job] = _rows(bot, "meeting.attendance_remind", OutboxStatus.PENDING)
+    [job] = outbox_rows(bot, "meeting.attendance_remind", OutboxStatus.PENDING)
     assert job.due_at == START + timedelta(days=10, hours=1)  # 13 Mar 10:00 Vientiane
     for code in ("RCO", "IOM", "ILO", "OHCHR", "UNHCR", "UNICEF", "UNDP"):
         assert bot.say("meeting attend #1 no" if code == "UNDP" else "meeting attend #1 yes",
                        as_=code).ok
     run_jobs(bot, "meeting.attendance_remind")
-    [reminder] = _rows(bot, "meeting.attendance_reminder")
-    missing = _person_ids(bot, "UN-HABITAT", "WORLD-BANK", "WHO")
+    [reminder] = outbox_rows(bot, "meeting.attendance_reminder")
+    missing = person_ids(bot, "UN-HABITAT", "WORLD-BANK", "WHO")
     assert reminder.audience == Audience.of_people(missing)
     text = shown(Reply.from_dict(reminder.payload))
     assert "These have not said whether they attend: UN-HABITAT, WORLD-BANK and WHO." in text
@@ -211,41 +187,41 @@ def test_no_reminder_when_everyone_answered(bot: BotHarness) -> None:
     for code in ["IOM", "ILO", *OTHERS]:
         assert bot.say("meeting attend #1 maybe", as_=code).ok
     run_jobs(bot, "meeting.attendance_remind")
-    assert _rows(bot, "meeting.attendance_reminder") == []
+    assert outbox_rows(bot, "meeting.attendance_reminder") == []
 
 
 def test_a_moved_meeting_is_reminded_at_its_new_time_and_a_cancelled_one_not_at_all(
         bot: BotHarness) -> None:
     assert bot.say(SCHEDULE).ok
     assert bot.say("meeting move #1 21 Mar 2031 14:00").ok
-    jobs = _rows(bot, "meeting.attendance_remind")
+    jobs = outbox_rows(bot, "meeting.attendance_remind")
     assert [j.status for j in jobs] == [OutboxStatus.CANCELLED, OutboxStatus.PENDING]
     assert jobs[1].due_at == START + timedelta(days=17, hours=5)  # 20 Mar 14:00 Vientiane
     run_jobs(bot, "meeting.attendance_remind")
-    [reminder] = _rows(bot, "meeting.attendance_reminder")
+    [reminder] = outbox_rows(bot, "meeting.attendance_reminder")
     assert "Fri 21 Mar 2031, 14:00" in reminder.payload["text"]  # type: ignore[operator]
     assert bot.say('meeting schedule adhoc 28 Mar 2031 10:00 "Floods"').ok
     assert bot.say("meeting cancel #2").ok
-    assert [j.status for j in _rows(bot, "meeting.attendance_remind")][-1] == \
+    assert [j.status for j in outbox_rows(bot, "meeting.attendance_remind")][-1] == \
         OutboxStatus.CANCELLED
     # A job that runs anyway (claimed before the cancel) sends nothing.
     with transaction(bot.engine) as session:
         row = session.exec(select(Outbox).where(Outbox.kind == "meeting.attendance_remind",
                                                 Outbox.meeting_id == 2)).one()
         JOBS[row.kind](Scope(session, bot.config, row.due_at), row)
-    assert len(_rows(bot, "meeting.attendance_reminder")) == 1
+    assert len(outbox_rows(bot, "meeting.attendance_reminder")) == 1
 
 
 def test_a_meeting_a_day_away_or_less_has_no_answer_reminder(bot: BotHarness) -> None:
     assert bot.say('meeting schedule adhoc tomorrow 08:00 "Urgent"').ok
-    assert _rows(bot, "meeting.attendance_remind") == []
+    assert outbox_rows(bot, "meeting.attendance_remind") == []
 
 
 def test_two_focal_points_of_one_agency_answering_at_once(bot: BotHarness) -> None:
     """Both answers are kept, one counts: the one stored last (the meeting's row is held while
     an answer is written, on PostgreSQL; SQLite writes one unit of work at a time)."""
     assert bot.say(SCHEDULE).ok
-    _second_ilo_focal_point(bot)
+    second_focal_point(bot)
     with bot.session() as session:
         speakers = [shell_speaker(session, "ILO"), shell_speaker(session, "Second ILO Focal Point")]
     for round_ in range(3):
@@ -271,15 +247,8 @@ def test_two_focal_points_of_one_agency_answering_at_once(bot: BotHarness) -> No
         assert _answers(bot) == {"ILO": stored[-1]}
 
 
-def _shell(engine: Engine, config: AppConfig, lines: list[str]) -> str:
-    out = io.StringIO()
-    app = App(config=config, engine=engine, runner=Runner(engine, config, Clock()))
-    Shell(app, io.StringIO("\n".join(lines) + "\n"), out, interactive=False).run()
-    return out.getvalue()
-
-
 def test_the_shell_numbers_the_buttons(engine: Engine, config: AppConfig) -> None:
-    out = _shell(engine, config, [SCHEDULE, "2", ":as ILO", "meeting show #1", "1"])
+    out = piped_shell(engine, config, [SCHEDULE, "2", ":as ILO", "meeting show #1", "1"])
     assert "  [1] Yes\n  [2] Maybe\n  [3] No\n" in out
     assert "> 2\n(meeting attend #1 maybe)\nRecorded: IOM may attend meeting #1." in out
     assert "> 1\n(meeting attend #1 yes)\nRecorded: ILO attends meeting #1." in out

@@ -23,9 +23,7 @@ from handlers.people import shell_speaker
 from handlers.runner import Runner
 from settings.schema import AppConfig
 from storage.audience import NETWORK, Audience
-from storage.db import transaction
 from storage.models import (
-    Agency,
     DateAnswer,
     DatePoll,
     Meeting,
@@ -33,11 +31,12 @@ from storage.models import (
     OutboxStatus,
     Person,
 )
-from tests.conftest import START, BotHarness, Clock, pressed, shown
+from tests.conftest import START, BotHarness, Clock, pressed, shown, typed
 from tests.db_state import assert_refused
 from tests.due_jobs import run_jobs
 from tests.slack_reference import message_problems, view_problems
 from tests.teams_reference import card_problems
+from tests.world_rows import outbox_rows, person_ids, piped_shell, second_focal_point
 
 SLOTS = "14 Mar 2031 10:00 | 17 Mar 2031 14:00-16:00 | 18 Mar 2031 9:00"
 PROPOSE = f'meeting propose regular "Mid-year review" {SLOTS} until 10 Mar 2031'
@@ -48,14 +47,6 @@ SLOT_STARTS = [datetime(2031, 3, 14, 10, tzinfo=UTC) - VIENTIANE,
 UNTIL = datetime(2031, 3, 10, 23, 59, tzinfo=UTC) - VIENTIANE  # a date alone: its end
 AGENCIES = ["RCO", "IOM", "ILO", "OHCHR", "UNHCR", "UNICEF", "UNDP", "UN-HABITAT", "WORLD-BANK",
             "WHO"]
-
-
-def _rows(bot: BotHarness, kind: str, status: str | None = None) -> list[Outbox]:
-    with bot.session() as session:
-        query = select(Outbox).where(Outbox.kind == kind).order_by(Outbox.id)  # type: ignore[arg-type]
-        if status:
-            query = query.where(Outbox.status == status)
-        return list(session.exec(query).all())
 
 
 def _stored(bot: BotHarness) -> list[tuple[int, str]]:
@@ -75,22 +66,9 @@ def _fields(reply: Reply) -> dict[str, str]:
     return dict(reply.fields)
 
 
-def _second_ilo_focal_point(bot: BotHarness) -> None:
-    with transaction(bot.engine) as session:
-        ilo = session.exec(select(Agency).where(Agency.code == "ILO")).one()
-        session.add(Person(name="Second ILO Focal Point", agency_id=ilo.id))
-
-
 def _speaker(bot: BotHarness, name: str) -> Speaker:
     with bot.session() as session:
         return shell_speaker(session, name)
-
-
-def _person_ids(bot: BotHarness, *codes: str) -> list[int]:
-    with bot.session() as session:
-        return sorted(p.id or 0 for p, code in session.exec(
-            select(Person, Agency.code).join(Agency, Agency.id == Person.agency_id)).all()
-            if code in codes)
 
 
 def test_a_proposal_asks_the_network_with_a_row_of_buttons_a_slot(bot: BotHarness) -> None:
@@ -106,7 +84,7 @@ def test_a_proposal_asks_the_network_with_a_row_of_buttons_a_slot(bot: BotHarnes
     poll = _poll(bot)
     assert (poll.kind, poll.title, poll.answers_until, poll.status) == (
         "regular", "Mid-year review", UNTIL, "open")
-    [asked] = _rows(bot, "meeting.date_poll")
+    [asked] = outbox_rows(bot, "meeting.date_poll")
     assert asked.audience == NETWORK and asked.date_poll_id == 1
     choices: Any = asked.payload["choices"]
     assert [pressed(c) for c in choices] == [
@@ -120,7 +98,7 @@ def test_a_proposal_asks_the_network_with_a_row_of_buttons_a_slot(bot: BotHarnes
 
 def test_answers_are_per_agency_and_the_latest_counts(bot: BotHarness) -> None:
     assert bot.say(PROPOSE).ok
-    _second_ilo_focal_point(bot)
+    second_focal_point(bot)
     first = bot.say("meeting available #1 1 yes 2 if need be 3 no", as_="ILO")
     assert first.text.startswith("Recorded for ILO on date poll #1: slot 1 yes, slot 2 if need "
                                  "be, slot 3 no."), first.text
@@ -252,17 +230,17 @@ def test_a_pick_schedules_the_meeting_as_meeting_schedule_does(bot: BotHarness) 
         "picked", 2, 1, START)
     # The path of meeting schedule: the announcement with its calendar file, the reminders,
     # the agenda deadline and the attendance reminder.
-    [announced] = _rows(bot, "meeting.scheduled")
+    [announced] = outbox_rows(bot, "meeting.scheduled")
     assert announced.payload["files"] and announced.meeting_id == 1
-    assert len(_rows(bot, "meeting.reminder")) == len(bot.config.meetings.reminders)
-    assert _rows(bot, "agenda.deadline") and _rows(bot, "meeting.attendance_remind")
-    [told] = _rows(bot, "meeting.date_picked")
+    assert len(outbox_rows(bot, "meeting.reminder")) == len(bot.config.meetings.reminders)
+    assert outbox_rows(bot, "agenda.deadline") and outbox_rows(bot, "meeting.attendance_remind")
+    [told] = outbox_rows(bot, "meeting.date_picked")
     assert shown(Reply.from_dict(told.payload)) == (
         "Date poll #1 is closed: slot 2 (Mon 17 Mar 2031, 14:00–16:00 (Asia/Vientiane)) was "
         "picked for meeting #1 (1 yes, 0 if need be, 0 no).")
     # The deadline's rows are cancelled; the poll takes no more answers or picks.
-    assert {r.status for r in _rows(bot, "meeting.date_poll_remind")
-            + _rows(bot, "meeting.date_poll_deadline")} == {OutboxStatus.CANCELLED}
+    assert {r.status for r in outbox_rows(bot, "meeting.date_poll_remind")
+            + outbox_rows(bot, "meeting.date_poll_deadline")} == {OutboxStatus.CANCELLED}
     assert_refused(bot, "meeting available #1 1 yes", "Date poll #1 is closed: slot 2 was "
                    "picked (meeting #1).", as_="ILO")
     assert_refused(bot, "meeting pick #1 3", "slot 2 was picked (meeting #1). Move the meeting "
@@ -276,26 +254,26 @@ def test_a_pick_schedules_the_meeting_as_meeting_schedule_does(bot: BotHarness) 
 def test_the_deadline_reminds_who_has_not_answered_then_tells_the_organisers(
         bot: BotHarness) -> None:
     assert bot.say(PROPOSE).ok
-    [remind] = _rows(bot, "meeting.date_poll_remind")
-    [deadline] = _rows(bot, "meeting.date_poll_deadline")
+    [remind] = outbox_rows(bot, "meeting.date_poll_remind")
+    [deadline] = outbox_rows(bot, "meeting.date_poll_deadline")
     assert (remind.due_at, deadline.due_at) == (UNTIL - timedelta(days=1), UNTIL)
     answered = {"RCO": "1 yes 2 no 3 yes", "ILO": "1 no 2 yes 3 yes", "WHO": "1 yes 2 no 3 no"}
     for code, line in answered.items():
         assert bot.say(f"meeting available #1 {line}", as_=code).ok
     run_jobs(bot, "meeting.date_poll_remind")
-    [reminder] = _rows(bot, "meeting.date_poll_reminder")
+    [reminder] = outbox_rows(bot, "meeting.date_poll_reminder")
     missing = [c for c in AGENCIES if c not in answered]
-    assert reminder.audience == Audience.of_people(_person_ids(bot, *missing))
+    assert reminder.audience == Audience.of_people(person_ids(bot, *missing))
     text = shown(Reply.from_dict(reminder.payload))
     assert ("These have not said which times suit them: IOM, OHCHR, UNHCR, UNICEF, UNDP, "
             "UN-HABITAT and WORLD-BANK.") in text
     choices: Any = reminder.payload["choices"]
     assert len(choices) == 3 * 3 + 1  # and "Who said what"
     run_jobs(bot, "meeting.date_poll_remind")  # once: the job ran, nothing is pending
-    assert len(_rows(bot, "meeting.date_poll_reminder")) == 1
+    assert len(outbox_rows(bot, "meeting.date_poll_reminder")) == 1
     run_jobs(bot, "meeting.date_poll_deadline")
-    [best] = _rows(bot, "meeting.date_poll_best")
-    organisers = sorted({*_person_ids(bot, "RCO", "IOM")})
+    [best] = outbox_rows(bot, "meeting.date_poll_best")
+    organisers = sorted({*person_ids(bot, "RCO", "IOM")})
     assert best.audience == Audience.of_people(organisers)
     # yes: slot 1 2, slot 2 1, slot 3 2; no: slot 1 1, slot 3 1 -> the earlier, slot 1.
     assert ("The best time is slot 1, Fri 14 Mar 2031, 10:00–12:00 (Asia/Vientiane): 2 yes, 0 "
@@ -312,7 +290,7 @@ def test_the_deadline_reminds_who_has_not_answered_then_tells_the_organisers(
 def test_a_reminder_queued_before_the_pick_is_dropped_after_it(bot: BotHarness) -> None:
     assert bot.say(PROPOSE).ok
     run_jobs(bot, "meeting.date_poll_remind")
-    [reminder] = _rows(bot, "meeting.date_poll_reminder")
+    [reminder] = outbox_rows(bot, "meeting.date_poll_reminder")
     assert bot.say("meeting pick #1 3").ok
     with bot.session() as session:
         row = session.get(Outbox, reminder.id)
@@ -324,11 +302,11 @@ def test_a_reminder_queued_before_the_pick_is_dropped_after_it(bot: BotHarness) 
 def test_no_deadline_rows_without_until_and_no_reminder_a_day_or_less_ahead(
         bot: BotHarness) -> None:
     assert bot.say(f'meeting propose regular "Mid-year review" {SLOTS}').ok
-    assert _rows(bot, "meeting.date_poll_remind") == _rows(bot, "meeting.date_poll_deadline") \
-        == []
+    assert outbox_rows(bot, "meeting.date_poll_remind") == []
+    assert outbox_rows(bot, "meeting.date_poll_deadline") == []
     assert bot.say(f'meeting propose regular "Soon" {SLOTS} until tomorrow 08:00').ok
-    assert _rows(bot, "meeting.date_poll_remind") == []
-    assert len(_rows(bot, "meeting.date_poll_deadline")) == 1
+    assert outbox_rows(bot, "meeting.date_poll_remind") == []
+    assert len(outbox_rows(bot, "meeting.date_poll_deadline")) == 1
 
 
 def test_a_working_groups_poll_partners_answer_apart(bot: BotHarness) -> None:
@@ -337,7 +315,7 @@ def test_a_working_groups_poll_partners_answer_apart(bot: BotHarness) -> None:
     # UNICEF chairs the working group, so it may propose its meeting.
     assert bot.say(f'meeting propose wg:protection "Protection WG" {SLOTS}', as_="UNICEF").ok
     assert bot.say(f'meeting propose regular "Mid-year review" {SLOTS}').ok
-    [_, partners] = _rows(bot, "meeting.date_poll")[:2]
+    [_, partners] = outbox_rows(bot, "meeting.date_poll")[:2]
     assert partners.audience == Audience.of_people(_khampheng(bot))
     said = bot.say("meeting available #1 1 yes 2 no", as_="Khampheng")
     assert said.text.startswith("Recorded for Lao Women's Union on date poll #1: slot 1 yes, "
@@ -366,12 +344,12 @@ def test_the_slack_message_modal_and_teams_card_are_valid(bot: BotHarness) -> No
     """slack_sdk's Block Kit and View models; the Adaptive Cards 1.5 schema."""
     eight = " | ".join(f"{day} Mar 2031 10:00" for day in range(10, 18))
     assert bot.say(f'meeting propose regular "Mid-year review" {eight} until 8 Mar 2031').ok
-    replies = [Reply.from_dict(r.payload) for r in _rows(bot, "meeting.date_poll")]
+    replies = [Reply.from_dict(r.payload) for r in outbox_rows(bot, "meeting.date_poll")]
     replies.append(bot.say("meeting availability #1"))
     run_jobs(bot, "meeting.date_poll_remind")
     run_jobs(bot, "meeting.date_poll_deadline")
-    replies += [Reply.from_dict(r.payload) for r in _rows(bot, "meeting.date_poll_reminder")
-                + _rows(bot, "meeting.date_poll_best")]
+    replies += [Reply.from_dict(r.payload) for r in outbox_rows(bot, "meeting.date_poll_reminder")
+                + outbox_rows(bot, "meeting.date_poll_best")]
     for reply in replies:
         message = render_message(reply)
         assert message_problems({"text": message.text, "blocks": message.blocks}) == []
@@ -414,15 +392,8 @@ def test_the_form_proposes_like_the_command(bot: BotHarness) -> None:
     assert not refused.ok and "A date poll needs 2 to 8 times" in refused.text
 
 
-def _shell(engine: Engine, config: AppConfig, lines: list[str]) -> str:
-    out = io.StringIO()
-    app = App(config=config, engine=engine, runner=Runner(engine, config, Clock()))
-    Shell(app, io.StringIO("\n".join(lines) + "\n"), out, interactive=False).run()
-    return out.getvalue()
-
-
 def test_the_shell_numbers_the_slots_buttons(engine: Engine, config: AppConfig) -> None:
-    out = _shell(engine, config, [PROPOSE, ":as ILO", "meeting availability #1", "5"])
+    out = piped_shell(engine, config, [PROPOSE, ":as ILO", "meeting availability #1", "5"])
     assert "  [1] 1: Yes\n  [2] 1: If need be\n  [3] 1: No\n  [4] 2: Yes\n" in out
     assert "> 5\n(meeting available #1 2 maybe)\nRecorded for ILO on date poll #1: slot 2 if " \
         "need be." in out
@@ -450,7 +421,7 @@ def test_two_focal_points_of_one_agency_answering_at_once(bot: BotHarness) -> No
     """Both answers are kept and the one stored last counts (the poll's row is held while an
     answer is written, on PostgreSQL; SQLite writes one unit of work at a time)."""
     assert bot.say(PROPOSE).ok
-    _second_ilo_focal_point(bot)
+    second_focal_point(bot)
     for round_ in range(3):
         answers = ("yes", "no") if round_ % 2 else ("no", "yes")
         replies = _race(bot, [("ILO", f"meeting available #1 1 {answers[0]}"),
@@ -477,23 +448,15 @@ def test_a_pick_racing_an_answer_never_leaves_an_answer_on_a_closed_poll(
         if answer.ok:
             assert len(rows) == 1
             assert "(1 yes, 0 if need be, 0 no)" in shown(Reply.from_dict(
-                _rows(bot, "meeting.date_picked")[-1].payload))
+                outbox_rows(bot, "meeting.date_picked")[-1].payload))
         else:
             assert "is closed: slot 1 was picked" in answer.text and rows == []
 
 
 def test_the_shell_asks_the_proposal_form_field_by_field(
         engine: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch) -> None:
-    answers = iter(["meeting propose", "2", "Floods response", "14 Mar 2031 10:00",
-                    "17 Mar 2031 14:00-16:00", "END", ""])
-
-    def typed(prompt: str = "") -> str:
-        try:
-            return next(answers)
-        except StopIteration:
-            raise EOFError from None
-
-    monkeypatch.setattr("builtins.input", typed)
+    typed(monkeypatch, ["meeting propose", "2", "Floods response", "14 Mar 2031 10:00",
+                        "17 Mar 2031 14:00-16:00", "END", ""])
     out = io.StringIO()
     app = App(config=config, engine=engine, runner=Runner(engine, config, Clock()))
     Shell(app, io.StringIO(), out, interactive=True).run()
@@ -513,12 +476,12 @@ def test_a_dropped_poll_takes_no_answers_and_its_reminders_are_cancelled(
     poll = _poll(bot)
     assert (poll.status, poll.drop_reason, poll.closed_at) == (
         "dropped", "The Chair's mission was moved", START)
-    [told] = _rows(bot, "meeting.date_dropped")
+    [told] = outbox_rows(bot, "meeting.date_dropped")
     assert shown(Reply.from_dict(told.payload)) == (
         "Date poll #1 was dropped: The Chair's mission was moved. No meeting was scheduled "
         "from it.")
-    assert {r.status for r in _rows(bot, "meeting.date_poll_remind")
-            + _rows(bot, "meeting.date_poll_deadline")} == {OutboxStatus.CANCELLED}
+    assert {r.status for r in outbox_rows(bot, "meeting.date_poll_remind")
+            + outbox_rows(bot, "meeting.date_poll_deadline")} == {OutboxStatus.CANCELLED}
     assert_refused(bot, "meeting available #1 2 yes", "Date poll #1 was dropped", as_="ILO")
     assert_refused(bot, "meeting pick #1 1", "Propose new times instead.")
     assert_refused(bot, "meeting drop #1", "Date poll #1 was dropped")

@@ -14,7 +14,7 @@ from handlers import registry
 from handlers.core import Choice, Context, Form, FormField, Reply
 from handlers.runner import Runner
 from settings.schema import AppConfig
-from tests.conftest import REPO, BotHarness, Clock, register_form
+from tests.conftest import REPO, BotHarness, Clock, register_form, typed
 from tests.meeting_rows import held_meeting
 
 
@@ -86,22 +86,9 @@ def test_choices_are_numbered_and_answered_by_number(shell_app: App) -> None:
     assert "(confirm no)\nconfirmed: no" in text
 
 
-def _typed(monkeypatch: pytest.MonkeyPatch, lines: list[str]) -> None:
-    """A terminal: ``input`` answers these lines, then end of input (Ctrl-D) as EOFError."""
-    pending = iter(lines)
-
-    def typed(prompt: str = "") -> str:
-        try:
-            return next(pending)
-        except StopIteration:
-            raise EOFError from None
-
-    monkeypatch.setattr("builtins.input", typed)
-
-
 def test_forms_are_asked_field_by_field(shell_app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     out = io.StringIO()
-    _typed(monkeypatch, ["confirm ask", "first line", "second line", "END"])
+    typed(monkeypatch, ["confirm ask", "first line", "second line", "END"])
     Shell(shell_app, io.StringIO(), out, interactive=True).run()
     assert "confirmed: first line\nsecond line" in out.getvalue()
 
@@ -109,7 +96,7 @@ def test_forms_are_asked_field_by_field(shell_app: App, monkeypatch: pytest.Monk
 def test_end_of_input_cancels_a_form_half_answered(shell_app: App,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     out = io.StringIO()
-    _typed(monkeypatch, ["confirm ask", "first line", "second line"])
+    typed(monkeypatch, ["confirm ask", "first line", "second line"])
     Shell(shell_app, io.StringIO(), out, interactive=True).run()
     assert "Cancelled; nothing was sent." in out.getvalue()
     assert "confirmed" not in out.getvalue()
@@ -147,7 +134,7 @@ def test_the_minutes_form_checks_each_answer(engine: Engine, config: AppConfig,
     held_meeting(bot, days_ago=40, title="Ad-hoc meeting on floods", kind="adhoc")
     newer = held_meeting(bot, days_ago=2)
     out = io.StringIO()
-    _typed(monkeypatch, ["minutes", "#9", "2", "#action FAO write it", "END",
+    typed(monkeypatch, ["minutes", "#9", "2", "#action FAO write it", "END",
                          "#agreed Joint appeal", "END"])
     Shell(App(config=config, engine=engine, runner=bot.runner), io.StringIO(), out,
           interactive=True).run()
