@@ -255,7 +255,13 @@ def _inputs(field: FormField) -> list[Block]:
 
 def _input(field: FormField, block_id: str, label: str, max_length: int | None) -> Block:
     element: dict[str, Any]
-    if field.options:
+    if field.options and field.multiple:
+        options = [_option(value, label) for value, label in field.options[:OPTION_LIMIT]]
+        element = {"type": "multi_static_select", "action_id": field.name, "options": options}
+        chosen = set(field.initial.split(","))
+        if initial_options := [o for o in options if o["value"] in chosen]:
+            element["initial_options"] = initial_options
+    elif field.options:
         options = [_option(value, label) for value, label in field.options[:OPTION_LIMIT]]
         element = {"type": "static_select", "action_id": field.name, "options": options}
         initial = next((o for o in options if o["value"] == field.initial), None)
@@ -294,7 +300,8 @@ def modal_view(form: Form, text: str, origin: FormOrigin) -> dict[str, Any]:
 
 def submitted_values(view: dict[str, Any]) -> dict[str, str]:
     """Each field's value from a submitted modal's state, by field name (a field shown as
-    several inputs: their values joined with line breaks, in order)."""
+    several inputs: their values joined with line breaks, in order; a multi-select's: the
+    chosen values joined with commas)."""
     parts: dict[str, dict[int, str]] = {}
     state = view.get("state")
     blocks = state.get("values") if isinstance(state, dict) else None
@@ -305,6 +312,9 @@ def submitted_values(view: dict[str, Any]) -> dict[str, str]:
                 continue
             selected = element.get("selected_option")
             value = selected.get("value") if isinstance(selected, dict) else element.get("value")
+            if isinstance(several := element.get("selected_options"), list):  # a multi-select
+                value = ",".join(str(option.get("value")) for option in several
+                                 if isinstance(option, dict))
             parts.setdefault(name, {})[int(part) if part.isdigit() else 1] = \
                 value if isinstance(value, str) else ""
     return {name: "\n".join(text for _, text in sorted(pieces.items()) if text.strip())

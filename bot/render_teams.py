@@ -109,6 +109,8 @@ def _input(field: FormField) -> Element:
         element = {"type": "Input.ChoiceSet", "style": "compact",
                    "choices": [{"title": unmarked(label), "value": value}
                                for value, label in field.options]}
+        if field.multiple:  # Teams submits the values chosen joined with commas
+            element["isMultiSelect"] = True
     else:
         element = {"type": "Input.Text", "isMultiline": field.multiline}
         if field.placeholder:

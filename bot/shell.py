@@ -14,6 +14,7 @@ import asyncio
 import os
 from collections.abc import Callable, Iterator
 from contextlib import suppress
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -38,8 +39,15 @@ CANCELLED = "Cancelled; nothing was sent."
 
 
 def option_value(field: FormField, answer: str) -> str | None:
-    """The option an answer picks, by its number or its value (``#8``), or None."""
+    """The option an answer picks, by its number or its value (``#8``), or None; for a
+    field taking several, the options of the answer's words, joined with commas."""
     text = answer.strip()
+    if field.multiple:
+        words = text.replace(",", " ").split()
+        picked = [option_value(replace(field, multiple=False), word) for word in words]
+        if None in picked or (field.required and not picked):
+            return None
+        return ",".join(str(value) for value in picked)
     values = [value for value, _ in field.options]
     if text.isdigit() and 1 <= int(text) <= len(values):
         return values[int(text) - 1]
@@ -149,7 +157,8 @@ class Shell:
         it is one; None when the person cancels or the input ends."""
         options = "".join(f"\n  [{n}] {label}" for n, (_, label) in
                           enumerate(field.options, start=1))
-        hint = " (end with a line holding only END)" if field.multiline else ""
+        hint = " (end with a line holding only END)" if field.multiline else \
+            " (numbers separated by spaces, or an empty line for none)" if field.multiple else ""
         self._say(f"{field.label}{hint}:{options}")
         while (value := self._read_field(lines, field.multiline)) is not None:
             if not field.options:

@@ -121,6 +121,9 @@ class FormField:
     label: str
     multiline: bool = False
     options: list[tuple[str, str]] = field(default_factory=list)  # (value, label)
+    # Several options may be chosen (none, when not required); the value submitted is the
+    # chosen options' values joined with commas, as Teams sends a multi-select's.
+    multiple: bool = False
     initial: str = ""
     placeholder: str = ""
     required: bool = True

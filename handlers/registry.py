@@ -20,6 +20,7 @@ DOMAINS = (
     "handlers.help",
     "handlers.roster.members",
     "handlers.agenda.agenda",
+    "handlers.agenda.agenda_form",
     "handlers.roster.roster",
     "handlers.roster.people_admin",
     "handlers.roster.partners",

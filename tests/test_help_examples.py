@@ -275,6 +275,7 @@ SHOWS = {
     "actions": "book a room",
     "agenda": "Data on migrant workers",
     "agenda list": "Data on migrant workers",
+    "agenda new": "unless you choose another",
     "decisions": "Adopt the work plan",
     "help": "agenda add",
     "meeting availability": "Floods response",

@@ -75,7 +75,7 @@ _NUMBER_IN_TEXT = re.compile(r"(?:^|\s)(#\d+)(?=$|[\s.,;:!?)])")
 def agenda_add(ctx: Context, args: str) -> Reply:
     text, tags, meeting_ref = _read_item(ctx, args)
     if ctx.actor.is_partner:
-        _partner_meeting(ctx, meeting_ref)
+        partner_meeting(ctx, meeting_ref)
     meeting = _target(ctx, meeting_ref) if meeting_ref is not None else next_open(ctx, None)
     item_id = _propose(ctx, text, tags, meeting)
     tagged = f" ({_tags(tags)})" if tags else ""
@@ -120,7 +120,7 @@ def agenda_list(ctx: Context, args: str) -> Reply:
     # `agenda` runs this too: its refusals show agenda list's example, not its own.
     number = parse_ref(args, "meeting", "agenda list #1") if args.strip() else None
     if ctx.actor.is_partner:
-        _partner_meeting(ctx, number)
+        partner_meeting(ctx, number)
     if number is not None:
         meeting = get_meeting(ctx, number, "agenda list #1")
         return Reply(title=f"Agenda of meeting #{meeting.id}",
@@ -313,7 +313,7 @@ def _objective(ctx: Context, word: str, number: int) -> int:
     return number
 
 
-def _partner_meeting(ctx: Context, meeting_id: int | None) -> None:
+def partner_meeting(ctx: Context, meeting_id: int | None) -> None:
     """Partners work on their own working groups' meetings, named with #N."""
     groups = sorted(ctx.actor.partner_wgs)
     theirs = select(Meeting.id).join(WorkingGroup, col(WorkingGroup.id) == Meeting.wg_id).where(
