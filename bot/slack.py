@@ -18,7 +18,9 @@ Idempotency keys, each with the workspace and the person: ``slack:command:<team>
 <trigger_id>`` for commands (a redelivery carries the same trigger id),
 ``slack:click:<team>:<user>:<channel>:<message ts>:<action id>:<time slot>`` for buttons
 (a double click presses the same button of the same message twice within seconds; see
-``_click_key``), ``slack:view:<team>:<user>:<view id>`` for forms.
+``_click_key``), ``slack:view:<team>:<user>:<view id>`` for forms, and
+``slack:shortcut:<team>:<user>:<trigger_id>`` for the "Add to agenda" message shortcut
+(``bot.slack_shortcut``).
 """
 
 import asyncio
@@ -56,8 +58,10 @@ from bot.slack_install import SlackInstallation
 from bot.slack_notifier import PLATFORM, SlackNotifier
 from bot.slack_payload import Malformed, number, optional_text, text
 from bot.slack_settings import ACK_BUDGET, DEFAULT_MIN_INTERVAL
+from bot.slack_shortcut import CALLBACK, MessageShortcut
 from bot.slack_text import from_slack, unlabelled_people
 from bot.speaker_emails import SpeakerEmails
+from handlers.agenda.agenda_form import opening_line
 from handlers.core import Attachment, Reply, Speaker, Where, unmarked
 from handlers.forms import decoded, form_fields
 from scheduler.notifier import DeliveryFailed, RetryLater
@@ -180,6 +184,7 @@ class SlackAdapter:
         self.bolt.command(COMMAND)(self._on_command)
         self.bolt.action(re.compile(rf"^{CHOICE_ACTION}\d+$"))(self._on_click)
         self.bolt.view_submission(FORM_CALLBACK)(self._on_submit)
+        self.bolt.shortcut(CALLBACK)(self._on_shortcut)
         self.bolt.error(_reraise)
 
     # -- HTTP ---------------------------------------------------------------------------
@@ -226,6 +231,36 @@ class SlackAdapter:
     async def _on_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         with _reported("form submission"):
             await self._submit(ack, body, view)
+
+    async def _on_shortcut(self, ack: Any, body: dict[str, Any]) -> None:
+        """The "Add to agenda" message shortcut (``bot.slack_shortcut``): the agenda-item
+        form, opened with the message's text and permalink, or the core's refusal."""
+        await ack()
+        with _reported("message shortcut"):
+            try:
+                shortcut = MessageShortcut.read(body)
+            except Malformed as problem:
+                log.warning("Ignored a malformed Slack message shortcut: %s", problem)
+                return
+            talk = Conversation(shortcut.channel, shortcut.user, shortcut.response_url,
+                                shortcut.trigger_id)
+            message, link = await asyncio.gather(
+                self._typed(shortcut.message_text),
+                self._permalink(shortcut.channel, shortcut.message_ts))
+            reply = await self._run(talk, shortcut.name, opening_line(message, link),
+                                   shortcut.key)
+            await self.deliver(reply, talk)
+
+    async def _permalink(self, channel: str, message_ts: str) -> str:
+        """A message's permalink, or "" when Slack gives none (the form then has no link)."""
+        try:
+            found = await self.client.chat_getPermalink(channel=channel, message_ts=message_ts)
+        except (SlackApiError, ClientError, TimeoutError) as problem:
+            log.warning("Slack gave no permalink for message %s in %s: %r", message_ts,
+                        channel, problem)
+            return ""
+        link = found.get("permalink")
+        return link if isinstance(link, str) else ""
 
     async def _command(self, ack: Any, body: dict[str, Any]) -> None:
         try:

@@ -3,7 +3,8 @@
 Its bot scopes come from the table of Web API methods the bot calls (``bot.slack_scopes``).
 ``should_escape`` is on, so people picked with ``@`` in ``/network`` arrive as mentions with
 their Slack ids (``<@U0123ABC|jane>``) and the three characters Slack uses for markup arrive
-escaped; the adapter reads them back (``bot.slack_text``).
+escaped; the adapter reads them back (``bot.slack_text``). The message shortcut "Add to agenda"
+(``bot.slack_shortcut``) comes through interactivity, like buttons and forms.
 """
 
 from typing import Any
@@ -13,6 +14,7 @@ import yaml
 from bot.render_slack import clip
 from bot.server import SLACK_PATH
 from bot.slack_scopes import bot_scopes
+from bot.slack_shortcut import manifest_entry
 from handlers import registry
 from settings.schema import AppConfig
 
@@ -48,6 +50,7 @@ def slack_manifest(config: AppConfig, url: str | None, socket_mode: bool) -> dic
         "features": {
             "bot_user": {"display_name": clip(name, 80), "always_online": True},
             "slash_commands": [command],
+            "shortcuts": [manifest_entry()],
         },
         "oauth_config": {"scopes": {"bot": bot_scopes()}},
         "settings": {

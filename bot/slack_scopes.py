@@ -21,6 +21,8 @@ class MethodNeeds:
 
 METHODS: dict[str, MethodNeeds] = {
     "auth.test": MethodNeeds((), "checking the token and the workspace"),
+    # Slack's reference: no scope required (bot tokens); an error leaves the link out.
+    "chat.getPermalink": MethodNeeds((), "the link to a message added with Add to agenda"),
     "chat.postMessage": MethodNeeds(("chat:write",),
                                     "posting reminders, polls, agendas and minutes"),
     "chat.update": MethodNeeds(("chat:write",), "updating a poll's tally in place"),
@@ -33,12 +35,12 @@ METHODS: dict[str, MethodNeeds] = {
         ("files:write",), "files: calendar invitations, reports, replies too long for a message"),
     "users.info": MethodNeeds(("users:read", "users:read.email"),
                               "recognising people by their Slack e-mail, and names of mentions"),
-    "views.open": MethodNeeds((), "forms (objection reasons, minutes)"),
+    "views.open": MethodNeeds((), "forms (objection reasons, minutes, Add to agenda)"),
 }
 
 # Scopes that a feature needs rather than a method call.
 FEATURES: dict[str, str] = {
-    "commands": "the /network command",
+    "commands": "the /network command and the Add to agenda message shortcut",
     "chat:write.public": "posting in the network channel before the bot is invited to it",
 }
 

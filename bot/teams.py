@@ -11,8 +11,9 @@ notifier can post there later.
 
 Before a turn runs, bot/teams_http.py refuses a body that is not an activity (400) and a token
 botbuilder does not accept (401). A typed message in a channel or group chat that does not
-mention the bot is people talking to each other: no answer. Invokes are answered by
-bot/teams_invoke.py. Only the tenants the bot serves are answered (``bot.teams_tenant``).
+mention the bot is people talking to each other: no answer. The "Add to agenda" message
+action's invokes are answered by bot/teams_extension.py, any other by bot/teams_invoke.py.
+Only the tenants the bot serves are answered (``bot.teams_tenant``).
 
 Idempotency key: ``teams:<tenant>:<conversation id>:<activity id>`` (a redelivered activity
 keeps its id; ids are unique only within a conversation). A form's card, once submitted, is
@@ -24,7 +25,7 @@ import logging
 import re
 
 from aiohttp import web
-from botbuilder.core import TurnContext
+from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
@@ -35,6 +36,15 @@ from botbuilder.schema import Activity, ActivityTypes, Mention
 from bot.app import App
 from bot.render_teams import FORM_KEY, PARAMS_KEY
 from bot.speaker_emails import SpeakerEmails
+from bot.teams_extension import (
+    FETCH,
+    again_line,
+    fetch_line,
+    is_agenda_action,
+    submitted,
+    task_response,
+    with_answers,
+)
 from bot.teams_http import authenticate, read_activity
 from bot.teams_invoke import unhandled_invoke
 from bot.teams_notifier import PLATFORM, SENDING_ERRORS, TeamsNotifier, remember
@@ -80,6 +90,10 @@ class TeamsAdapter:
             return  # another organisation's tenant: nothing stored, nothing answered
         if activity.type in REMEMBERED and activity.conversation is not None:
             await self._remember(activity)
+        if activity.type == ActivityTypes.invoke and is_agenda_action(activity):
+            await turn.send_activity(Activity(type=ActivityTypes.invoke_response,
+                                              value=await self._agenda_action(turn)))
+            return
         if activity.type == ActivityTypes.invoke:
             log.info("Teams: answered invoke %r, which the bot does not handle", activity.name)
             await turn.send_activity(Activity(type=ActivityTypes.invoke_response,
@@ -106,13 +120,26 @@ class TeamsAdapter:
             for wake in self.core.runner.after_queueing:
                 wake()
 
+    async def _agenda_action(self, turn: TurnContext) -> InvokeResponse:
+        """"Add to agenda" on a message (``bot.teams_extension``): its dialog's answer."""
+        activity = turn.activity
+        speaker, where, key = _who(activity, await self._email_of(turn))
+        run = self.core.runner.run
+        if activity.name == FETCH:
+            return task_response(await asyncio.to_thread(
+                run, speaker, where, fetch_line(activity.value), key))
+        data = submitted(activity.value)
+        reply = await asyncio.to_thread(self.core.runner.submit, speaker, where,
+                                        data.get(FORM_KEY), data.get(PARAMS_KEY), data, key)
+        if not reply.ok:
+            form = await asyncio.to_thread(run, speaker, where, again_line(data), None)
+            return task_response(with_answers(form, reply, data))
+        if not reply.private:
+            await self.sender.reply_in(turn, reply)
+        return task_response(reply)
+
     async def _answer_to(self, activity: Activity, email: str | None) -> Reply | None:
-        person = activity.from_property
-        speaker = Speaker(platform=PLATFORM, external_id=_user_id(activity),
-                          display_name=person.name or "", email=email)
-        where = Where(PLATFORM, activity.conversation.id)
-        # Activity ids are unique only within a conversation (and a tenant).
-        key = f"teams:{tenant_of(activity) or '-'}:{activity.conversation.id}:{activity.id}"
+        speaker, where, key = _who(activity, email)
         value = activity.value if isinstance(activity.value, dict) else None
         if value is not None:  # a form's or a button's submit; card data not ours is refused
             return await asyncio.to_thread(self.core.runner.submit, speaker, where,
@@ -124,7 +151,8 @@ class TeamsAdapter:
 
     async def _email_of(self, turn: TurnContext) -> str | None:
         """The e-mail Teams has for the sender, when the roster does not know them."""
-        if turn.activity.type != ActivityTypes.message or turn.activity.channel_data is None:
+        if turn.activity.type not in (ActivityTypes.message, ActivityTypes.invoke) \
+                or turn.activity.channel_data is None:
             return None  # not from Teams: no roster to ask
 
         async def ask() -> str | None:
@@ -133,6 +161,15 @@ class TeamsAdapter:
             return email
 
         return await self.emails.of(_user_id(turn.activity), ask)
+
+
+def _who(activity: Activity, email: str | None) -> tuple[Speaker, Where, str]:
+    """Who sent an activity, where, and its idempotency key (activity ids are unique only
+    within a conversation, and a tenant)."""
+    speaker = Speaker(platform=PLATFORM, external_id=_user_id(activity),
+                      display_name=activity.from_property.name or "", email=email)
+    key = f"teams:{tenant_of(activity) or '-'}:{activity.conversation.id}:{activity.id}"
+    return speaker, Where(PLATFORM, activity.conversation.id), key
 
 
 def _submitted_form(activity: Activity) -> bool:

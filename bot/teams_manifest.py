@@ -13,6 +13,7 @@ import zipfile
 import zlib
 from typing import Any
 
+from bot.teams_extension import COMMAND_ID, DESCRIPTION, TITLE
 from handlers import registry
 from settings.schema import AppConfig
 
@@ -70,6 +71,14 @@ def teams_manifest(config: AppConfig, app_id: str) -> dict[str, Any]:
             "supportsFiles": False,
             "isNotificationOnly": False,
             "commandLists": [{"scopes": list(SCOPES), "commands": commands}],
+        }],
+        # "Add to agenda" on a message: an action command that opens a dialog
+        # (bot/teams_extension.py).
+        "composeExtensions": [{
+            "botId": app_id,
+            "commands": [{"id": COMMAND_ID, "type": "action", "context": ["message"],
+                          "fetchTask": True, "title": _clip(TITLE, 32),
+                          "description": _clip(DESCRIPTION, 128)}],
         }],
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [],

@@ -26,6 +26,7 @@ from slack_sdk.models.views import View
 
 METHOD_SCOPES: dict[str, frozenset[str]] = {
     "auth.test": frozenset(),
+    "chat.getPermalink": frozenset(),  # "No scope required" for bot and user tokens
     "chat.postMessage": frozenset({"chat:write"}),
     "chat.postEphemeral": frozenset({"chat:write"}),
     "chat.update": frozenset({"chat:write"}),
@@ -42,6 +43,9 @@ APP_LEVEL_SCOPES: dict[str, frozenset[str]] = {
     "apps.connections.open": frozenset({"connections:write"}),
 }
 EMAIL_SCOPE = "users:read.email"
+# Scopes a manifest feature needs: the commands scope "enables shortcuts and slash commands
+# for a workspace" (docs.slack.dev/reference/scopes/commands).
+FEATURE_SCOPES: dict[str, str] = {"slash_commands": "commands", "shortcuts": "commands"}
 
 MESSAGE_BLOCKS = 50
 MESSAGE_TEXT = 40000

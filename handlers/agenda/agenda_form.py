@@ -110,6 +110,12 @@ def _add_command(_: Mapping[str, int], values: Mapping[str, str]) -> str:
     return f"agenda add {body}{''.join(f' {tag}' for tag in tags)}{target}"
 
 
+def opening_line(message: str, link: str) -> str:
+    """The command that opens the form with a chat message (as plain text) and its link: what
+    the platforms' "Add to agenda" on a message runs as the person who chose it."""
+    return " ".join(part for part in ("agenda new", message.strip(), link.strip()) if part)
+
+
 def _split_link(text: str) -> tuple[str, str]:
     """``<text> <link>`` -> (text, link): a web address at the end is the link."""
     last = _LAST_WORD.search(text)
