@@ -241,6 +241,10 @@ class FakeSlack:
             return {"ok": True, "user": {"id": user, "name": user.lower(), "profile": profile}}
         if method == "views.open":
             return {"ok": True, "view": {"id": f"V{number}"}}
+        if method == "chat.getPermalink":  # as Slack's reference shows one
+            return {"ok": True, "channel": args["channel"], "permalink":
+                    f"https://workspace.slack.com/archives/{args['channel']}/"
+                    f"p{args['message_ts'].replace('.', '')}"}
         if method == "files.getUploadURLExternal":
             return {"ok": True, "file_id": f"F{number}",
                     "upload_url": f"{self.url}/upload/F{number}"}

@@ -139,7 +139,8 @@ class SlackWorld:
     def submit_payload(view: dict[str, Any], values: dict[str, str],
                        user: str = IOM) -> dict[str, Any]:
         """The ``view_submission`` payload Slack sends when a modal's form is submitted: each
-        value under its input's block id and action id, a menu's as its selected option."""
+        value under its input's block id and action id, a menu's as its selected option (a
+        multi-select's, given joined with commas, as its selected options)."""
         elements = {block.get("block_id"): block["element"] for block in view.get("blocks", [])
                     if block.get("type") == "input"}
         state: dict[str, Any] = {}
@@ -149,6 +150,10 @@ class SlackWorld:
             if element["type"] == "static_select":
                 answer["selected_option"] = {"text": {"type": "plain_text", "text": value},
                                              "value": value}
+            elif element["type"] == "multi_static_select":  # values given joined with commas
+                answer["selected_options"] = [
+                    {"text": {"type": "plain_text", "text": one}, "value": one}
+                    for one in value.split(",") if one]
             else:
                 answer["value"] = value
             state[block_id] = {element["action_id"]: answer}
