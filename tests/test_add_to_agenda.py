@@ -17,6 +17,7 @@ dialog's card checked against the Adaptive Cards 1.5 schema (``card_problems``).
 import asyncio
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,10 +36,12 @@ from handlers.runner import NOT_ON_ROSTER
 from storage.models import AgendaItem, AgendaItemObjective
 from tests.conftest import APP_YAML, BotHarness, shown
 from tests.fake_slack import FakeSlack
+from tests.node_tools import NodeTools
 from tests.slack_reference import FEATURE_SCOPES, view_problems
 from tests.slack_world import CHANNEL, IOM, SlackWorld
 from tests.teams_reference import card_problems
 from tests.test_teams_http import Teams, app, keys, play  # noqa: F401  (the fixtures)
+from tests.test_teams_setup import _manifest_of_the_package, _schema_failures
 
 MIDYEAR = 'meeting schedule regular 14 Mar 2031 10:00 "Mid-year review"'
 LATER = 'meeting schedule adhoc 28 Mar 2031 10:00 "Follow-up"'
@@ -445,3 +448,24 @@ def test_a_teams_visitor_gets_the_cores_refusal_in_the_dialog(
 
     play(scenario)
     assert _items(engine) == []
+
+
+def test_the_teams_manifest_declares_the_message_action_as_microsofts_schema_takes_it(
+    tmp_path: Path, node_tools: NodeTools,
+) -> None:
+    """Reference: @microsoft/app-manifest's schema of the manifest's version and its validator
+    (tests/test_teams_setup.py), which also refuses a broken action command."""
+    manifest = _manifest_of_the_package(tmp_path)
+    assert manifest["composeExtensions"] == [{
+        "botId": manifest["id"],
+        "commands": [{"id": "addToAgenda", "type": "action", "context": ["message"],
+                      "fetchTask": True, "title": "Add to agenda",
+                      "description": "Propose this message as an item for the next meeting's "
+                                     "agenda"}]}]
+    assert _schema_failures(node_tools, manifest, tmp_path / "manifest.json") == []
+    [extension] = manifest["composeExtensions"]
+    [action] = extension["commands"]
+    for broken in ({**action, "context": ["everywhere"]}, {**action, "type": "act"},
+                   {**action, "title": "A" * 33}):
+        changed = {**manifest, "composeExtensions": [{**extension, "commands": [broken]}]}
+        assert _schema_failures(node_tools, changed, tmp_path / "broken.json") != [], broken
