@@ -15,6 +15,7 @@ dialog's card checked against the Adaptive Cards 1.5 schema (``card_problems``).
 """
 
 import asyncio
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -27,14 +28,16 @@ from sqlmodel import Session, select
 
 from bot.app import App
 from bot.cli import main
+from bot.shell import Shell
 from bot.slack_scopes import bot_scopes
 from bot.teams_text import html_to_text
 from handlers.core import Reply, Where
 from handlers.forms import command_for
 from handlers.people import shell_speaker
-from handlers.runner import NOT_ON_ROSTER
+from handlers.runner import NOT_ON_ROSTER, Runner
+from settings.schema import AppConfig
 from storage.models import AgendaItem, AgendaItemObjective
-from tests.conftest import APP_YAML, BotHarness, shown
+from tests.conftest import APP_YAML, BotHarness, Clock, shown, typed
 from tests.fake_slack import FakeSlack
 from tests.node_tools import NodeTools
 from tests.slack_reference import FEATURE_SCOPES, view_problems
@@ -180,6 +183,20 @@ def test_agenda_adds_refusals_are_the_forms(bot: BotHarness) -> None:
 def test_a_visitor_cannot_open_the_form(bot: BotHarness) -> None:
     reply = bot.say("agenda new Something", as_="a guest")
     assert not reply.ok and reply.form is None and "not on the roster" in reply.text
+
+
+def test_the_shell_asks_the_form_and_takes_objectives_by_their_numbers(
+    engine: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    typed(monkeypatch, [MIDYEAR, "agenda new", "Labour migration assessment", "END", "",
+                        "6 18", "1"])
+    out = io.StringIO()
+    Shell(App(config=config, engine=engine, runner=Runner(engine, config, Clock())),
+          io.StringIO(), out, interactive=True).run()
+    assert "GCM objectives (optional) (numbers separated by spaces, or an empty line for " \
+           "none):" in out.getvalue()
+    assert "Added agenda item #1 (obj 6, obj 18) to meeting #1" in out.getvalue()
+    assert _items(engine) == [("Labour migration assessment", 1, [6, 18])]
 
 
 # -- Slack: the message shortcut ------------------------------------------------------------
