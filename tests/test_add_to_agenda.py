@@ -180,6 +180,25 @@ def test_agenda_adds_refusals_are_the_forms(bot: BotHarness) -> None:
     assert _items(bot.engine) == []
 
 
+def test_a_partner_is_offered_their_working_groups_meetings_only(bot: BotHarness) -> None:
+    bot.say('partners add "Lao Women\'s Union" to wg:protection')
+    bot.say('people add @"Khampheng" partner:"Lao Women\'s Union"')
+    refused = bot.say("agenda new Outreach", as_="Khampheng")  # no meeting of theirs yet
+    assert not refused.ok and "meetings of your working groups (protection)" in refused.text
+    bot.say('meeting schedule regular 18/03/2031 10:00 "Mid-year review"')
+    bot.say('meeting schedule wg:protection 20/03/2031 10:00 "Protection WG"')
+    fields = _fields(bot.say("agenda new Outreach", as_="Khampheng"))
+    assert (fields["meeting"].options, fields["meeting"].initial) == (
+        [("#2", "#2 20 Mar 2031: Protection WG")], "#2")
+    added = _submit(bot, {"text": "Outreach", "link": "", "objectives": "", "meeting": "#2"},
+                    as_="Khampheng")
+    assert added.ok, added.text
+    # A member sees both, the network's meeting first chosen.
+    fields = _fields(bot.say("agenda new Outreach", as_="ILO"))
+    assert [value for value, _ in fields["meeting"].options] == ["#1", "#2"]
+    assert fields["meeting"].initial == "#1"
+
+
 def test_a_visitor_cannot_open_the_form(bot: BotHarness) -> None:
     reply = bot.say("agenda new Something", as_="a guest")
     assert not reply.ok and reply.form is None and "not on the roster" in reply.text
@@ -422,9 +441,16 @@ def test_the_teams_action_shows_the_form_as_a_dialog_and_its_submit_adds_the_ite
         # ... and the conversation is told, as of a command typed there.
         [posted] = [sent for sent in teams.connector.sent if sent.cards]
         assert "Added agenda item #1" in json.dumps(posted.cards)
+        # A redelivery of the same submit (same activity id) adds nothing more.
+        again = _action(teams, "composeExtension/submitAction",
+                        {**MESSAGE_PAYLOAD, "data": data})
+        again["id"] = "submit-1"
+        first = await _invoke(teams, {**again})
+        assert first["task"]["value"].startswith("Added agenda item #2")
+        assert await _invoke(teams, again) == first
 
     play(scenario)
-    assert _items(engine) == [(f"{TEAMS_PLAIN} {TEAMS_LINK}", 1, [6, 18])]
+    assert _items(engine) == [(f"{TEAMS_PLAIN} {TEAMS_LINK}", 1, [6, 18])] * 2
 
 
 def test_a_refused_teams_submit_shows_the_form_again_with_what_was_wrong(
