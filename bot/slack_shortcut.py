@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.slack_payload import optional_text, text
+from handlers.agenda.agenda_form import ACTION, ACTION_DESCRIPTION
 
 CALLBACK = "add_to_agenda"
-NAME = "Add to agenda"
-DESCRIPTION = "Propose this message as an item for the next meeting's agenda"
 
 
 @dataclass(frozen=True)
@@ -51,5 +50,5 @@ class MessageShortcut:
 
 def manifest_entry() -> dict[str, str]:
     """The shortcut as the app manifest declares it (``features.shortcuts``)."""
-    return {"name": NAME, "type": "message", "callback_id": CALLBACK,
-            "description": DESCRIPTION}
+    return {"name": ACTION, "type": "message", "callback_id": CALLBACK,
+            "description": ACTION_DESCRIPTION}

@@ -121,7 +121,8 @@ class TeamsAdapter:
                 wake()
 
     async def _agenda_action(self, turn: TurnContext) -> InvokeResponse:
-        """"Add to agenda" on a message (``bot.teams_extension``): its dialog's answer."""
+        """The answer to the "Add to agenda" message action's dialog (``bot.teams_extension``):
+        the form, or what was done, or the form again with what was wrong."""
         activity = turn.activity
         speaker, where, key = _who(activity, await self._email_of(turn))
         run = self.core.runner.run

@@ -23,13 +23,11 @@ from botbuilder.core import InvokeResponse
 from botbuilder.schema import Activity
 
 from bot.render_teams import attachment, render_cards
+from bot.teams_manifest import COMMAND_ID
 from bot.teams_text import html_to_text
-from handlers.agenda.agenda_form import LINK, TEXT, opening_line
+from handlers.agenda.agenda_form import ACTION, LINK, TEXT, opening_line
 from handlers.core import Reply, unmarked
 
-COMMAND_ID = "addToAgenda"
-TITLE = "Add to agenda"
-DESCRIPTION = "Propose this message as an item for the next meeting's agenda"
 FETCH = "composeExtension/fetchTask"
 SUBMIT = "composeExtension/submitAction"
 
@@ -82,7 +80,7 @@ def task_response(reply: Reply) -> InvokeResponse:
     """A reply holding a form as a dialog with its card; any other as a dialog message."""
     if reply.form is None:
         return InvokeResponse(status=200, body={"task": {
-            "type": "message", "value": unmarked(reply.text) or TITLE}})
+            "type": "message", "value": unmarked(reply.text) or ACTION}})
     card = render_cards(reply)[-1]  # the form is on the last card
     return InvokeResponse(status=200, body={"task": {"type": "continue", "value": {
-        "title": TITLE, "card": attachment(card)}}})
+        "title": ACTION, "card": attachment(card)}}})

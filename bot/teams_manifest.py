@@ -13,8 +13,8 @@ import zipfile
 import zlib
 from typing import Any
 
-from bot.teams_extension import COMMAND_ID, DESCRIPTION, TITLE
 from handlers import registry
+from handlers.agenda.agenda_form import ACTION, ACTION_DESCRIPTION
 from settings.schema import AppConfig
 
 SCHEMA_VERSION = "1.17"
@@ -24,6 +24,9 @@ SCOPES = ["personal", "team", "groupChat"]
 ACCENT = (0, 94, 184)  # UN blue
 MAIN_VERBS = ["help", "whoami", "meeting list", "meeting schedule", "agenda add", "agenda list",
               "poll propose", "vote", "minutes", "actions"]  # Teams shows at most 10
+# The message extension's one action command, "Add to agenda" on a message
+# (bot/teams_extension.py answers its invokes).
+COMMAND_ID = "addToAgenda"
 COLOR_SIZE = 192
 OUTLINE_SIZE = 32
 
@@ -72,13 +75,11 @@ def teams_manifest(config: AppConfig, app_id: str) -> dict[str, Any]:
             "isNotificationOnly": False,
             "commandLists": [{"scopes": list(SCOPES), "commands": commands}],
         }],
-        # "Add to agenda" on a message: an action command that opens a dialog
-        # (bot/teams_extension.py).
         "composeExtensions": [{
             "botId": app_id,
             "commands": [{"id": COMMAND_ID, "type": "action", "context": ["message"],
-                          "fetchTask": True, "title": _clip(TITLE, 32),
-                          "description": _clip(DESCRIPTION, 128)}],
+                          "fetchTask": True, "title": _clip(ACTION, 32),
+                          "description": _clip(ACTION_DESCRIPTION, 128)}],
         }],
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [],

@@ -140,7 +140,7 @@ def test_serve_starts_the_web_server_and_stops_on_interrupt(tmp_path: Path) -> N
 
 
 def test_the_shell_and_the_server_module_do_not_load_slack() -> None:
-    probe = ("import sys, bot.cli, bot.shell, bot.server, bot.slack_manifest; "
+    probe = ("import sys, bot.cli, bot.shell, bot.server, bot.slack_manifest, bot.teams_manifest; "
              "print(sorted(m for m in sys.modules "
              "if m.startswith(('slack_bolt', 'slack_sdk', 'botbuilder'))))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,

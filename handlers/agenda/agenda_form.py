@@ -21,6 +21,9 @@ from handlers.timefmt import show_date, show_time
 from storage.models import Meeting, MeetingStatus, WorkingGroup
 
 NEW_FORM = "agenda-new"
+# What Slack's message shortcut and Teams' message action that open the form are called.
+ACTION = "Add to agenda"
+ACTION_DESCRIPTION = "Propose this message as an item for the next meeting's agenda"
 TEXT, LINK, OBJECTIVES, MEETING = "text", "link", "objectives", "meeting"
 BACKLOG = "backlog"  # the meeting field's value when no meeting takes items
 MEETINGS_SHOWN = 25  # open meetings offered, the soonest first
@@ -85,9 +88,8 @@ def agenda_new(ctx: Context, args: str) -> Reply:
             options=[(f"#obj{n}", f"{n}. {name}") for n, name in
                      sorted(ctx.config.objectives.items())]))
     fields.append(FormField(MEETING, "Meeting", options=options, initial=initial))
-    return Reply(title="Add to agenda", text="\n".join(
-        [intro, *notes, f"Or type: {ADD_EXAMPLE}"]),
-        form=Form("Add to agenda", NEW_FORM, fields, submit_label="Add"))
+    return Reply(title=ACTION, text="\n".join([intro, *notes, f"Or type: {ADD_EXAMPLE}"]),
+                 form=Form(ACTION, NEW_FORM, fields, submit_label="Add"))
 
 
 @form(NEW_FORM, fields=(TEXT, LINK, OBJECTIVES, MEETING))
