@@ -52,7 +52,7 @@ _LAST_WORD = re.compile(r"(?:^|\s)(\S+)\s*$")
 )
 def agenda_new(ctx: Context, args: str) -> Reply:
     text, link = _split_link(tidy(args).strip())
-    room = TEXT_LIMIT - (len(link) + 1 if link else 0)
+    room = max(0, TEXT_LIMIT - (len(link) + 1 if link else 0))
     notes = []
     if len(text) > room:
         notes.append(f"The text has {len(text):,} characters and an agenda item takes "
