@@ -34,6 +34,7 @@ METHODS: dict[str, MethodNeeds] = {
     "users.info": MethodNeeds(("users:read", "users:read.email"),
                               "recognising people by their Slack e-mail, and names of mentions"),
     "views.open": MethodNeeds((), "forms (objection reasons, minutes)"),
+    "views.publish": MethodNeeds((), "the app's Home tab"),
 }
 
 # Scopes that a feature needs rather than a method call.

@@ -32,6 +32,7 @@ DOMAINS = (
     "handlers.records.minutes",
     "handlers.records.records",
     "handlers.reports.reports",
+    "handlers.home",
 )
 
 # The whole command line may be this long (by default; a command taking longer texts says

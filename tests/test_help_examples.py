@@ -277,6 +277,7 @@ SHOWS = {
     "agenda list": "Data on migrant workers",
     "decisions": "Adopt the work plan",
     "help": "agenda add",
+    "home": "On IOM's desk",
     "meeting availability": "Floods response",
     "meeting ics": "First regular meeting of 2031",
     "meeting list": "WG review",

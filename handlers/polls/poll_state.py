@@ -51,6 +51,12 @@ def find_poll(session: Session, token: str, example: str | None = None, *,
     return poll
 
 
+def open_polls(session: Session) -> list[Poll]:
+    """The polls still open, the first to close first."""
+    return list(session.exec(select(Poll).where(Poll.status == PollStatus.OPEN)
+                             .order_by(col(Poll.closes_at))).all())
+
+
 def ballots(session: Session, poll: Poll) -> list[Ballot]:
     """Every vote on ``poll`` in the order cast."""
     return ballots_of(session, [poll]).get(poll.id, [])
