@@ -75,11 +75,13 @@ class Desk:
 
     def section(self, heading: str, lines: Iterable[str], hidden: int = 0,
                 what: str = "", where: str = "") -> None:
+        """A heading and its lines, then how many more ``what`` (one of them) there are and
+        the command ``where`` that lists them."""
         if self.lines:
             self.lines.append("")
         self.lines += [bold(heading), *lines]
         if hidden > 0:
-            self.lines.append(more(hidden, what, f"type {where}"))
+            self.lines.append(more(hidden, plural(hidden, what), f"type {where}"))
 
     def buttons(self, prefix: str, choices: list[Choice]) -> None:
         """``choices`` on rows of their own after the others' (a date poll's a row a slot),
@@ -164,7 +166,7 @@ def _meetings(ctx: Context, desk: Desk, who: str) -> None:
                   f"{who}'s items: {'; '.join(items.get(meeting.id, [])) or 'none'}",
                   f"    {said}."]
         desk.buttons(f"Meeting #{meeting.id}:", attend_choices(meeting.id))
-    desk.section("Next meetings", lines, total - len(meetings), "meetings", "meeting list")
+    desk.section("Next meetings", lines, total - len(meetings), "meeting", "meeting list")
 
 
 def _polls(ctx: Context, desk: Desk) -> None:
@@ -187,13 +189,13 @@ def _polls(ctx: Context, desk: Desk) -> None:
         desk.buttons(f"Poll #{poll.id}:", vote_choices(poll.id))
     if lines:
         desk.section(f"Polls waiting for {agency}'s position", lines, len(waiting) - POLLS,
-                     "polls", "poll list")
+                     "poll", "poll list")
     if ctx.actor.has(Role.CHAIR, Role.SECRETARIAT):
         missing = [(p, tallies[p.id].not_voted) for p in still if tallies[p.id].not_voted]
         if missing:
             desk.section("Agencies that have not voted", [
                 f"Poll #{poll.id}: {listed(codes)}" for poll, codes in missing[:POLLS]],
-                len(missing) - POLLS, "polls", "poll list")
+                len(missing) - POLLS, "poll", "poll list")
 
 
 def _date_polls(ctx: Context, desk: Desk) -> None:
@@ -220,7 +222,7 @@ def _date_polls(ctx: Context, desk: Desk) -> None:
         lines += [f"    Slot {s.number}: {slot_when(ctx, s)}" for s in slots
                   if s.starts_at > ctx.now]
         desk.buttons(f"#{poll.id} slot", answer_choices(ctx, poll.id, slots))
-    desk.section("Date polls waiting for your answer", lines, total - DATE_POLLS, "date polls",
+    desk.section("Date polls waiting for your answer", lines, total - DATE_POLLS, "date poll",
                  "meeting availability")
 
 
@@ -231,7 +233,7 @@ def _actions(ctx: Context, desk: Desk, who: str) -> None:
         return
     heading = f"{who}'s action items ({total} open" + (f", {late} overdue)" if late else ")")
     desk.section(heading, [describe_action(ctx, item, code) for item, code in rows],
-                 total - len(rows), "action items", "actions mine")
+                 total - len(rows), "action item", "actions mine")
     desk.buttons("Done", [button(f"#{item.id}", DONE_FORM, params={"item": item.id or 0},
                                  style="primary") for item, _ in rows])
 
@@ -240,7 +242,7 @@ def _decisions(ctx: Context, desk: Desk) -> None:
     total, latest = latest_decisions(ctx, DECISIONS, col(Decision.superseded).is_(False))
     if total:
         desk.section("Latest decisions", [decision_line(ctx, d, title) for d, title in latest],
-                     total - len(latest), "decisions", "decisions")
+                     total - len(latest), "decision", "decisions")
 
 
 def _minutes_overdue(ctx: Context, desk: Desk) -> None:
@@ -249,7 +251,7 @@ def _minutes_overdue(ctx: Context, desk: Desk) -> None:
         desk.section("Minutes overdue", [
             f"#{m.id} {m.title}, held {show_date(m.starts_at, zone(ctx))}: due "
             f"{show_date(minutes_due_at(ctx, m), zone(ctx))}; post them with: minutes #{m.id}"
-            for m in meetings], total - len(meetings), "meetings", "meeting list")
+            for m in meetings], total - len(meetings), "meeting", "meeting list")
 
 
 def _stuck(ctx: Context, desk: Desk) -> None:
@@ -259,6 +261,6 @@ def _stuck(ctx: Context, desk: Desk) -> None:
     lines = [f"#{row.id} {row.kind} — {row.status}, due {show_time(row.due_at, zone(ctx))}"
              + (f": {short(' '.join(row.last_error.split()), ITEM_SHOWN)}"
                 if row.last_error else "") for row in rows]
-    desk.section("Messages stuck in the outbox", lines, total - len(rows), "rows",
+    desk.section("Messages stuck in the outbox", lines, total - len(rows), "row",
                  "network-bot outbox on the server")
     desk.lines.append("Retry a failed row on the server with: network-bot outbox retry ID")
