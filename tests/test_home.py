@@ -18,7 +18,9 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from bot.app import App
-from bot.render_slack import FormOrigin
+from bot.render_slack import FormOrigin, render_message
+from bot.render_teams import render_cards
+from bot.render_text import render_text
 from bot.slack_home import HOME_BLOCK_LIMIT, home_view
 from bot.slack_manifest import slack_manifest
 from bot.slack_scopes import METHODS
@@ -30,8 +32,9 @@ from settings.schema import AppConfig
 from storage.models import Outbox, OutboxStatus, Vote
 from tests.conftest import BotHarness, Clock, shown
 from tests.fake_slack import FakeSlack
-from tests.slack_reference import METHOD_SCOPES, view_problems
+from tests.slack_reference import METHOD_SCOPES, message_problems, view_problems
 from tests.slack_world import IOM, SlackWorld, button_value, button_values
+from tests.teams_reference import card_problems
 from tests.test_query_counts import add_records
 
 READ_AT = datetime(2031, 3, 18, 5, 0, tzinfo=UTC)  # Tue 18 Mar 2031, 12:00 in Vientiane
@@ -135,6 +138,18 @@ def test_a_member_sees_its_meetings_polls_date_polls_actions_and_decisions(
         ("action-done", {"item": 2}), ("action-done", {"item": 1})]
     for heading in ("Minutes overdue", "not voted", "stuck"):
         assert heading not in reply.text
+
+
+def test_the_desk_renders_for_every_platform_as_its_references_accept(
+        desk: BotHarness) -> None:
+    """Typed after /network in Slack, to the bot in Teams (Adaptive Cards 1.5 schema, buttons
+    an ActionSet a row) or in the shell, as the Secretariat, whose desk is the longest."""
+    reply = desk.say("home", as_="IOM")
+    message = render_message(reply)
+    assert message_problems({"text": message.text, "blocks": message.blocks}) == []
+    assert message.overflow is None
+    assert [card_problems(card) for card in render_cards(reply)] == [[]]
+    assert "  [1] Meeting #3: Yes\n" in render_text(reply)  # the shell numbers its buttons
 
 
 def test_an_agency_that_answered_sees_no_date_poll_and_its_own_items(desk: BotHarness) -> None:
