@@ -231,10 +231,15 @@ class SlackAdapter:
             await self._submit(ack, body, view)
 
     async def _on_home_opened(self, event: dict[str, Any]) -> None:
-        """The Home tab was opened: publish it, after the event is acknowledged."""
-        with _reported("Home tab"):
-            if event.get("tab") == HOME_TAB:
-                self._later(self.publish_home(text(event, "user")))
+        """The Home tab was opened (not the Messages tab): publish it, once the event is
+        acknowledged."""
+        if event.get("tab") != HOME_TAB:
+            return
+        user = optional_text(event, "user")
+        if user is None:
+            log.warning("Ignored a malformed Slack app_home_opened event: no user")
+            return
+        self._later(self.publish_home(user))
 
     async def _command(self, ack: Any, body: dict[str, Any]) -> None:
         try:

@@ -336,6 +336,12 @@ def test_opening_the_home_tab_publishes_the_desk_of_who_opened_it(
         assert button_value("action-done", {"item": 2}) in button_values(view["blocks"])
         await open_home(world, ILO_SLACK, tab="messages")  # the Messages tab: nothing to do
         assert len(published(world)) == 1
+        malformed = json.loads(opened(ILO_SLACK))
+        del malformed["event"]["user"]
+        status, _ = await world.post(json.dumps(malformed),
+                                     headers={"Content-Type": "application/json"})
+        await world.settle()
+        assert status == 200 and len(published(world)) == 1  # ignored, with a warning
         await open_home(world, "U-SOMEONE-NEW")  # a visitor: how to get on the roster
         user, view = published(world)[-1]
         assert user == "U-SOMEONE-NEW" and "not on the roster" in _view_text(view)
