@@ -38,7 +38,7 @@ def slack_manifest(config: AppConfig, url: str | None, socket_mode: bool) -> dic
     }
     interactivity: dict[str, Any] = {"is_enabled": True}
     # The Home tab (bot.slack_home) is published when it is opened; the Messages tab takes
-    # the answers to its buttons, and people may write there.
+    # the answers to its buttons, and /network works there as in any conversation.
     events: dict[str, Any] = {"bot_events": [HOME_EVENT]}
     if not socket_mode:
         request_url = f"{(url or '').rstrip('/')}{SLACK_PATH}"
