@@ -32,6 +32,8 @@ DOMAINS = (
     "handlers.records.minutes",
     "handlers.records.records",
     "handlers.reports.reports",
+    "handlers.digest",
+    "handlers.digest_weekly",
 )
 
 # The whole command line may be this long (by default; a command taking longer texts says

@@ -37,7 +37,7 @@ from handlers.notify import queue
 from handlers.outbox_kinds import OutboxKind, declare
 from handlers.paging import PAGE, more
 from handlers.people import people_of
-from handlers.records.minutes import OVERDUE
+from handlers.records.minutes import OVERDUE, minutes_due_at
 from handlers.registry import command
 from handlers.timefmt import show_duration, show_time
 from handlers.wording import counted, plural
@@ -296,7 +296,7 @@ def plan_rows(scope: Scope, meeting: Meeting) -> None:
     queue(scope, DEADLINE,
           Reply(text=f"Compile and publish the agenda of {describe(scope, meeting)}."),
           due_at=meeting.agenda_closes_at, meeting_id=meeting.id)
-    due = meeting.starts_at + scope.config.meetings.minutes_due
+    due = minutes_due_at(scope, meeting)
     secretariat = people_of(scope, scope.config.network.secretariat)
     queue(scope, OVERDUE,
           Reply(text=render("minutes_overdue.j2", due=show_time(due, zone(scope)), **values)),

@@ -26,17 +26,15 @@ from handlers.polls.poll_state import (
     REMIND_BEFORE,
     TALLY,
     ballots,
-    ballots_of,
     close_if_complete,
     close_poll,
     electorate_of,
-    electorates,
     find_poll,
     is_open,
     poll_message,
+    tallies,
 )
 from handlers.polls.proposals import MANDATE_LIMIT, STATEMENT, describe, parse_wg, touched_slugs
-from handlers.polls.tally import count
 from handlers.registry import LINE_ROOM, Roles, command
 from handlers.timefmt import show_time
 from handlers.wording import plural
@@ -321,10 +319,9 @@ def poll_list(ctx: Context, args: str) -> Reply:
                else " The Chair or the Secretariat opens them.")
         return Reply(title="Polls", text="There are no polls yet." + how)
     lines = [bold("Open") if open_polls else "No poll is open."]
-    cast = ballots_of(ctx.session, open_polls)
-    counted = electorates(ctx.session, open_polls)
+    counts = tallies(ctx.session, open_polls)
     for poll in open_polls:
-        tally = count(counted[poll.id].counted, cast.get(poll.id, []))
+        tally = counts[poll.id]
         took = len(tally.positions)
         lines.append(f"#{poll.id} {poll.question} — {took} of {len(tally.electorate)} agencies "
                      f"{plural(took, 'has', 'have')} voted; closes "

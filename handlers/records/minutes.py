@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
-from handlers.core import Context, Form, FormField, Reply, Role, UserError
+from handlers.core import Context, Form, FormField, Reply, Role, Scope, UserError
 from handlers.dates import understand_when
 from handlers.forms import BUTTON_VALUE_LIMIT, button, encoded, form
 from handlers.grammar import check_text, parse_ref
@@ -114,6 +114,23 @@ def minutes(ctx: Context, args: str) -> Reply:
         return _meeting_form(ctx, meeting)
     return Reply(text=f"Meeting #{meeting.id} has no minutes yet. The Secretariat "
                       f"({ctx.config.network.secretariat}) posts them.")
+
+
+def minutes_due_at(scope: Scope, meeting: Meeting) -> datetime:
+    """When a meeting's minutes are due: ``meetings.minutes_due`` after it starts. The
+    Secretariat is nudged then (``minutes.overdue``, queued with the meeting) unless minutes
+    were posted, which cancels the nudge."""
+    return meeting.starts_at + scope.config.meetings.minutes_due
+
+
+def overdue_minutes(scope: Scope) -> list[Meeting]:
+    """The meetings held, not cancelled, whose minutes are past due and not posted: those the
+    nudge is about, held longest ago first."""
+    posted = select(Minutes.id).where(Minutes.meeting_id == Meeting.id).exists()
+    return list(scope.session.exec(select(Meeting).where(
+        Meeting.status == MeetingStatus.SCHEDULED, ~posted,
+        Meeting.starts_at <= scope.now - scope.config.meetings.minutes_due,
+    ).order_by(col(Meeting.starts_at), col(Meeting.id))).all())
 
 
 def meeting_by_ref(ctx: Context, token: str) -> Meeting:
