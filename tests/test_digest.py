@@ -45,7 +45,9 @@ from tests.serve_process import ServeLauncher, wait_for
 from tests.slack_reference import message_problems
 from tests.slack_world import SlackWorld
 from tests.teams_reference import card_problems
-from tests.world_rows import outbox_rows
+from tests.teams_world import BOT, TeamsWorld, user
+from tests.teams_world import CHANNEL as TEAMS_CHANNEL
+from tests.world_rows import outbox_rows, piped_shell
 
 VOTERS = ["RCO", "IOM", "ILO", "OHCHR", "UNHCR", "UNICEF", "UN-HABITAT", "WORLD-BANK"]
 NEXT_MONDAY = datetime(2031, 3, 10, 2, 0, tzinfo=UTC)  # Mon 10 Mar 2031, 09:00 in Vientiane
@@ -253,6 +255,35 @@ def test_a_dm_through_the_slack_app_is_the_persons_agency(
                 assert body["blocks"][0]["text"]["text"] == title
 
     asyncio.run(main())
+
+
+def test_a_teams_personal_chat_is_the_persons_agency(
+        world: BotHarness, engine: Engine, config: AppConfig) -> None:
+    """Bot Framework activities into the real botbuilder app: ILO's personal chat, then the
+    network's Teams channel with the bot mentioned; each card checked against the Adaptive
+    Cards 1.5 schema."""
+    app = App(config=config, engine=engine, runner=Runner(engine, config, world.clock))
+    mention = {"type": "mention", "text": "<at>Network</at>", "mentioned": BOT}
+
+    async def main() -> None:
+        async with TeamsWorld(app) as teams_world:
+            teams = teams_world.teams
+            personal = await teams.say("digest", sender=user("ILO"))
+            channel = await teams.say("<at>Network</at> digest", sender=user("ILO"),
+                                      conversation=TEAMS_CHANNEL, conversation_type="channel",
+                                      entities=[mention])
+            for sent, title in ((personal, "This week for ILO"),
+                                (channel, "This week for the Network")):
+                cards = [card for message in sent for card in message.cards]
+                assert cards and cards[0]["body"][0]["text"] == title
+                assert [card_problems(card) for card in cards] == [[]] * len(cards)
+
+    asyncio.run(main())
+
+
+def test_the_shell_is_a_direct_conversation(world: BotHarness) -> None:
+    out = piped_shell(world.engine, world.config, ["digest", "digest network"])
+    assert "== This week for IOM ==" in out and "== This week for the Network ==" in out
 
 
 # -- the schedule ------------------------------------------------------------------------
