@@ -72,9 +72,9 @@ def digest(scope: Scope, agency: str | None = None) -> Reply | None:
 
 def nothing_due(agency: str | None) -> str:
     """What the command says when the digest has nothing."""
-    polls = "awaiting its answer" if agency else "with agencies still to answer"
+    polls = " awaiting its answer" if agency else ""
     text = (f"Nothing due this week for {agency or THE_NETWORK}: no meetings in the next "
-            f"{MEETINGS_AHEAD.days} days, no polls closing in the next {POLLS_AHEAD.days} days "
+            f"{MEETINGS_AHEAD.days} days, no polls closing in the next {POLLS_AHEAD.days} days"
             f"{polls}, no overdue action items")
     return text + ("." if agency else ", no minutes overdue.")
 

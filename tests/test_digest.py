@@ -34,7 +34,7 @@ from scheduler.dispatch import Dispatcher
 from scheduler.notifier import Delivery
 from settings.schema import AppConfig
 from storage.db import transaction
-from storage.models import Outbox, OutboxStatus, Poll
+from storage.models import ActionItem, Agency, Outbox, OutboxStatus, Poll
 from tests.conftest import APP_YAML, START, BotHarness, Clock, _empty_postgres, shown
 from tests.db_state import assert_refused
 from tests.due_jobs import run_jobs
@@ -178,10 +178,10 @@ def test_the_digest_costs_the_same_statements_with_ten_times_the_data(
             assert built(world) is not None
         return seen[0]
 
-    add_records(world, 3)
-    few = statements()
+    add_records(world, 3)  # meetings, polls, votes and action items (no more date polls:
+    few = statements()     # each date poll closing costs two, as meeting availability's)
     add_records(world, 30)
-    assert statements() == few <= 12
+    assert statements() == few <= 11, few
 
 
 # -- the command -----------------------------------------------------------------------
@@ -212,8 +212,25 @@ def test_the_command_says_when_nothing_is_due(bot: BotHarness) -> None:
     assert reply.text == ("Nothing due this week for WHO: no meetings in the next 14 days, no "
                           "polls closing in the next 7 days awaiting its answer, no overdue "
                           "action items.")
-    assert said(bot, "digest", "WHO", direct=False).text.startswith(
-        "Nothing due this week for the Network: ")
+    assert said(bot, "digest", "WHO", direct=False).text == (
+        "Nothing due this week for the Network: no meetings in the next 14 days, no polls "
+        "closing in the next 7 days, no overdue action items, no minutes overdue.")
+
+
+def test_a_long_list_of_overdue_items_shows_five_an_agency(world: BotHarness) -> None:
+    with transaction(world.engine) as session:
+        ilo = session.exec(select(Agency).where(Agency.code == "ILO")).one()
+        session.add_all(ActionItem(task=f"Task {n}", agency_id=ilo.id,
+                                   due_at=START - timedelta(days=1, minutes=n))
+                        for n in range(5))
+    reply = built(world, "ILO")
+    assert reply is not None
+    [line] = [line for line in reply.text.splitlines() if line.startswith("ILO: ")]
+    assert line == ("ILO: #1 circulate the draft (due 20 Feb 2031); #2 book a room (due 25 Feb "
+                    "2031); #9 Task 4 (due Sun 2 Mar 2031, 08:56 (Asia/Vientiane)); #8 Task 3 "
+                    "(due Sun 2 Mar 2031, 08:57 (Asia/Vientiane)); #7 Task 2 (due Sun 2 Mar "
+                    "2031, 08:58 (Asia/Vientiane)); … and 2 more overdue: actions ILO lists "
+                    "them")
 
 
 def test_bad_words_visitors_and_partners_are_refused(bot: BotHarness) -> None:
