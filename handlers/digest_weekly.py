@@ -36,6 +36,7 @@ LATE_LIMIT = timedelta(hours=12)
 
 
 def _too_late(scope: Scope, row: Outbox) -> str | None:
+    """A digest is for Monday morning: past ``LATE_LIMIT`` it is not posted any more."""
     late = scope.now - row.due_at
     if late <= LATE_LIMIT:
         return None
