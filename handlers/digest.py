@@ -70,13 +70,18 @@ def digest(scope: Scope, agency: str | None = None) -> Reply | None:
                  private=False)
 
 
-def nothing_due(agency: str | None) -> str:
+def nothing_due(scope: Scope, agency: str | None) -> str:
     """What the command says when the digest has nothing."""
     polls = " awaiting its answer" if agency else ""
     text = (f"Nothing due this week for {agency or THE_NETWORK}: no meetings in the next "
             f"{MEETINGS_AHEAD.days} days, no polls closing in the next {POLLS_AHEAD.days} days"
             f"{polls}, no overdue action items")
-    return text + ("." if agency else ", no minutes overdue.")
+    return text + (", no minutes overdue." if _owes_minutes(scope, agency) else ".")
+
+
+def _owes_minutes(scope: Scope, agency: str | None) -> bool:
+    """Minutes are the Secretariat's to post: in the Network's digest and the Secretariat's."""
+    return agency in (None, scope.config.network.secretariat)
 
 
 def _meetings(scope: Scope, agency: str | None) -> list[str]:
@@ -159,9 +164,8 @@ def _overdue_actions(scope: Scope, agency: str | None) -> list[str]:
 
 
 def _overdue_minutes(scope: Scope, agency: str | None) -> list[str]:
-    """The meetings whose minutes the Secretariat owes (the Network's digest, and the
-    Secretariat's own)."""
-    if agency not in (None, scope.config.network.secretariat):
+    """The meetings whose minutes the Secretariat owes."""
+    if not _owes_minutes(scope, agency):
         return []
     meetings = overdue_minutes(scope)
     lines = [f'#{m.id} "{m.title}" (held {show_date(m.starts_at, zone(scope))}): the minutes '
@@ -195,6 +199,6 @@ def digest_command(ctx: Context, args: str) -> Reply:
     agency = ctx.actor.agency if mine else None
     found = digest(ctx, agency)
     if found is None:
-        return Reply(title=f"This week for {agency or THE_NETWORK}", text=nothing_due(agency))
+        return Reply(title=f"This week for {agency or THE_NETWORK}", text=nothing_due(ctx, agency))
     found.private = True
     return found

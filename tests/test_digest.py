@@ -215,6 +215,8 @@ def test_the_command_says_when_nothing_is_due(bot: BotHarness) -> None:
     assert said(bot, "digest", "WHO", direct=False).text == (
         "Nothing due this week for the Network: no meetings in the next 14 days, no polls "
         "closing in the next 7 days, no overdue action items, no minutes overdue.")
+    assert said(bot, "digest", "IOM", direct=True).text.endswith(  # the Secretariat's
+        "no overdue action items, no minutes overdue.")
 
 
 def test_a_long_list_of_overdue_items_shows_five_an_agency(world: BotHarness) -> None:
