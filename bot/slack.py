@@ -101,6 +101,11 @@ class Conversation:
     trigger_id: str | None = None
     home: bool = False  # from the app's Home tab: answered in the DM, then the tab refreshed
 
+    @property
+    def where(self) -> Where:
+        """For the core; a direct message's channel id starts with D."""
+        return Where(PLATFORM, self.channel, direct=self.channel.startswith("D"))
+
     async def respond(self, message: SlackMessage, private: bool) -> None:
         if not self.response_url:  # Slack sends one with every command and message button
             log.warning("Slack sent no response_url, so an answer to %s was not shown",
@@ -332,12 +337,12 @@ class SlackAdapter:
         """A form's or a button's submission, run as the command the server rebuilds."""
         speaker = await self._speaker(talk.user, name)
         return await asyncio.to_thread(self.core.runner.submit, speaker,
-                                       Where(PLATFORM, talk.channel), form, params, values, key)
+                                       talk.where, form, params, values, key)
 
     async def _run(self, talk: Conversation, name: str, line: str, key: str) -> Reply:
         speaker = await self._speaker(talk.user, name)
         return await asyncio.to_thread(
-            self.core.runner.run, speaker, Where(PLATFORM, talk.channel), line, key)
+            self.core.runner.run, speaker, talk.where, line, key)
 
     async def _within_budget(
         self, work: Coroutine[Any, Any, Reply]

@@ -110,7 +110,7 @@ class TeamsAdapter:
         person = activity.from_property
         speaker = Speaker(platform=PLATFORM, external_id=_user_id(activity),
                           display_name=person.name or "", email=email)
-        where = Where(PLATFORM, activity.conversation.id)
+        where = Where(PLATFORM, activity.conversation.id, direct=_personal(activity))
         # Activity ids are unique only within a conversation (and a tenant).
         key = f"teams:{tenant_of(activity) or '-'}:{activity.conversation.id}:{activity.id}"
         value = activity.value if isinstance(activity.value, dict) else None
@@ -144,12 +144,17 @@ def _user_id(activity: Activity) -> str:
     return user_id
 
 
+def _personal(activity: Activity) -> bool:
+    """A personal chat with the bot (the emulator and tests name no conversation type)."""
+    return activity.conversation.conversation_type in (None, "personal")
+
+
 def command_line(activity: Activity) -> str:
     """The message text with the bot's mention removed and people's mentions made neutral; empty
     when a message in a channel or group chat does not mention the bot."""
     text = activity.text or ""
     bot_id = activity.recipient.id if activity.recipient else None
-    addressed = activity.conversation.conversation_type in (None, "personal")
+    addressed = _personal(activity)
     for entity in activity.entities or []:
         if entity.type != "mention":
             continue

@@ -25,8 +25,7 @@ from handlers.meetings.date_poll_tally import answer_choices, slot_when, slots_o
 from handlers.meetings.meeting_common import AGENDA_ORDER, when, zone
 from handlers.meetings.meetings import kind_label, upcoming_meetings
 from handlers.paging import more
-from handlers.polls.poll_state import ballots_of, electorates, is_open, open_polls, vote_choices
-from handlers.polls.tally import Tally, count
+from handlers.polls.poll_state import is_open, open_polls, tallies, vote_choices
 from handlers.records.action_reminders import DONE_FORM
 from handlers.records.minutes import minutes_due_at, minutes_overdue
 from handlers.records.minutes_markers import short
@@ -174,24 +173,22 @@ def _polls(ctx: Context, desk: Desk) -> None:
     every open poll's agencies that have not voted."""
     agency = ctx.actor.agency
     still = [poll for poll in open_polls(ctx.session) if is_open(ctx, poll)]
-    cast, counted = ballots_of(ctx.session, still), electorates(ctx.session, still)
-    tallies: dict[int | None, Tally] = {
-        poll.id: count(counted[poll.id].counted, cast.get(poll.id, [])) for poll in still}
-    waiting = [p for p in still if agency in tallies[p.id].not_voted]
+    counts = tallies(ctx.session, still)
+    waiting = [p for p in still if agency in counts[p.id].not_voted]
     lines = []
     for poll in waiting[:POLLS]:
         assert poll.id is not None
-        took = len(tallies[poll.id].positions)
+        took = len(counts[poll.id].positions)
         lines.append(f"#{poll.id} {short(poll.question, ITEM_SHOWN)} — closes "
                      f"{show_time(poll.closes_at, zone(ctx))}; {took} of "
-                     f"{len(tallies[poll.id].electorate)} agencies {plural(took, 'has', 'have')} "
+                     f"{len(counts[poll.id].electorate)} agencies {plural(took, 'has', 'have')} "
                      "voted")
         desk.buttons(f"Poll #{poll.id}:", vote_choices(poll.id))
     if lines:
         desk.section(f"Polls waiting for {agency}'s position", lines, len(waiting) - POLLS,
                      "poll", "poll list")
     if ctx.actor.has(Role.CHAIR, Role.SECRETARIAT):
-        missing = [(p, tallies[p.id].not_voted) for p in still if tallies[p.id].not_voted]
+        missing = [(p, counts[p.id].not_voted) for p in still if counts[p.id].not_voted]
         if missing:
             desk.section("Agencies that have not voted", [
                 f"Poll #{poll.id}: {listed(codes)}" for poll, codes in missing[:POLLS]],

@@ -276,6 +276,7 @@ SHOWS = {
     "agenda": "Data on migrant workers",
     "agenda list": "Data on migrant workers",
     "decisions": "Adopt the work plan",
+    "digest": "Endorse the 2031 communication plan",
     "help": "agenda add",
     "home": "On IOM's desk",
     "meeting availability": "Floods response",

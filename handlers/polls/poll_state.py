@@ -111,6 +111,13 @@ def electorate_of(session: Session, poll: Poll) -> Electorate:
     return electorates(session, [poll])[poll.id]
 
 
+def tallies(session: Session, polls: Sequence[Poll]) -> dict[int | None, Tally]:
+    """Each of ``polls``' tally, in the same few queries however many polls there are."""
+    cast = ballots_of(session, polls)
+    counted = electorates(session, polls)
+    return {poll.id: count(counted[poll.id].counted, cast.get(poll.id, [])) for poll in polls}
+
+
 def tally_of(session: Session, poll: Poll) -> Tally:
     return count(electorate_of(session, poll).counted, ballots(session, poll))
 

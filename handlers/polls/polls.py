@@ -26,18 +26,16 @@ from handlers.polls.poll_state import (
     REMIND_BEFORE,
     TALLY,
     ballots,
-    ballots_of,
     close_if_complete,
     close_poll,
     electorate_of,
-    electorates,
     find_poll,
     is_open,
     open_polls,
     poll_message,
+    tallies,
 )
 from handlers.polls.proposals import MANDATE_LIMIT, STATEMENT, describe, parse_wg, touched_slugs
-from handlers.polls.tally import count
 from handlers.registry import LINE_ROOM, Roles, command
 from handlers.timefmt import show_time
 from handlers.wording import plural
@@ -321,10 +319,9 @@ def poll_list(ctx: Context, args: str) -> Reply:
                else " The Chair or the Secretariat opens them.")
         return Reply(title="Polls", text="There are no polls yet." + how)
     lines = [bold("Open") if still_open else "No poll is open."]
-    cast = ballots_of(ctx.session, still_open)
-    counted = electorates(ctx.session, still_open)
+    counts = tallies(ctx.session, still_open)
     for poll in still_open:
-        tally = count(counted[poll.id].counted, cast.get(poll.id, []))
+        tally = counts[poll.id]
         took = len(tally.positions)
         lines.append(f"#{poll.id} {poll.question} — {took} of {len(tally.electorate)} agencies "
                      f"{plural(took, 'has', 'have')} voted; closes "

@@ -117,14 +117,15 @@ def minutes(ctx: Context, args: str) -> Reply:
 
 
 def minutes_due_at(scope: Scope, meeting: Meeting) -> datetime:
-    """When a meeting's minutes are due (``meetings.minutes_due`` after it starts): its
-    "minutes overdue" nudge to the Secretariat is queued for then."""
+    """When a meeting's minutes are due: ``meetings.minutes_due`` after it starts. The
+    Secretariat is nudged then (``minutes.overdue``, queued with the meeting) unless minutes
+    were posted, which cancels the nudge."""
     return meeting.starts_at + scope.config.meetings.minutes_due
 
 
 def minutes_overdue(scope: Scope, limit: int) -> tuple[int, list[Meeting]]:
     """The meetings the nudge is about: held, not cancelled, due (``minutes_due_at``) and
-    without minutes; how many, and the ``limit`` longest overdue."""
+    without minutes; how many, and the ``limit`` held longest ago."""
     late = (Meeting.status == MeetingStatus.SCHEDULED,
             Meeting.starts_at <= scope.now - scope.config.meetings.minutes_due,
             ~select(Minutes.id).where(Minutes.meeting_id == Meeting.id).exists())

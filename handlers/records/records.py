@@ -121,7 +121,7 @@ def action_items(ctx: Context, limit: int, *among: ColumnElement[bool]
     first, the soonest due first."""
     listed = select(ActionItem, Agency.code).join(Agency, col(Agency.id) == ActionItem.agency_id) \
         .where(*among)
-    overdue = (col(ActionItem.status) == ActionStatus.OPEN) & (col(ActionItem.due_at) < ctx.now)
+    overdue = overdue_clause(ctx.now)
     total, late = ctx.session.exec(
         select(func.count(), func.coalesce(func.sum(case((overdue, 1), else_=0)), 0))
         .select_from(ActionItem).join(Agency, col(Agency.id) == ActionItem.agency_id)
@@ -184,6 +184,11 @@ def describe_action(ctx: Context, item: ActionItem, code: str) -> str:
 
 def is_overdue(item: ActionItem, now: datetime) -> bool:
     return item.status == ActionStatus.OPEN and item.due_at is not None and item.due_at < now
+
+
+def overdue_clause(now: datetime) -> ColumnElement[bool]:
+    """``is_overdue`` as SQL."""
+    return (col(ActionItem.status) == ActionStatus.OPEN) & (col(ActionItem.due_at) < now)
 
 
 def _own_item(ctx: Context, ref: str) -> tuple[ActionItem, str]:
