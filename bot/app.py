@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bot.config import load_config
+from handlers.digest_weekly import ensure_digest
 from handlers.meetings.meeting_plan import ensure_plan_checks
 from handlers.runner import Runner
 from settings.clock import Clock, utc_now
@@ -27,13 +28,15 @@ def open_app(
     database_url: str | None = None,
     clock: Clock = utc_now,
 ) -> App:
-    """Validate app.yaml, upgrade the schema and sync the roster into it."""
+    """Validate app.yaml, upgrade the schema, sync the roster into it and make sure the
+    recurring jobs (the meeting plan's checks, the weekly digest) are queued."""
     config = load_config(config_path)
     engine = make_engine(database_url, config.database.timeouts)
     upgrade(engine)
     with transaction(engine) as session:
         sync_roster(session, config)
         ensure_plan_checks(session, config, clock())
+        ensure_digest(session, config, clock())
     return App(config=config, engine=engine, runner=Runner(engine, config, clock))
 
 

@@ -180,14 +180,22 @@ def overflow_name(reply: Reply) -> str:
     return "-".join(words)[:60].strip("-") + ".txt" if words else "reply.txt"
 
 
-def render_message(reply: Reply) -> SlackMessage:
-    """The reply as one message; when it exceeds Slack's limits for one, its beginning with
-    the whole reply attached as a text file."""
+def reply_blocks(reply: Reply) -> tuple[list[Block], list[Block], list[Block]]:
+    """The reply's blocks in three parts, for a surface to fit into its limits: the title's
+    header, the text and fields, then the note of its files and its buttons."""
     head = [{"type": "header", "text": plain(clip(reply.title, HEADER_LIMIT))}] \
         if reply.title else []
     body = text_sections(reply.text) + _field_blocks(reply.fields)
     names = [attachment.filename for attachment in reply.files]
     tail = [*([_attached(names)] if names else []), *_button_blocks(reply.choices)]
+    return head, body, tail
+
+
+def render_message(reply: Reply) -> SlackMessage:
+    """The reply as one message; when it exceeds Slack's limits for one, its beginning with
+    the whole reply attached as a text file."""
+    head, body, tail = reply_blocks(reply)
+    names = [attachment.filename for attachment in reply.files]
     fallback = fallback_text(reply)
     blocks = head + body + tail
     if len(blocks) <= BLOCK_LIMIT and sum(map(_size, blocks)) <= MESSAGE_CHARS:
@@ -219,10 +227,11 @@ class FormOrigin:
     params: dict[str, int]
     channel: str
     response_url: str | None = None
+    home: bool = False  # opened from the app's Home tab (answered in the person's DM)
 
     def dump(self) -> str:
-        return json.dumps({"f": self.form, "p": self.params, "c": self.channel,
-                           "r": self.response_url}, separators=(",", ":"))
+        data = {"f": self.form, "p": self.params, "c": self.channel, "r": self.response_url}
+        return json.dumps({**data, "h": True} if self.home else data, separators=(",", ":"))
 
     @classmethod
     def load(cls, metadata: str) -> "FormOrigin":
@@ -234,7 +243,7 @@ class FormOrigin:
                 and isinstance(data.get("r"), str | None)):
             raise ValueError("not the private_metadata of a network-bot form")
         return cls(form=data["f"], params=data["p"], channel=data["c"],
-                   response_url=data.get("r"))
+                   response_url=data.get("r"), home=data.get("h") is True)
 
 
 def _option(value: str, label: str) -> dict[str, Any]:

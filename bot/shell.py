@@ -62,7 +62,7 @@ class Shell:
         self.interactive = interactive
         self.speaker = self._default_speaker()
         self.choices: list[Choice] = []
-        self.where = Where(platform=SHELL, channel="shell")
+        self.where = Where(platform=SHELL, channel="shell", direct=True)
         self.files = Path(os.environ.get(FILES_ENV, "network-bot-files"))
         notifier = ShellNotifier(app.engine, stdout, self._offer)
         self.outbox = Dispatcher(app.engine, app.config, [notifier], app.runner.clock,

@@ -54,6 +54,7 @@ from bot.render_slack import (
     render_message,
     submitted_values,
 )
+from bot.slack_home import HOME_COMMAND, HOME_EVENT, HOME_TAB, home_view
 from bot.slack_install import SlackInstallation
 from bot.slack_notifier import PLATFORM, SlackNotifier
 from bot.slack_payload import Malformed, number, optional_text, text
@@ -102,6 +103,12 @@ class Conversation:
     user: str
     response_url: str | None
     trigger_id: str | None = None
+    home: bool = False  # from the app's Home tab: answered in the DM, then the tab refreshed
+
+    @property
+    def where(self) -> Where:
+        """For the core; a direct message's channel id starts with D."""
+        return Where(PLATFORM, self.channel, direct=self.channel.startswith("D"))
 
     async def respond(self, message: SlackMessage, private: bool) -> None:
         if not self.response_url:  # Slack sends one with every command and message button
@@ -185,6 +192,7 @@ class SlackAdapter:
         self.bolt.action(re.compile(rf"^{CHOICE_ACTION}\d+$"))(self._on_click)
         self.bolt.view_submission(FORM_CALLBACK)(self._on_submit)
         self.bolt.shortcut(CALLBACK)(self._on_shortcut)
+        self.bolt.event(HOME_EVENT)(self._on_home_opened)
         self.bolt.error(_reraise)
 
     # -- HTTP ---------------------------------------------------------------------------
@@ -262,6 +270,17 @@ class SlackAdapter:
         link = found.get("permalink")
         return link if isinstance(link, str) else ""
 
+    async def _on_home_opened(self, event: dict[str, Any]) -> None:
+        """The Home tab was opened (not the Messages tab): publish it, once the event is
+        acknowledged."""
+        if event.get("tab") != HOME_TAB:
+            return
+        user = optional_text(event, "user")
+        if user is None:
+            log.warning("Ignored a malformed Slack app_home_opened event: no user")
+            return
+        self._later(self.publish_home(user))
+
     async def _command(self, ack: Any, body: dict[str, Any]) -> None:
         try:
             talk = Conversation(channel=optional_text(body, "channel_id") or "",
@@ -295,9 +314,11 @@ class SlackAdapter:
                 channel=optional_text(body, "container", "channel_id")
                 or optional_text(body, "channel", "id") or "",
                 user=text(body, "user", "id"), response_url=optional_text(body, "response_url"),
-                trigger_id=optional_text(body, "trigger_id"))
-            button = f"{_team(body)}:{talk.user}:{talk.channel}:" \
-                     f"{optional_text(body, 'container', 'message_ts') or ''}:" \
+                trigger_id=optional_text(body, "trigger_id"),
+                home=optional_text(body, "view", "type") == HOME_TAB)
+            where = optional_text(body, "container", "message_ts") \
+                or optional_text(body, "container", "view_id") or ""
+            button = f"{_team(body)}:{talk.user}:{talk.channel}:{where}:" \
                      f"{text(action, 'action_id')}"
             clicked, value = number(action, "action_ts"), text(action, "value")
         except Malformed as problem:
@@ -312,7 +333,7 @@ class SlackAdapter:
             origin = FormOrigin.load(text(view, "private_metadata"))
             talk = Conversation(channel=origin.channel, user=text(body, "user", "id"),
                                 response_url=origin.response_url,
-                                trigger_id=optional_text(body, "trigger_id"))
+                                trigger_id=optional_text(body, "trigger_id"), home=origin.home)
             key = f"slack:view:{_team(body)}:{talk.user}:{text(view, 'id')}"
         except ValueError as problem:  # Malformed is a ValueError
             await _refuse_malformed(ack, "form submission", problem)
@@ -351,12 +372,12 @@ class SlackAdapter:
         """A form's or a button's submission, run as the command the server rebuilds."""
         speaker = await self._speaker(talk.user, name)
         return await asyncio.to_thread(self.core.runner.submit, speaker,
-                                       Where(PLATFORM, talk.channel), form, params, values, key)
+                                       talk.where, form, params, values, key)
 
     async def _run(self, talk: Conversation, name: str, line: str, key: str) -> Reply:
         speaker = await self._speaker(talk.user, name)
         return await asyncio.to_thread(
-            self.core.runner.run, speaker, Where(PLATFORM, talk.channel), line, key)
+            self.core.runner.run, speaker, talk.where, line, key)
 
     async def _within_budget(
         self, work: Coroutine[Any, Any, Reply]
@@ -407,6 +428,9 @@ class SlackAdapter:
                       answered: bool = False) -> None:
         """Everything of a reply not already in the ack (``answered``: the message was): the
         modal or the message, then its files."""
+        if talk.home and not reply.form:
+            await self._answer_at_home(reply, talk.user)
+            return
         message = message or render_message(reply)
         if reply.form:
             await self._open_form(reply, talk)
@@ -432,13 +456,33 @@ class SlackAdapter:
     async def _open_form(self, reply: Reply, talk: Conversation) -> None:
         assert reply.form is not None
         origin = FormOrigin(form=reply.form.id, params=reply.form.params,
-                            channel=talk.channel, response_url=talk.response_url)
+                            channel=talk.channel, response_url=talk.response_url, home=talk.home)
         try:
             await self.client.views_open(trigger_id=talk.trigger_id,
                                          view=modal_view(reply.form, reply.text, origin))
         except SlackApiError as problem:
             log.warning("views.open failed: %s", problem.response.get("error"))
             await talk.respond(render_message(Reply(text=FORM_EXPIRED)), private=True)
+
+    async def _answer_at_home(self, reply: Reply, user: str) -> None:
+        """A click or form from the Home tab has nowhere to answer: the answer goes to the
+        person's DM with the app (its Messages tab), and the tab is published again."""
+        try:
+            await self.sender.post(await self.sender.dm_channel(user), reply)
+        except (RetryLater, DeliveryFailed) as problem:
+            log.warning("could not send %s the answer to a Home tab button: %s", user, problem)
+        await self.publish_home(user)
+
+    async def publish_home(self, user: str) -> None:
+        """Run ``home`` as ``user``, as if typed after /network, and publish it as their Home
+        tab (``bot.slack_home``)."""
+        speaker = await self._speaker(user, "")
+        reply = await asyncio.to_thread(self.core.runner.run, speaker, Where(PLATFORM, ""),
+                                        HOME_COMMAND)
+        try:
+            await self.client.views_publish(user_id=user, view=home_view(reply))
+        except SlackApiError as problem:  # the tab off in the app's settings: not_enabled
+            log.warning("views.publish failed for %s: %s", user, problem.response.get("error"))
 
     async def _deliver_when_done(self, pending: Awaitable[Reply], talk: Conversation) -> None:
         await self.deliver(await pending, talk)

@@ -13,6 +13,7 @@ import yaml
 
 from bot.render_slack import clip
 from bot.server import SLACK_PATH
+from bot.slack_home import HOME_EVENT
 from bot.slack_scopes import bot_scopes
 from bot.slack_shortcut import manifest_entry
 from handlers import registry
@@ -38,10 +39,14 @@ def slack_manifest(config: AppConfig, url: str | None, socket_mode: bool) -> dic
         "should_escape": True,
     }
     interactivity: dict[str, Any] = {"is_enabled": True}
+    # The Home tab (bot.slack_home) is published when it is opened; the Messages tab takes
+    # the answers to its buttons, and /network works there as in any conversation.
+    events: dict[str, Any] = {"bot_events": [HOME_EVENT]}
     if not socket_mode:
         request_url = f"{(url or '').rstrip('/')}{SLACK_PATH}"
         command["url"] = request_url
         interactivity["request_url"] = request_url
+        events["request_url"] = request_url
     return {
         "display_information": {
             "name": clip(name, APP_NAME_LIMIT),
@@ -51,9 +56,12 @@ def slack_manifest(config: AppConfig, url: str | None, socket_mode: bool) -> dic
             "bot_user": {"display_name": clip(name, 80), "always_online": True},
             "slash_commands": [command],
             "shortcuts": [manifest_entry()],
+            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True,
+                         "messages_tab_read_only_enabled": False},
         },
         "oauth_config": {"scopes": {"bot": bot_scopes()}},
         "settings": {
+            "event_subscriptions": events,
             "interactivity": interactivity,
             "org_deploy_enabled": False,
             "socket_mode_enabled": socket_mode,

@@ -7,7 +7,8 @@ exactly the scopes this table and the features below need, and ``serve`` compare
 scopes the token really has (the ``x-oauth-scopes`` header of ``auth.test``), saying what stops
 working without each missing one. ``tests/test_slack_scopes.py`` fails when the code calls a
 method that is not in this table, and checks the table against a reference transcribed from
-Slack's documentation.
+Slack's documentation. The one event the app subscribes to, ``app_home_opened``, needs no
+scope (docs.slack.dev/reference/events/app_home_opened: only a bot user).
 """
 
 from dataclasses import dataclass
@@ -28,7 +29,8 @@ METHODS: dict[str, MethodNeeds] = {
     "chat.update": MethodNeeds(("chat:write",), "updating a poll's tally in place"),
     "conversations.open": MethodNeeds(
         ("im:write",), "direct messages: reminders to people, private files (calendar "
-                       "invitations, reports asked for privately)"),
+                       "invitations, reports asked for privately), answers to the Home tab's "
+                       "buttons"),
     "files.getUploadURLExternal": MethodNeeds(
         ("files:write",), "files: calendar invitations, reports, replies too long for a message"),
     "files.completeUploadExternal": MethodNeeds(
@@ -36,6 +38,7 @@ METHODS: dict[str, MethodNeeds] = {
     "users.info": MethodNeeds(("users:read", "users:read.email"),
                               "recognising people by their Slack e-mail, and names of mentions"),
     "views.open": MethodNeeds((), "forms (objection reasons, minutes, Add to agenda)"),
+    "views.publish": MethodNeeds((), "the app's Home tab"),
 }
 
 # Scopes that a feature needs rather than a method call.

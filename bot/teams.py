@@ -170,7 +170,7 @@ def _who(activity: Activity, email: str | None) -> tuple[Speaker, Where, str]:
     speaker = Speaker(platform=PLATFORM, external_id=_user_id(activity),
                       display_name=activity.from_property.name or "", email=email)
     key = f"teams:{tenant_of(activity) or '-'}:{activity.conversation.id}:{activity.id}"
-    return speaker, Where(PLATFORM, activity.conversation.id), key
+    return speaker, Where(PLATFORM, activity.conversation.id, direct=_personal(activity)), key
 
 
 def _submitted_form(activity: Activity) -> bool:
@@ -182,12 +182,17 @@ def _user_id(activity: Activity) -> str:
     return user_id
 
 
+def _personal(activity: Activity) -> bool:
+    """A personal chat with the bot (the emulator and tests name no conversation type)."""
+    return activity.conversation.conversation_type in (None, "personal")
+
+
 def command_line(activity: Activity) -> str:
     """The message text with the bot's mention removed and people's mentions made neutral; empty
     when a message in a channel or group chat does not mention the bot."""
     text = activity.text or ""
     bot_id = activity.recipient.id if activity.recipient else None
-    addressed = activity.conversation.conversation_type in (None, "personal")
+    addressed = _personal(activity)
     for entity in activity.entities or []:
         if entity.type != "mention":
             continue

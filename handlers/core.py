@@ -82,10 +82,12 @@ class Actor:
 
 @dataclass(frozen=True)
 class Where:
-    """The conversation a command came from."""
+    """The conversation a command came from; ``direct``: a conversation of the person with the
+    bot alone (a Slack DM, a Teams personal chat, the shell), where a reply may be about them."""
 
     platform: str
     channel: str = ""
+    direct: bool = False
 
 
 @dataclass(frozen=True)

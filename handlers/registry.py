@@ -33,6 +33,9 @@ DOMAINS = (
     "handlers.records.minutes",
     "handlers.records.records",
     "handlers.reports.reports",
+    "handlers.home",
+    "handlers.digest",
+    "handlers.digest_weekly",
 )
 
 # The whole command line may be this long (by default; a command taking longer texts says

@@ -60,6 +60,13 @@ PARTNERS_ONLY = (
 INTERNAL_ERROR = "Something went wrong on our side, so nothing was changed. Please try again."
 
 
+def not_on_roster(config: AppConfig) -> str:
+    """What a visitor is told: what answers them, and how to get on the roster."""
+    return NOT_ON_ROSTER.format(
+        network=config.network.name, secretariat=config.network.secretariat,
+        public=listed([f"`{name}`" for name in registry.public_commands()]))
+
+
 class CommitInDoubt(Exception):
     """The connection was lost during COMMIT: the database may have saved the command or not,
     so "nothing was changed" would not be true."""
@@ -174,10 +181,7 @@ class Runner:
                 f"{speaker.platform}:{speaker.external_id}"
             self.pacing.admit(who, self.clock(), spec.example)
         if not actor.on_roster and not spec.public:
-            return Reply(text=NOT_ON_ROSTER.format(
-                network=self.config.network.name, secretariat=self.config.network.secretariat,
-                public=listed([f"`{name}`" for name in registry.public_commands()]),
-            ), ok=False)
+            return Reply(text=not_on_roster(self.config), ok=False)
         if actor.is_partner and not spec.partners:
             return Reply(text=PARTNERS_ONLY.format(organisation=actor.partner,
                                                    verb=spec.name), ok=False)

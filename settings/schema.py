@@ -161,6 +161,11 @@ class Database(_Strict):
                         busy=self.busy_timeout.total_seconds())
 
 
+Digest = Literal["weekly", "off"]  # the ``digest`` setting
+WEEKLY: Digest = "weekly"
+OFF: Digest = "off"
+
+
 class AppConfig(_Strict):
     network: Network
     agencies: list[Agency] = Field(min_length=1)
@@ -173,6 +178,16 @@ class AppConfig(_Strict):
     commands: Commands = Commands()
     database: Database = Database()
     objectives: dict[int, str] = Field(default_factory=dict)
+    digest: Digest = WEEKLY  # the Monday digest to the network's channels
+
+    @field_validator("digest", mode="before")
+    @classmethod
+    def _weekly_or_off(cls, value: object) -> object:
+        if value is False:  # YAML reads a bare off as false
+            return OFF
+        if value not in (WEEKLY, OFF):
+            raise ValueError("must be weekly or off")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> "AppConfig":

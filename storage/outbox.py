@@ -7,8 +7,8 @@ exists if and only if its cause was committed.
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, func, select
 
 from storage.audience import NETWORK, Audience
 from storage.models import Outbox, OutboxStatus
@@ -78,3 +78,18 @@ def wake_waiting(session: Session, waiting_for: str, now: datetime) -> int:
         col(Outbox.status) == OutboxStatus.WAITING, col(Outbox.waiting_for) == waiting_for,
     ).values(status=OutboxStatus.PENDING, due_at=now, waiting_for=None))
     return result.rowcount or 0
+
+
+# Rows that should have gone and have not: still to send long after they were due.
+UNSENT = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.WAITING)
+
+
+def stuck_rows(session: Session, due_before: datetime, limit: int) -> tuple[int, list[Outbox]]:
+    """Rows needing the Secretariat's attention: failed ones (``network-bot outbox --failed``)
+    and unsent ones due before ``due_before``; how many, and the ``limit`` oldest."""
+    stuck = or_(col(Outbox.status) == OutboxStatus.FAILED,
+                col(Outbox.status).in_(UNSENT) & (col(Outbox.due_at) < due_before))
+    total = session.exec(select(func.count()).select_from(Outbox).where(stuck)).one()
+    rows = session.exec(select(Outbox).where(stuck).order_by(col(Outbox.due_at), col(Outbox.id))
+                        .limit(limit)).all() if total else []
+    return total, list(rows)

@@ -211,7 +211,7 @@ class FakeSlack:
                                 provided=",".join(sorted(self.scopes)))
         if method in MESSAGE_METHODS and (problems := message_problems(args)):
             return self._refuse(method, "invalid_blocks", errors=problems)
-        if method == "views.open":
+        if method in ("views.open", "views.publish"):
             view = json.loads(args["view"]) if isinstance(args.get("view"), str) \
                 else args.get("view", {})
             if problems := view_problems(view):
@@ -239,7 +239,7 @@ class FakeSlack:
             if EMAIL_SCOPE in self.scopes:
                 profile["email"] = self.emails.get(user)
             return {"ok": True, "user": {"id": user, "name": user.lower(), "profile": profile}}
-        if method == "views.open":
+        if method in ("views.open", "views.publish"):
             return {"ok": True, "view": {"id": f"V{number}"}}
         if method == "chat.getPermalink":  # as Slack's reference shows one
             return {"ok": True, "channel": args["channel"], "permalink":

@@ -14,7 +14,9 @@ itself:
   them (a key they do not know is a key Slack refuses), and the limits Slack documents that
   the models do not check (docs.slack.dev/reference/block-kit/...: button text 75 and value
   2,000 characters, option text 75 and value 150, a plain-text input at most 3,000, context
-  texts 3,000; a message at most 50 blocks and its text 40,000 characters; a modal 100 blocks).
+  texts 3,000; a message at most 50 blocks and its text 40,000 characters; a modal or a Home
+  tab 100 blocks). ``views.publish`` needs no scope beyond the bot token (its reference lists
+  none).
 """
 
 import json
@@ -115,7 +117,8 @@ def message_problems(message: dict[str, Any]) -> list[str]:
 
 
 def view_problems(view: dict[str, Any]) -> list[str]:
-    """What Slack would refuse in a modal (views.open)."""
+    """What Slack would refuse in a modal (views.open) or a Home tab (views.publish): both
+    hold at most 100 blocks (docs.slack.dev/surfaces/app-home, .../surfaces/modals)."""
     try:
         parsed = View(**view)
         parsed.validate_json()

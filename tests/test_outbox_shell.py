@@ -81,14 +81,16 @@ def test_outbox_lists_failed_rows_and_retry_puts_one_back(
             session.add(Outbox(kind=kind, due_at=Clock().now, status=status, attempts=6 if
                                error else 0, last_error=error))
     assert main(_cli(engine)) == 0
-    # open_app also queues the twice-yearly plan check (pending, due in the real future).
+    # open_app also queues the twice-yearly plan check and the weekly digest (pending, due in
+    # the real future, in either order).
     lines = [" ".join(line.split()) for line in capsys.readouterr().out.splitlines()]
-    assert lines[0] == "Outbox: 1 failed, 2 pending, 1 sent."
+    assert lines[0] == "Outbox: 1 failed, 3 pending, 1 sent."
     assert lines[1] == "id kind due (Asia/Vientiane) status attempts last error"
-    assert lines[2].startswith("#4 meetings.plan_check ")
-    assert lines[3:5] == ["#1 meeting.reminder 2031-03-03 09:00 failed 6 HTTP 503",
+    assert sorted(line.split()[1] for line in lines[2:4]) == ["digest.weekly",
+                                                              "meetings.plan_check"]
+    assert lines[4:6] == ["#1 meeting.reminder 2031-03-03 09:00 failed 6 HTTP 503",
                           "#2 poll.opened 2031-03-03 09:00 pending 0"]
-    assert lines[5] == "Retry a failed row with: network-bot outbox retry ID"
+    assert lines[6] == "Retry a failed row with: network-bot outbox retry ID"
     assert main(_cli(engine, "--failed")) == 0
     assert "#2" not in capsys.readouterr().out
     assert main(_cli(engine, "retry", "2")) == 1
@@ -106,4 +108,4 @@ def test_outbox_lists_failed_rows_and_retry_puts_one_back(
         row = session.get(Outbox, 1)
         assert row is not None and (row.status, row.attempts) == (OutboxStatus.PENDING, 0)
     assert main(_cli(engine, "--failed")) == 0
-    assert capsys.readouterr().out == "Outbox: 3 pending, 1 sent.\nNo failed rows.\n"
+    assert capsys.readouterr().out == "Outbox: 4 pending, 1 sent.\nNo failed rows.\n"

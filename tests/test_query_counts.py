@@ -23,6 +23,7 @@ from storage.models import (
     Decision,
     Meeting,
     Minutes,
+    Outbox,
     Person,
     Poll,
     Position,
@@ -34,7 +35,7 @@ from tests.statements import counting_statements
 
 COMMANDS = ["agenda", "agenda list #1", "meeting list", "poll show #1", "poll list",
             "poll history #1", "decisions 2031", "decisions #1", "actions", "actions all",
-            "actions ILO", "report 2031"]
+            "actions ILO", "report 2031", "home"]
 
 
 def add_records(bot: BotHarness, n: int) -> None:
@@ -100,11 +101,11 @@ def add_records(bot: BotHarness, n: int) -> None:
         session.commit()
 
 
-def statements(bot: BotHarness) -> dict[str, int]:
+def statements(bot: BotHarness, lines: list[str] = COMMANDS, as_: str = "ILO") -> dict[str, int]:
     counts = {}
-    for line in COMMANDS:
+    for line in lines:
         with counting_statements(bot.engine) as seen:
-            reply = bot.say(line, as_="ILO")
+            reply = bot.say(line, as_=as_)
         assert reply.ok, f"{line}: {reply.text}"
         counts[line] = seen[0]
     return counts
@@ -121,6 +122,28 @@ def test_read_commands_issue_the_same_statements_with_ten_times_the_data(
     overview = bot.say("agenda").text
     assert "… and 3 more items: agenda list #2 shows them all." in overview
     assert "… and 3 more items: they join the next meeting" in overview
+
+
+def test_the_secretariats_home_issues_the_same_statements_with_ten_times_the_data(
+        bot: BotHarness) -> None:
+    """Its sections of the Secretariat and the Chair too (minutes overdue, agencies that have
+    not voted, stuck outbox rows): each a bounded number of statements."""
+    for n in (3, 30):
+        add_records(bot, n)
+        with Session(bot.engine) as session:  # n more meetings without minutes, rows failed
+            long_ago = bot.clock.now - timedelta(days=100)
+            session.add_all([Meeting(kind="adhoc", title=f"Old {i}", uid=f"old-{n}-{i}@network",
+                                     starts_at=long_ago, ends_at=long_ago + timedelta(hours=2),
+                                     agenda_closes_at=long_ago) for i in range(n)])
+            session.add_all([Outbox(kind="meeting.reminder", due_at=long_ago, status="failed")
+                             for _ in range(n)])
+            session.commit()
+        if n == 3:
+            few = statements(bot, ["home"], as_="IOM")
+            text = bot.say("home").text
+            for section in ("Agencies that have not voted", "Minutes overdue", "stuck"):
+                assert section in text
+    assert statements(bot, ["home"], as_="IOM") == few
 
 
 def test_long_lists_show_a_page_and_say_how_many_more(bot: BotHarness) -> None:

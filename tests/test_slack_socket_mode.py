@@ -1,9 +1,9 @@
 """Socket Mode end to end: a real ``network-bot serve`` process against a loopback WebSocket
 server that speaks Slack's Socket Mode protocol (docs.slack.dev/apis/events-api/using-socket-
 mode): ``apps.connections.open`` with the app-level token gives the URL, Slack says ``hello``,
-sends ``slash_commands`` and ``interactive`` envelopes that the bot acks by ``envelope_id``
-(the reply as the ack's payload), and sends ``disconnect`` (``refresh_requested``) when the
-bot must move to a new connection."""
+sends ``slash_commands``, ``interactive`` and ``events_api`` envelopes that the bot acks by
+``envelope_id`` (the reply as the ack's payload), and sends ``disconnect``
+(``refresh_requested``) when the bot must move to a new connection."""
 
 import json
 import urllib.error
@@ -111,6 +111,16 @@ def test_serve_takes_commands_and_clicks_over_socket_mode_and_moves_when_asked(
         assert "payload" not in slack.ack(click)  # a click is acked empty, answered later
         wait_for(lambda: fake.of("response_url"), timeout=30)
         assert "Recorded: IOM agrees on poll #1" in fake.of("response_url")[0]["text"]
+
+        home = slack.send("events_api", {  # the Home tab opened: an Events API envelope
+            "token": "legacy", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+            "event_id": "Ev-home", "event_time": 1700000000,
+            "event": {"type": "app_home_opened", "user": IOM, "channel": "DHOME", "tab": "home",
+                      "event_ts": "1700000000.000100"}})
+        assert "payload" not in slack.ack(home)
+        wait_for(lambda: fake.accepted("views.publish"), timeout=30)
+        [published] = fake.accepted("views.publish")
+        assert published["user_id"] == IOM and "On IOM's desk" in str(published["view"])
 
         slack_thread.call(fake.disconnect("refresh_requested"))
         wait_for(lambda: fake.sockets_opened == 2, timeout=30)

@@ -8,6 +8,7 @@ or cancelling replaces or cancels those rows and announces the change to the net
 from datetime import datetime, timedelta
 from uuid import uuid4
 
+from sqlalchemy import ColumnElement
 from sqlmodel import col, func, select
 
 from handlers.core import Context, Reply, Role, Scope, UserError
@@ -37,7 +38,7 @@ from handlers.notify import queue
 from handlers.outbox_kinds import OutboxKind, declare
 from handlers.paging import PAGE, more
 from handlers.people import people_of
-from handlers.records.minutes import OVERDUE
+from handlers.records.minutes import OVERDUE, minutes_due_at
 from handlers.registry import command
 from handlers.timefmt import show_duration, show_time
 from handlers.wording import counted, plural
@@ -127,14 +128,11 @@ def schedule(ctx: Context, kind: MeetingKind, group: WorkingGroup | None, title:
 )
 def meeting_list(ctx: Context, args: str) -> Reply:
     refuse_arguments("meeting list", args)
-    upcoming = (Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > ctx.now)
-    total = ctx.session.exec(select(func.count()).select_from(Meeting).where(*upcoming)).one()
+    total, meetings = upcoming_meetings(ctx, PAGE)
     if not total:
         how = (f" Schedule one with: {SCHEDULE_EXAMPLE}"
                if ctx.actor.has(Role.CHAIR, Role.SECRETARIAT) else "")
         return Reply(title="Upcoming meetings", text="No meeting is scheduled." + how)
-    meetings = ctx.session.exec(select(Meeting).where(*upcoming).order_by(
-        Meeting.starts_at, Meeting.id).limit(PAGE)).all()  # type: ignore[arg-type]
     counts = dict(ctx.session.exec(
         select(AgendaItem.meeting_id, func.count())
         .where(col(AgendaItem.meeting_id).in_([m.id for m in meetings]),
@@ -148,6 +146,19 @@ def meeting_list(ctx: Context, args: str) -> Reply:
         lines.append(more(total - len(meetings), "meetings scheduled later",
                           "meeting show #N shows any one of them."))
     return Reply(title="Upcoming meetings", text="\n".join(lines))
+
+
+def upcoming_meetings(scope: Scope, limit: int,
+                      *among: ColumnElement[bool]) -> tuple[int, list[Meeting]]:
+    """How many meetings are scheduled and not started (of those ``among`` picks), and the
+    first ``limit`` of them, soonest first: two statements however many there are."""
+    upcoming: tuple[ColumnElement[bool], ...] = (
+        col(Meeting.status) == MeetingStatus.SCHEDULED, col(Meeting.starts_at) > scope.now,
+        *among)
+    total = scope.session.exec(select(func.count()).select_from(Meeting).where(*upcoming)).one()
+    meetings = scope.session.exec(select(Meeting).where(*upcoming).order_by(
+        Meeting.starts_at, Meeting.id).limit(limit)).all() if total else []  # type: ignore[arg-type]
+    return total, list(meetings)
 
 
 @command(
@@ -296,7 +307,7 @@ def plan_rows(scope: Scope, meeting: Meeting) -> None:
     queue(scope, DEADLINE,
           Reply(text=f"Compile and publish the agenda of {describe(scope, meeting)}."),
           due_at=meeting.agenda_closes_at, meeting_id=meeting.id)
-    due = meeting.starts_at + scope.config.meetings.minutes_due
+    due = minutes_due_at(scope, meeting)
     secretariat = people_of(scope, scope.config.network.secretariat)
     queue(scope, OVERDUE,
           Reply(text=render("minutes_overdue.j2", due=show_time(due, zone(scope)), **values)),

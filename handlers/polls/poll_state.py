@@ -51,6 +51,12 @@ def find_poll(session: Session, token: str, example: str | None = None, *,
     return poll
 
 
+def open_polls(session: Session) -> list[Poll]:
+    """The polls still open, the first to close first."""
+    return list(session.exec(select(Poll).where(Poll.status == PollStatus.OPEN)
+                             .order_by(col(Poll.closes_at))).all())
+
+
 def ballots(session: Session, poll: Poll) -> list[Ballot]:
     """Every vote on ``poll`` in the order cast."""
     return ballots_of(session, [poll]).get(poll.id, [])
@@ -103,6 +109,13 @@ def electorates(session: Session, polls: Sequence[Poll]) -> dict[int | None, Ele
 
 def electorate_of(session: Session, poll: Poll) -> Electorate:
     return electorates(session, [poll])[poll.id]
+
+
+def tallies(session: Session, polls: Sequence[Poll]) -> dict[int | None, Tally]:
+    """Each of ``polls``' tally, in the same few queries however many polls there are."""
+    cast = ballots_of(session, polls)
+    counted = electorates(session, polls)
+    return {poll.id: count(counted[poll.id].counted, cast.get(poll.id, [])) for poll in polls}
 
 
 def tally_of(session: Session, poll: Poll) -> Tally:

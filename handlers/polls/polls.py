@@ -26,17 +26,16 @@ from handlers.polls.poll_state import (
     REMIND_BEFORE,
     TALLY,
     ballots,
-    ballots_of,
     close_if_complete,
     close_poll,
     electorate_of,
-    electorates,
     find_poll,
     is_open,
+    open_polls,
     poll_message,
+    tallies,
 )
 from handlers.polls.proposals import MANDATE_LIMIT, STATEMENT, describe, parse_wg, touched_slugs
-from handlers.polls.tally import count
 from handlers.registry import LINE_ROOM, Roles, command
 from handlers.timefmt import show_time
 from handlers.wording import plural
@@ -312,19 +311,17 @@ def poll_show(ctx: Context, args: str) -> Reply:
 def poll_list(ctx: Context, args: str) -> Reply:
     refuse_arguments("poll list", args, SHOW_EXAMPLE)
     zone = ctx.config.network.zone
-    open_polls = ctx.session.exec(select(Poll).where(Poll.status == PollStatus.OPEN)
-                                  .order_by(col(Poll.closes_at))).all()
+    still_open = open_polls(ctx.session)
     closed = ctx.session.exec(select(Poll).where(Poll.status == PollStatus.CLOSED)
                               .order_by(col(Poll.closed_at).desc()).limit(RECENT)).all()
-    if not open_polls and not closed:
+    if not still_open and not closed:
         how = (f" Open one with: {WG_EXAMPLE}" if ctx.actor.has(Role.CHAIR, Role.SECRETARIAT)
                else " The Chair or the Secretariat opens them.")
         return Reply(title="Polls", text="There are no polls yet." + how)
-    lines = [bold("Open") if open_polls else "No poll is open."]
-    cast = ballots_of(ctx.session, open_polls)
-    counted = electorates(ctx.session, open_polls)
-    for poll in open_polls:
-        tally = count(counted[poll.id].counted, cast.get(poll.id, []))
+    lines = [bold("Open") if still_open else "No poll is open."]
+    counts = tallies(ctx.session, still_open)
+    for poll in still_open:
+        tally = counts[poll.id]
         took = len(tally.positions)
         lines.append(f"#{poll.id} {poll.question} — {took} of {len(tally.electorate)} agencies "
                      f"{plural(took, 'has', 'have')} voted; closes "

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
-from handlers.core import Context, Form, FormField, Reply, Role, UserError
+from handlers.core import Context, Form, FormField, Reply, Role, Scope, UserError
 from handlers.dates import understand_when
 from handlers.forms import BUTTON_VALUE_LIMIT, button, encoded, form
 from handlers.grammar import check_text, parse_ref
@@ -114,6 +114,25 @@ def minutes(ctx: Context, args: str) -> Reply:
         return _meeting_form(ctx, meeting)
     return Reply(text=f"Meeting #{meeting.id} has no minutes yet. The Secretariat "
                       f"({ctx.config.network.secretariat}) posts them.")
+
+
+def minutes_due_at(scope: Scope, meeting: Meeting) -> datetime:
+    """When a meeting's minutes are due: ``meetings.minutes_due`` after it starts. The
+    Secretariat is nudged then (``minutes.overdue``, queued with the meeting) unless minutes
+    were posted, which cancels the nudge."""
+    return meeting.starts_at + scope.config.meetings.minutes_due
+
+
+def minutes_overdue(scope: Scope, limit: int) -> tuple[int, list[Meeting]]:
+    """The meetings the nudge is about: held, not cancelled, due (``minutes_due_at``) and
+    without minutes; how many, and the ``limit`` held longest ago."""
+    late = (Meeting.status == MeetingStatus.SCHEDULED,
+            Meeting.starts_at <= scope.now - scope.config.meetings.minutes_due,
+            ~select(Minutes.id).where(Minutes.meeting_id == Meeting.id).exists())
+    total = scope.session.exec(select(func.count()).select_from(Meeting).where(*late)).one()
+    meetings = scope.session.exec(select(Meeting).where(*late).order_by(
+        col(Meeting.starts_at), col(Meeting.id)).limit(limit)).all() if total else []
+    return total, list(meetings)
 
 
 def meeting_by_ref(ctx: Context, token: str) -> Meeting:

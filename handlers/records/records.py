@@ -46,23 +46,35 @@ def decisions(ctx: Context, args: str) -> Reply:
         start, end = year_bounds(year, zone)
         conditions += [Decision.decided_at >= start, Decision.decided_at < end]  # type: ignore[list-item]
         scope = str(year)
-    total = ctx.session.exec(select(func.count()).select_from(Decision).where(*conditions)).one()
+    total, latest = latest_decisions(ctx, PAGE, *conditions)
     if not total:
         return Reply(title="Decisions", text=f"No decisions recorded for {scope}.")
-    latest = ctx.session.exec(
-        select(Decision, Meeting.title)
-        .join(Meeting, col(Meeting.id) == Decision.meeting_id, isouter=True)
-        .where(*conditions)
-        .order_by(Decision.decided_at.desc(), Decision.id.desc())  # type: ignore[attr-defined,union-attr]
-        .limit(PAGE)).all()
     lines = [more(total - PAGE, "decisions before these",
                   f"the CSV file of report {year} has them all.")] \
         if total > PAGE else []
-    for decision, meeting_title in reversed(latest):
-        lines.append(f"{bold(f'#{decision.id}')} {show_date(decision.decided_at, zone)} — "
-                     f"{decision.text}{_source(decision, meeting_title)}")
+    lines += [decision_line(ctx, decision, title) for decision, title in reversed(latest)]
     lines.append(f"\n{counted(total, 'decision')} for {scope}.")
     return Reply(title=f"Decisions: {scope}", text="\n".join(lines))
+
+
+def latest_decisions(ctx: Context, limit: int, *among: ColumnElement[bool]
+                     ) -> tuple[int, list[tuple[Decision, str | None]]]:
+    """How many decisions ``among`` picks, and the latest ``limit`` of them with the title of
+    their meeting, newest first."""
+    total = ctx.session.exec(select(func.count()).select_from(Decision).where(*among)).one()
+    latest = ctx.session.exec(
+        select(Decision, Meeting.title)
+        .join(Meeting, col(Meeting.id) == Decision.meeting_id, isouter=True)
+        .where(*among)
+        .order_by(Decision.decided_at.desc(), Decision.id.desc())  # type: ignore[attr-defined,union-attr]
+        .limit(limit)).all() if total else []
+    return total, list(latest)
+
+
+def decision_line(ctx: Context, decision: Decision, meeting_title: str | None) -> str:
+    """``#4 14 Mar 2031 — Send a joint team — meeting #2 (Flood response)``."""
+    return (f"{bold(f'#{decision.id}')} {show_date(decision.decided_at, ctx.config.network.zone)}"
+            f" — {decision.text}{_source(decision, meeting_title)}")
 
 
 @command(
@@ -91,24 +103,33 @@ def actions(ctx: Context, args: str) -> Reply:
                             f"Known agencies: {', '.join(sorted(known))}.")
         conditions.append(Agency.code == code)  # type: ignore[arg-type]
         scope = f"open action items of {code}"
-    listed = select(ActionItem, Agency.code).join(Agency, col(Agency.id) == ActionItem.agency_id) \
-        .where(*conditions)
-    overdue = (col(ActionItem.status) == ActionStatus.OPEN) & (col(ActionItem.due_at) < ctx.now)
-    total, late = ctx.session.exec(
-        select(func.count(), func.coalesce(func.sum(case((overdue, 1), else_=0)), 0))
-        .select_from(ActionItem).join(Agency, col(Agency.id) == ActionItem.agency_id)
-        .where(*conditions)).one()
+    total, late, rows = action_items(ctx, PAGE, *conditions)
     if not total:
         return Reply(title="Action items", text=f"There are no {scope}.")
-    rows = ctx.session.exec(listed.order_by(
-        col(ActionItem.status).desc(), col(ActionItem.due_at).is_(None), col(ActionItem.due_at),
-        col(ActionItem.id)).limit(PAGE)).all()
     lines = [describe_action(ctx, item, code) for item, code in rows]
     if total > PAGE:
         lines.append(more(total - PAGE, "action items", "narrow the list with actions mine or "
                           "actions AGENCY, or get a year's as a CSV file with report <year>."))
     lines.append(f"\n{counted(total, 'item')}" + (f", {late} overdue." if late else "."))
     return Reply(title=scope[0].upper() + scope[1:], text="\n".join(lines))
+
+
+def action_items(ctx: Context, limit: int, *among: ColumnElement[bool]
+                 ) -> tuple[int, int, list[tuple[ActionItem, str]]]:
+    """How many action items ``among`` picks (conditions on the item and its agency), how
+    many of them are overdue, and the first ``limit`` with their agency's code: open ones
+    first, the soonest due first."""
+    listed = select(ActionItem, Agency.code).join(Agency, col(Agency.id) == ActionItem.agency_id) \
+        .where(*among)
+    overdue = overdue_clause(ctx.now)
+    total, late = ctx.session.exec(
+        select(func.count(), func.coalesce(func.sum(case((overdue, 1), else_=0)), 0))
+        .select_from(ActionItem).join(Agency, col(Agency.id) == ActionItem.agency_id)
+        .where(*among)).one()
+    rows = ctx.session.exec(listed.order_by(
+        col(ActionItem.status).desc(), col(ActionItem.due_at).is_(None), col(ActionItem.due_at),
+        col(ActionItem.id)).limit(limit)).all() if total else []
+    return total, late, list(rows)
 
 
 @command(
@@ -163,6 +184,11 @@ def describe_action(ctx: Context, item: ActionItem, code: str) -> str:
 
 def is_overdue(item: ActionItem, now: datetime) -> bool:
     return item.status == ActionStatus.OPEN and item.due_at is not None and item.due_at < now
+
+
+def overdue_clause(now: datetime) -> ColumnElement[bool]:
+    """``is_overdue`` as SQL."""
+    return (col(ActionItem.status) == ActionStatus.OPEN) & (col(ActionItem.due_at) < now)
 
 
 def _own_item(ctx: Context, ref: str) -> tuple[ActionItem, str]:
