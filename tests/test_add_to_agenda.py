@@ -403,6 +403,13 @@ async def _invoke(teams: Teams, activity: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
+def _schedule_midyear(engine: Engine, bot_app: App) -> None:
+    """The Secretariat schedules the meeting the Teams dialogs add to."""
+    with Session(engine) as session:
+        iom = shell_speaker(session, "IOM")
+    bot_app.runner.run(iom, Where("shell", "test"), MIDYEAR)
+
+
 def _card_inputs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {element["id"]: element for element in card["body"]
             if element["type"].startswith("Input.")}
@@ -411,9 +418,7 @@ def _card_inputs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_the_teams_action_shows_the_form_as_a_dialog_and_its_submit_adds_the_item(
     play: Callable[..., None], engine: Engine, app: App,  # noqa: F811
 ) -> None:
-    with Session(engine) as session:
-        iom = shell_speaker(session, "IOM")
-    app.runner.run(iom, Where("shell", "test"), MIDYEAR)
+    _schedule_midyear(engine, app)
 
     async def scenario(teams: Teams) -> None:
         fetched = await _invoke(teams, _action(teams, "composeExtension/fetchTask",
@@ -456,9 +461,7 @@ def test_the_teams_action_shows_the_form_as_a_dialog_and_its_submit_adds_the_ite
 def test_a_refused_teams_submit_shows_the_form_again_with_what_was_wrong(
     play: Callable[..., None], engine: Engine, app: App,  # noqa: F811
 ) -> None:
-    with Session(engine) as session:
-        iom = shell_speaker(session, "IOM")
-    app.runner.run(iom, Where("shell", "test"), MIDYEAR)
+    _schedule_midyear(engine, app)
 
     async def scenario(teams: Teams) -> None:
         data = {"form": "agenda-new", "params": {}, "text": "x" * 990, "link": TEAMS_LINK,
