@@ -22,8 +22,12 @@ SCHEMA = (f"https://developer.microsoft.com/en-us/json-schemas/teams/v{SCHEMA_VE
           "MicrosoftTeams.schema.json")
 SCOPES = ["personal", "team", "groupChat"]
 ACCENT = (0, 94, 184)  # UN blue
+# The command menus, at most 10 commands each (Teams' limit): in a channel or group chat the
+# Network's work; in the personal chat, the person's desk (home, digest) first.
 MAIN_VERBS = ["help", "whoami", "meeting list", "meeting schedule", "agenda add", "agenda list",
-              "poll propose", "vote", "minutes", "actions"]  # Teams shows at most 10
+              "poll propose", "vote", "minutes", "actions"]
+PERSONAL_VERBS = ["home", "digest", "help", "whoami", "meeting list", "agenda add",
+                  "agenda list", "vote", "actions", "meeting available"]
 # The message extension's one action command, "Add to agenda" on a message
 # (bot/teams_extension.py answers its invokes).
 COMMAND_ID = "addToAgenda"
@@ -43,12 +47,14 @@ def valid_app_id(app_id: str) -> bool:
     return True
 
 
+def _menu(verbs: list[str]) -> list[dict[str, str]]:
+    return [{"title": _clip(verb, 32),
+             "description": _clip(registry.REGISTRY[verb].summary, 128)} for verb in verbs]
+
+
 def teams_manifest(config: AppConfig, app_id: str) -> dict[str, Any]:
     registry.load_all()
     name = config.network.name
-    commands = [{"title": _clip(verb, 32), "description": _clip(registry.REGISTRY[verb].summary,
-                                                                 128)}
-                for verb in MAIN_VERBS if verb in registry.REGISTRY]
     return {
         "$schema": SCHEMA,
         "manifestVersion": SCHEMA_VERSION,
@@ -73,7 +79,8 @@ def teams_manifest(config: AppConfig, app_id: str) -> dict[str, Any]:
             "scopes": list(SCOPES),
             "supportsFiles": False,
             "isNotificationOnly": False,
-            "commandLists": [{"scopes": list(SCOPES), "commands": commands}],
+            "commandLists": [{"scopes": ["personal"], "commands": _menu(PERSONAL_VERBS)},
+                             {"scopes": ["team", "groupChat"], "commands": _menu(MAIN_VERBS)}],
         }],
         "composeExtensions": [{
             "botId": app_id,

@@ -48,9 +48,12 @@ def test_manifest_teams_writes_an_app_package(tmp_path: Path) -> None:
     assert manifest["id"] == APP_ID
     [bot] = manifest["bots"]
     assert bot["botId"] == APP_ID and bot["scopes"] == ["personal", "team", "groupChat"]
-    titles = [c["title"] for c in bot["commandLists"][0]["commands"]]
-    assert titles[:3] == ["help", "whoami", "meeting list"] and "vote" in titles
-    assert len(titles) <= 10 and all(len(t) <= 32 for t in titles)
+    menus = {tuple(menu["scopes"]): [c["title"] for c in menu["commands"]]
+             for menu in bot["commandLists"]}
+    assert menus[("personal",)][:2] == ["home", "digest"]  # the person's desk, in their chat
+    assert menus[("team", "groupChat")][:3] == ["help", "whoami", "meeting list"]
+    for titles in menus.values():
+        assert "vote" in titles and len(titles) <= 10 and all(len(t) <= 32 for t in titles)
     assert color[:2] == (192, 192) and outline[:2] == (32, 32)
     # The outline icon is white on transparent, as Teams requires.
     pixels = outline[2]
