@@ -30,7 +30,9 @@ MEETINGS_SHOWN = 25  # open meetings offered, the soonest first
 # Room on the line for a whole chat message (Slack's text is at most 40,000 characters): the
 # form is opened with the message, cut to what an agenda item may hold.
 MESSAGE_ROOM = 50_000
-NEW_EXAMPLE = "agenda new Update on the labour migration assessment"
+TEXT_EXAMPLE = "Update on the labour migration assessment"
+NEW_EXAMPLE = f"agenda new {TEXT_EXAMPLE}"
+LINK_EXAMPLE = "https://lao.un.org/migration-assessment"
 _LINK = re.compile(r"https?://\S+")
 _TAG = re.compile(r"#obj\d{1,9}")
 _MEETING = re.compile(r"#\d{1,9}")
@@ -78,7 +80,7 @@ def agenda_new(ctx: Context, args: str) -> Reply:
         initial = BACKLOG
     fields = [
         FormField(TEXT, "Agenda item", multiline=True, initial=text, max_length=TEXT_LIMIT,
-                  placeholder="Update on the labour migration assessment"),
+                  placeholder=TEXT_EXAMPLE),
         FormField(LINK, "Link (optional)", initial=link, required=False,
                   placeholder="https://…"),
     ]
@@ -97,16 +99,16 @@ def _add_command(_: Mapping[str, int], values: Mapping[str, str]) -> str:
     text, link, meeting = values[TEXT], values[LINK], values[MEETING]
     if link and not _LINK.fullmatch(link):
         raise UserError("The link must be one web address, starting with https:// or "
-                        "http://.", about=LINK)
+                        "http://.", LINK_EXAMPLE, about=LINK)
     if not link and (last := _LAST_WORD.search(text)) and last.group(1).startswith("#"):
         raise UserError(f"The text ends with '{last.group(1)}', which agenda add would read "
                         "as an objective tag or a meeting: tick the objectives in the list, "
-                        "and end the text with a word.", about=TEXT)
+                        "and end the text with a word.", TEXT_EXAMPLE, about=TEXT)
     tags = [tag.strip() for tag in values[OBJECTIVES].split(",") if tag.strip()]
     if any(not _TAG.fullmatch(tag) for tag in tags):
-        raise UserError("Choose the objectives from the list.", about=OBJECTIVES)
+        raise UserError("Choose the objectives from the list.", ADD_EXAMPLE, about=OBJECTIVES)
     if meeting != BACKLOG and not _MEETING.fullmatch(meeting):
-        raise UserError("Choose the meeting from the list.", about=MEETING)
+        raise UserError("Choose the meeting from the list.", ADD_EXAMPLE, about=MEETING)
     target = "" if meeting == BACKLOG else f" for {meeting}"
     body = f"{text} {link}" if link else text
     return f"agenda add {body}{''.join(f' {tag}' for tag in tags)}{target}"
