@@ -36,6 +36,8 @@ META_HELP = (
 )
 NO_FORM = "(A piped session opens no form, so nothing was sent: type the command on one line.)"
 CANCELLED = "Cancelled; nothing was sent."
+CLEAR = "-"  # the answer that empties an optional field the form filled in
+KEPT_SHOWN = 60  # characters of a filled-in value shown in its field's hint
 
 
 def option_value(field: FormField, answer: str) -> str | None:
@@ -52,6 +54,21 @@ def option_value(field: FormField, answer: str) -> str | None:
     if text.isdigit() and 1 <= int(text) <= len(values):
         return values[int(text) - 1]
     return text if text in values else None
+
+
+def _keeps(field: FormField) -> str:
+    """The hint for a field the form fills in already (a message's text, the next meeting):
+    an empty answer keeps it, and ``-`` empties an optional one."""
+    if not field.initial:
+        return ""
+    labels = dict(field.options)
+    shown = ", ".join(labels.get(value, value) for value in field.initial.split(",")) \
+        if field.options else field.initial
+    first, *rest = shown.splitlines() or [""]
+    if len(first) > KEPT_SHOWN or rest:
+        first = first[:KEPT_SHOWN].rstrip() + "…"
+    clear = f"; {CLEAR} leaves it empty" if not field.required else ""
+    return f" [an empty answer keeps: {first}{clear}]"
 
 
 class Shell:
@@ -157,10 +174,15 @@ class Shell:
         it is one; None when the person cancels or the input ends."""
         options = "".join(f"\n  [{n}] {label}" for n, (_, label) in
                           enumerate(field.options, start=1))
+        none = "" if field.initial else ", or an empty line for none"
         hint = " (end with a line holding only END)" if field.multiline else \
-            " (numbers separated by spaces, or an empty line for none)" if field.multiple else ""
-        self._say(f"{field.label}{hint}:{options}")
+            f" (numbers separated by spaces{none})" if field.multiple else ""
+        self._say(f"{field.label}{hint}{_keeps(field)}:{options}")
         while (value := self._read_field(lines, field.multiline)) is not None:
+            if field.initial and not value.strip():
+                return field.initial
+            if field.initial and not field.required and value.strip() == CLEAR:
+                return ""
             if not field.options:
                 return value
             chosen = option_value(field, value)

@@ -204,14 +204,20 @@ def test_a_visitor_cannot_open_the_form(bot: BotHarness) -> None:
     assert not reply.ok and reply.form is None and "not on the roster" in reply.text
 
 
+def _shell(engine: Engine, config: AppConfig) -> io.StringIO:
+    """What an interactive shell said to the lines ``typed`` gives it."""
+    out = io.StringIO()
+    Shell(App(config=config, engine=engine, runner=Runner(engine, config, Clock())),
+          io.StringIO(), out, interactive=True).run()
+    return out
+
+
 def test_the_shell_asks_the_form_and_takes_objectives_by_their_numbers(
     engine: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     typed(monkeypatch, [MIDYEAR, "agenda new", "Labour migration assessment", "END", "",
                         "6 18", "1"])
-    out = io.StringIO()
-    Shell(App(config=config, engine=engine, runner=Runner(engine, config, Clock())),
-          io.StringIO(), out, interactive=True).run()
+    out = _shell(engine, config)
     assert "GCM objectives (optional) (numbers separated by spaces, or an empty line for " \
            "none):" in out.getvalue()
     assert "Added agenda item #1 (obj 6, obj 18) to meeting #1" in out.getvalue()
@@ -515,3 +521,30 @@ def test_the_teams_manifest_declares_the_message_action_as_microsofts_schema_tak
                    {**action, "title": "A" * 33}):
         changed = {**manifest, "composeExtensions": [{**extension, "commands": [broken]}]}
         assert _schema_failures(node_tools, changed, tmp_path / "broken.json") != [], broken
+
+
+def test_the_shell_keeps_what_the_form_filled_in_on_an_empty_answer(
+    engine: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The text and link given to agenda new, and the next meeting, are the form's: END at
+    once keeps the text, an empty line keeps the link and the meeting."""
+    typed(monkeypatch, [MIDYEAR, "agenda new Returnees need screening https://example.org/a",
+                        "END", "", "6", ""])
+    out = _shell(engine, config)
+    shown = out.getvalue()
+    assert "Agenda item (end with a line holding only END) [an empty answer keeps: Returnees " \
+           "need screening]:" in shown, shown
+    assert "Link (optional) [an empty answer keeps: https://example.org/a; - leaves it " \
+           "empty]:" in shown
+    assert "Added agenda item #1 (obj 6) to meeting #1" in shown
+    assert _items(engine) == [("Returnees need screening https://example.org/a", 1, [6])]
+
+
+def test_a_dash_empties_an_optional_field_the_form_filled_in(
+    engine: Engine, config: AppConfig, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    typed(monkeypatch, [MIDYEAR, "agenda new Returnees need screening https://example.org/a",
+                        "END", "-", "", ""])
+    out = _shell(engine, config)
+    assert "Added agenda item #1 to meeting #1" in out.getvalue(), out.getvalue()
+    assert _items(engine) == [("Returnees need screening", 1, [])]
