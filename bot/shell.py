@@ -36,6 +36,8 @@ META_HELP = (
 )
 NO_FORM = "(A piped session opens no form, so nothing was sent: type the command on one line.)"
 CANCELLED = "Cancelled; nothing was sent."
+# Leaving the shell: its own :quit, and the words a newcomer tries first (no bot verb is one).
+QUIT = (":quit", ":q", ":exit", "quit", "exit")
 CLEAR = "-"  # the answer that empties an optional field the form filled in
 KEPT_SHOWN = 60  # characters of a filled-in value shown in its field's hint
 
@@ -91,7 +93,7 @@ class Shell:
                       "Type help for commands, :as to speak as someone else, :quit to leave.")
         self._deliver_due()
         for line in self._lines(self._prompt):
-            if line.strip() in (":quit", ":q", ":exit"):
+            if line.strip() in QUIT:
                 break
             self._handle(line)
             self._deliver_due()

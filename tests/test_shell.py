@@ -86,6 +86,15 @@ def test_choices_are_numbered_and_answered_by_number(shell_app: App) -> None:
     assert "(confirm no)\nconfirmed: no" in text
 
 
+@pytest.mark.parametrize("leave", [":quit", "exit", "quit"])
+def test_quit_and_exit_leave_the_shell_and_nothing_after_them_runs(
+        shell_app: App, leave: str) -> None:
+    out = io.StringIO()
+    Shell(shell_app, io.StringIO(f"whoami\n{leave}\nconfirm\n"), out, interactive=False).run()
+    assert "You are" in out.getvalue() and "[1] Yes" not in out.getvalue()
+    assert "I don't know" not in out.getvalue()
+
+
 def test_forms_are_asked_field_by_field(shell_app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     out = io.StringIO()
     typed(monkeypatch, ["confirm ask", "first line", "second line", "END"])
