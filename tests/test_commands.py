@@ -168,6 +168,18 @@ def test_help_lists_every_verb_with_an_example_and_explains_one(bot: BotHarness)
     assert not unknown.ok and "Did you mean agenda" in unknown.text
 
 
+def test_every_command_typed_alone_answers_in_words(bot: BotHarness) -> None:
+    """A verb with nothing after it (a form to open, a list, a refusal) always says something:
+    a reply that is only a form shows as nothing in a piped shell or a refused modal."""
+    from handlers import registry
+
+    registry.load_all()
+    for verb in sorted(registry.REGISTRY):
+        for who in ("IOM", "ILO"):
+            reply = bot.say(verb, as_=who)
+            assert reply.text.strip(), (verb, who, reply)
+
+
 def test_an_empty_command_shows_help(bot: BotHarness) -> None:
     assert bot.say("/network").title == "help"
 

@@ -123,7 +123,9 @@ def _propose_form(ctx: Context) -> Reply:
     groups = ctx.session.exec(select(WorkingGroup).where(WorkingGroup.active)
                               .order_by(col(WorkingGroup.slug))).all()
     kinds += [(f"wg:{g.slug}", f"{g.name} working group meeting") for g in groups]
-    return Reply(title="Propose times for a meeting", form=Form(
+    return Reply(title="Propose times for a meeting", text=(
+        f"Give the meeting's kind and title, and {FEWEST} to {MOST} times the agencies answer "
+        f"Yes, If need be or No to.\nOr type: {PROPOSE_EXAMPLE}"), form=Form(
         "Propose times for a meeting", PROPOSE_FORM, [
             FormField("kind", "Kind of meeting", options=kinds,
                       initial=MeetingKind.REGULAR.value),
