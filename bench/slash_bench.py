@@ -90,6 +90,9 @@ SCENARIOS = [
     Scenario("agenda add", lambda n: f"agenda add Bench item {n} on labour migration #5",
              "Added agenda item #"),
     Scenario("whoami", lambda n: "whoami", "You are"),  # the adapter's own cost (--commands)
+    # Read on every opening of the Slack Home tab, and each Monday for the network (--commands).
+    Scenario("home", lambda n: "home", "desk"),
+    Scenario("digest", lambda n: "digest network", "This week for"),
 ]
 DEFAULT_COMMANDS = ["agenda", "agenda add"]
 
