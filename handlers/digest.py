@@ -18,10 +18,10 @@ from sqlmodel import col, select
 
 from handlers.core import Context, Reply, Scope, UserError, bold
 from handlers.meetings.date_poll_tally import not_answered
-from handlers.meetings.meeting_common import when, zone
+from handlers.meetings.meeting_common import group_slugs, network_or_seated, when, zone
 from handlers.meetings.meetings import kind_label
 from handlers.paging import PAGE, more
-from handlers.polls.poll_state import tallies
+from handlers.polls.poll_state import open_polls, tallies
 from handlers.records.action_reminders import show_due
 from handlers.records.minutes import minutes_due_at, minutes_overdue
 from handlers.records.records import overdue_clause
@@ -35,10 +35,6 @@ from storage.models import (
     DatePollStatus,
     Meeting,
     MeetingStatus,
-    Poll,
-    PollStatus,
-    WGAgency,
-    WorkingGroup,
 )
 
 MEETINGS_AHEAD = timedelta(days=14)
@@ -91,12 +87,9 @@ def _meetings(scope: Scope, agency: str | None) -> list[str]:
         Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > scope.now,
         Meeting.starts_at <= scope.now + MEETINGS_AHEAD)
     if agency is not None:
-        seats = select(WGAgency.wg_id).join(Agency, col(Agency.id) == WGAgency.agency_id) \
-            .where(Agency.code == agency)
-        query = query.where(col(Meeting.wg_id).is_(None) | col(Meeting.wg_id).in_(seats))
+        query = query.where(network_or_seated(Meeting.wg_id, agency))
     meetings = scope.session.exec(query.order_by(col(Meeting.starts_at), col(Meeting.id))).all()
-    slugs = dict(scope.session.exec(select(WorkingGroup.id, WorkingGroup.slug)).all()) \
-        if any(m.wg_id for m in meetings) else {}
+    slugs = group_slugs(scope, meetings)
     lines = []
     for meeting in meetings[:PAGE]:
         closes = "agenda closed" if meeting.agenda_closes_at <= scope.now \
@@ -113,9 +106,7 @@ def _polls(scope: Scope, agency: str | None) -> list[str]:
     """Open consensus polls and date polls closing in the next 7 days, soonest first, with who
     has not answered; for an agency, those still waiting for its answer."""
     until = scope.now + POLLS_AHEAD
-    polls = scope.session.exec(select(Poll).where(
-        Poll.status == PollStatus.OPEN, Poll.closes_at > scope.now, Poll.closes_at <= until,
-    ).order_by(col(Poll.closes_at), col(Poll.id))).all()
+    polls = [poll for poll in open_polls(scope.session) if scope.now < poll.closes_at <= until]
     counts = tallies(scope.session, polls) if polls else {}
     closing: list[tuple[datetime, str]] = []
     for poll in polls:

@@ -22,7 +22,13 @@ from handlers.grammar import refuse_arguments
 from handlers.meetings.attendance import VERBS, attend_choices
 from handlers.meetings.date_poll_common import poll_label
 from handlers.meetings.date_poll_tally import answer_choices, slot_when, slots_of
-from handlers.meetings.meeting_common import AGENDA_ORDER, when, zone
+from handlers.meetings.meeting_common import (
+    AGENDA_ORDER,
+    group_slugs,
+    network_or_seated,
+    when,
+    zone,
+)
 from handlers.meetings.meetings import kind_label, upcoming_meetings
 from handlers.paging import more
 from handlers.polls.poll_state import is_open, open_polls, tallies, vote_choices
@@ -51,7 +57,6 @@ from storage.models import (
     Decision,
     Meeting,
     Person,
-    WGAgency,
     WorkingGroup,
 )
 from storage.outbox import stuck_rows
@@ -134,8 +139,7 @@ def _asked_to(ctx: Context, wg_column: int | None) -> ColumnElement[bool]:
         return column.in_(select(WorkingGroup.id).where(col(WorkingGroup.slug).in_(slugs)))
     if ctx.actor.has(Role.CHAIR, Role.SECRETARIAT):
         return true()
-    seats = select(WGAgency.wg_id).where(WGAgency.agency_id == ctx.actor.agency_id)
-    return column.is_(None) | column.in_(seats)
+    return network_or_seated(wg_column, ctx.actor.agency or "")  # no agency: no seats
 
 
 def _meetings(ctx: Context, desk: Desk, who: str) -> None:
@@ -143,7 +147,7 @@ def _meetings(ctx: Context, desk: Desk, who: str) -> None:
     if not meetings:
         return
     ids = [m.id for m in meetings]
-    slugs = dict(ctx.session.exec(select(WorkingGroup.id, WorkingGroup.slug)).all())
+    slugs = group_slugs(ctx, meetings)
     ours = (col(AgendaItem.agency_id) == ctx.actor.agency_id) if ctx.actor.agency_id \
         else col(AgendaItem.proposer_id).in_(
             select(Person.id).where(Person.partner_org == ctx.actor.partner))

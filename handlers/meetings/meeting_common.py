@@ -1,6 +1,7 @@
 """What the meeting and agenda commands share: finding meetings, who may organise them, and
 where agenda items go (the next meeting still open for items, else the backlog)."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,16 +14,34 @@ from handlers.core import Actor, Role, Scope, UserError
 from handlers.outbox_kinds import OutboxKind, declare
 from handlers.timefmt import show_span
 from storage.models import (
+    Agency,
     AgendaItem,
     AgendaStatus,
     Meeting,
     MeetingKind,
     MeetingStatus,
+    WGAgency,
     WorkingGroup,
 )
 
 KIND_NAMES = {MeetingKind.REGULAR: "regular meeting", MeetingKind.ADHOC: "ad-hoc meeting",
               MeetingKind.WG: "working group meeting"}
+
+def network_or_seated(wg_column: int | None, agency: str) -> ColumnElement[bool]:
+    """Meetings or date polls (by their working group column) an agency is asked to: the
+    Network's, and those of the working groups it holds a seat in."""
+    seats = select(WGAgency.wg_id).join(Agency, col(Agency.id) == WGAgency.agency_id) \
+        .where(Agency.code == agency)
+    return col(wg_column).is_(None) | col(wg_column).in_(seats)
+
+
+def group_slugs(scope: Scope, meetings: Sequence[Meeting]) -> dict[int | None, str]:
+    """The slug of each working group, by id, for labelling ``meetings`` (no statement when
+    none of them is a working group's)."""
+    if not any(meeting.wg_id for meeting in meetings):
+        return {}
+    return dict(scope.session.exec(select(WorkingGroup.id, WorkingGroup.slug)).all())
+
 
 # A meeting's agenda deadline, queued with the meeting (handlers.agenda publishes it then).
 DEADLINE = declare(OutboxKind("agenda.deadline"))

@@ -24,6 +24,7 @@ from handlers.meetings.meeting_common import (
     carry_over,
     describe,
     get_meeting,
+    group_slugs,
     may_organise,
     move_items,
     next_open,
@@ -138,7 +139,7 @@ def meeting_list(ctx: Context, args: str) -> Reply:
         .where(col(AgendaItem.meeting_id).in_([m.id for m in meetings]),
                AgendaItem.status != AgendaStatus.WITHDRAWN)
         .group_by(col(AgendaItem.meeting_id))).all())
-    slugs = dict(ctx.session.exec(select(WorkingGroup.id, WorkingGroup.slug)).all())
+    slugs = group_slugs(ctx, meetings)
     lines = [f"#{m.id} {when(ctx, m)} — {m.title} "
              f"({kind_label(m, slugs.get(m.wg_id))}; {n} agenda item{'s' if n != 1 else ''})"
              for m in meetings for n in [counts.get(m.id, 0)]]

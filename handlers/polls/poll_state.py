@@ -54,7 +54,7 @@ def find_poll(session: Session, token: str, example: str | None = None, *,
 def open_polls(session: Session) -> list[Poll]:
     """The polls still open, the first to close first."""
     return list(session.exec(select(Poll).where(Poll.status == PollStatus.OPEN)
-                             .order_by(col(Poll.closes_at))).all())
+                             .order_by(col(Poll.closes_at), col(Poll.id))).all())
 
 
 def ballots(session: Session, poll: Poll) -> list[Ballot]:
